@@ -1,0 +1,48 @@
+//! Exec credential plugins (`users[].user.exec`): client.authentication.k8s.io
+//! v1 and v1beta1.
+
+use super::secret::SecretString;
+
+/// How to run an exec credential plugin, as the kubeconfig says.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExecConfig {
+    /// `client.authentication.k8s.io/v1` or `/v1beta1`.
+    pub api_version: String,
+    /// The program to run.
+    pub command: String,
+    /// Its arguments.
+    pub args: Vec<String>,
+    /// Extra environment variables.
+    pub env: Vec<(String, String)>,
+    /// Shown when the command cannot be found.
+    pub install_hint: Option<String>,
+    /// Whether the plugin gets the cluster's details in `KUBERNETES_EXEC_INFO`.
+    pub provide_cluster_info: bool,
+    /// Whether the plugin may read standard input.
+    pub interactive_mode: ExecInteractiveMode,
+}
+
+/// `exec.interactiveMode`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ExecInteractiveMode {
+    /// The plugin never reads standard input.
+    Never,
+    /// The plugin may read standard input when there is one (the v1beta1 default).
+    #[default]
+    IfAvailable,
+    /// The plugin must read standard input.
+    Always,
+}
+
+/// What an exec plugin printed: a token or a client certificate, and when it expires.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExecCredential {
+    /// A bearer token.
+    pub token: Option<SecretString>,
+    /// A PEM client certificate.
+    pub client_certificate_data: Option<String>,
+    /// Its PEM private key.
+    pub client_key_data: Option<SecretString>,
+    /// When the credential stops being valid; `None` means it is cached until a 401.
+    pub expiration_timestamp: Option<jiff::Timestamp>,
+}
