@@ -1,6 +1,9 @@
-//! Types shared by every layer: the API server's `Status`, and (as the upper
-//! layers arrive) params, lists, watch events and resources.
+//! Types shared by every layer: the API server's `Status`, resource identity
+//! (`GroupVersionKind`, `GroupVersionResource`, `ApiResource`), and (as the
+//! upper layers arrive) params, lists, watch events and resources.
 
+mod gvk;
 mod status;
 
+pub use gvk::{ApiResource, GroupVersionKind, GroupVersionResource, Scope, split_api_version};
 pub use status::{Status, StatusCause, StatusDetails};
