@@ -166,11 +166,9 @@ pub(crate) fn delete_object(
     }
     let now = state.clock.now();
     let grace = pod_grace_period(kind, &object, options);
-    if meta::is_deleting(&existing) && grace == 0 && finalizers.is_empty() {
-        // A pod in its grace period deleted again with no grace: it goes now.
-        return remove(state, key, options);
-    }
-    if finalizers.is_empty() && grace == 0 {
+    // A namespace always waits for the namespace controller to empty it.
+    let is_namespace = kind.api.group.is_empty() && kind.api.plural == "namespaces";
+    if finalizers.is_empty() && grace == 0 && !is_namespace {
         return remove(state, key, options);
     }
     if !meta::is_deleting(&object) || grace > 0 {
@@ -185,7 +183,7 @@ pub(crate) fn delete_object(
         meta::set(&mut object, "deletionGracePeriodSeconds", Some(json!(grace)));
     }
     meta::set_finalizers(&mut object, &finalizers);
-    if kind.api.group.is_empty() && kind.api.plural == "namespaces" {
+    if is_namespace {
         object["status"]["phase"] = json!("Terminating");
     }
     if options.dry_run {

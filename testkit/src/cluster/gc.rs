@@ -115,10 +115,10 @@ fn finish_deletion(state: &mut State, key: &ObjectKey, object: &Value, now: jiff
         .iter()
         .any(|finalizer| finalizer == FOREGROUND_FINALIZER)
     {
-        if delete_dependents(state, &uid) {
-            return true;
-        }
-        return drop_finalizer(state, key, FOREGROUND_FINALIZER);
+        return match delete_dependents(state, &uid) {
+            Dependents::Deleting { changed } => changed,
+            Dependents::Gone => drop_finalizer(state, key, FOREGROUND_FINALIZER),
+        };
     }
     if crd::is_crd_key(key)
         && finalizers
@@ -153,22 +153,33 @@ fn dependents_of(state: &State, uid: &str) -> Vec<(ObjectKey, std::sync::Arc<Val
         .collect()
 }
 
-/// Starts foreground deletion of each dependent not yet being deleted;
-/// whether any dependent remains.
-fn delete_dependents(state: &mut State, uid: &str) -> bool {
+/// Where the foreground deletion of an owner's dependents is.
+enum Dependents {
+    /// Some remain; `changed` when this pass started deleting one.
+    Deleting { changed: bool },
+    /// None remain.
+    Gone,
+}
+
+/// Starts foreground deletion of each dependent not yet being deleted.
+fn delete_dependents(state: &mut State, uid: &str) -> Dependents {
     let dependents = dependents_of(state, uid);
     let options = DeleteOptions {
         propagation: Some(Propagation::Foreground),
         ..DeleteOptions::default()
     };
+    if dependents.is_empty() {
+        return Dependents::Gone;
+    }
+    let mut changed = false;
     for (key, object) in &dependents {
         if !meta::is_deleting(object)
             && let Ok(kind) = state.kind(&key.group, &key.plural)
         {
-            let _ = delete::delete_object(state, &kind, key, &options);
+            changed |= delete::delete_object(state, &kind, key, &options).is_ok();
         }
     }
-    !dependents.is_empty()
+    Dependents::Deleting { changed }
 }
 
 fn orphan_dependents(state: &mut State, uid: &str) {
