@@ -147,13 +147,16 @@ async fn a_continue_token_older_than_the_history_is_expired() {
     assert_eq!(garbage.code, 400);
 }
 
+/// The query, the expected code and the names listed.
+type VersionCase<'a> = (Vec<(&'a str, &'a str)>, u16, Vec<&'a str>);
+
 #[tokio::test]
 async fn resource_version_match_exact_reads_from_history() {
     let cluster = FakeCluster::new();
     create(&cluster, &configmaps("default"), &configmap("a", "1")).await;
     let then = cluster.resource_version().to_string();
     create(&cluster, &configmaps("default"), &configmap("b", "1")).await;
-    let cases: Vec<(Vec<(&str, &str)>, u16, Vec<&str>)> = vec![
+    let cases: Vec<VersionCase> = vec![
         (vec![], 200, vec!["a", "b"]),
         (vec![("resourceVersion", "0")], 200, vec!["a", "b"]),
         (

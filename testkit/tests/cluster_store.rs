@@ -48,11 +48,22 @@ async fn the_default_namespaces_exist() {
     }
 }
 
+/// What is done, how, to which path with which body, and the expected code, reason and message.
+type ErrorCase = (
+    &'static str,
+    Method,
+    ResourcePath,
+    Option<Value>,
+    u16,
+    &'static str,
+    &'static str,
+);
+
 #[tokio::test]
 async fn errors_have_the_real_codes_reasons_and_messages() {
     let cluster = FakeCluster::new();
     create(&cluster, &configmaps("default"), &configmap("taken", "1")).await;
-    let cases: Vec<(&str, Method, ResourcePath, Option<Value>, u16, &str, &str)> = vec![
+    let cases: Vec<ErrorCase> = vec![
         (
             "get of a missing object",
             Method::GET,

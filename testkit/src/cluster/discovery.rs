@@ -13,16 +13,6 @@ use super::router::Route;
 pub(crate) const AGGREGATED_MEDIA_TYPE: &str =
     "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
 
-const VERBS: [&str; 8] = [
-    "create",
-    "delete",
-    "deletecollection",
-    "get",
-    "list",
-    "patch",
-    "update",
-    "watch",
-];
 const SUBRESOURCE_VERBS: [&str; 3] = ["get", "patch", "update"];
 
 /// Whether an `Accept` header asks for aggregated discovery.
@@ -93,7 +83,7 @@ fn resource_list(registry: &Registry, group: &str, version: &str) -> Option<Valu
             "singularName": kind.singular,
             "namespaced": kind.namespaced(),
             "kind": kind.api.kind,
-            "verbs": VERBS,
+            "verbs": kind.verbs(),
         });
         if !kind.short_names.is_empty() {
             entry["shortNames"] = json!(kind.short_names);
@@ -165,7 +155,7 @@ fn aggregated_group(registry: &Registry, name: &str, versions: &[String]) -> Val
                         "responseKind": {"group": "", "version": "", "kind": kind.api.kind},
                         "scope": if kind.namespaced() { "Namespaced" } else { "Cluster" },
                         "singularResource": kind.singular,
-                        "verbs": VERBS,
+                        "verbs": kind.verbs(),
                     });
                     if !kind.short_names.is_empty() {
                         entry["shortNames"] = json!(kind.short_names);

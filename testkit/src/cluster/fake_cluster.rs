@@ -320,6 +320,9 @@ impl FakeCluster {
             return Ok(Answer::Whole(json_response(reply.code, &reply.body)));
         }
         check_subresource(&call)?;
+        if call.subresource.is_none() && !call.kind.verbs().contains(&verb) {
+            return Err(method_not_allowed());
+        }
         if call.kind.namespaced() && call.namespace.is_none() && (call.name.is_some() || verb == "create") {
             return Err(path_not_found());
         }

@@ -135,6 +135,25 @@ impl ResourceKind {
         format!("{}List", self.api.kind)
     }
 
+    /// The verbs it serves, as discovery lists them. Namespaces have no
+    /// deletecollection on the real server.
+    pub fn verbs(&self) -> Vec<&'static str> {
+        let all = [
+            "create",
+            "delete",
+            "deletecollection",
+            "get",
+            "list",
+            "patch",
+            "update",
+            "watch",
+        ];
+        let namespaces = self.api.group.is_empty() && self.api.plural == "namespaces";
+        all.into_iter()
+            .filter(|verb| !(namespaces && *verb == "deletecollection"))
+            .collect()
+    }
+
     /// The subresources it serves.
     pub fn subresources(&self) -> Vec<&'static str> {
         let mut names = Vec::new();
