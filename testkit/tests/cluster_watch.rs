@@ -334,3 +334,20 @@ async fn many_concurrent_watchers_each_see_every_event() {
         assert!(revisions.windows(2).all(|pair| pair[0] < pair[1]));
     }
 }
+
+#[tokio::test]
+async fn a_watch_of_one_named_object_sees_only_it() {
+    let cluster = FakeCluster::new();
+    let start = cluster.resource_version().to_string();
+    let mut watch = Watch::open(
+        &cluster,
+        &configmaps("default").name("b"),
+        &[("resourceVersion", &start)],
+    )
+    .await;
+    create(&cluster, &configmaps("default"), &configmap("a", "1")).await;
+    create(&cluster, &configmaps("default"), &configmap("b", "1")).await;
+    let (kind, object) = watch.next().await.unwrap();
+    assert_eq!((kind.as_str(), name(&object)), ("ADDED", "b"));
+    assert_eq!(cluster.actions().count("watch", "configmaps"), 1);
+}

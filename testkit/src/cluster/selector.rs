@@ -13,6 +13,7 @@ use super::registry::ResourceKind;
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ObjectFilter {
     namespace: Option<String>,
+    name: Option<String>,
     labels: Option<String>,
     fields: Option<String>,
 }
@@ -35,13 +36,25 @@ impl ObjectFilter {
         }
         Ok(ObjectFilter {
             namespace: namespace.map(str::to_owned),
+            name: None,
             labels: label_selector.map(str::to_owned),
             fields: field_selector.map(str::to_owned),
         })
     }
 
+    /// Only the object `name` (a watch on `/watch/.../pods/name`).
+    pub fn only_named(mut self, name: Option<&str>) -> Self {
+        self.name = name.map(str::to_owned);
+        self
+    }
+
     /// Whether `object` is selected.
     pub fn matches(&self, kind: &ResourceKind, object: &Value) -> bool {
+        if let Some(name) = &self.name
+            && fields::value_of(kind, object, "metadata.name") != *name
+        {
+            return false;
+        }
         if let Some(namespace) = &self.namespace
             && fields::value_of(kind, object, "metadata.namespace") != *namespace
         {

@@ -23,8 +23,6 @@ pub(crate) struct State {
     pub watches: WatchHub,
     pub clock: Clock,
     pub ids: IdGenerator,
-    /// The discovery documents change whenever a kind is added or removed.
-    pub discovery_generation: u64,
 }
 
 impl State {
@@ -41,7 +39,6 @@ impl State {
             watches: WatchHub::new(watch_buffer),
             clock,
             ids,
-            discovery_generation: 1,
         }
     }
 
@@ -82,12 +79,9 @@ impl State {
     }
 
     fn after_change(&mut self, change: &Arc<Change>) {
-        self.watches.publish(&self.registry, change);
+        self.watches.publish(change);
         if crd::is_crd_key(&change.key) {
-            let before = self.registry.kinds().len();
             crd::sync_registry(&mut self.registry, change);
-            let _ = before;
-            self.discovery_generation += 1;
         }
     }
 

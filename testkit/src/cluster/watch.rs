@@ -23,7 +23,7 @@ use rudder::Status;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use super::registry::{Registry, ResourceKind};
+use super::registry::ResourceKind;
 use super::selector::ObjectFilter;
 use super::store::{Change, ChangeType};
 
@@ -227,7 +227,7 @@ impl WatchHub {
     }
 
     /// Offers a change to every watch of its resource.
-    pub fn publish(&mut self, _registry: &Registry, change: &Arc<Change>) {
+    pub fn publish(&mut self, change: &Arc<Change>) {
         for watcher in &mut self.watchers {
             if watcher.kind.api.group != change.key.group || watcher.kind.api.plural != change.key.plural {
                 continue;
@@ -240,7 +240,7 @@ impl WatchHub {
     }
 
     /// Sends a bookmark at `revision` to watches that asked for them and
-    /// have not had one for `interval`; with `force`, to the given watch now.
+    /// have not had one for `interval`.
     pub fn bookmark_due(&mut self, now: Timestamp, interval: jiff::SignedDuration, revision: u64) {
         for watcher in &mut self.watchers {
             let due = watcher

@@ -26,7 +26,8 @@ pub(crate) fn open(state: &mut State, call: &Call) -> Result<OpenedWatch, Status
         call.namespace.as_deref().filter(|_| kind.namespaced()),
         call.options.label_selector.as_deref(),
         call.options.field_selector.as_deref(),
-    )?;
+    )?
+    .only_named(call.name.as_deref());
     let send_initial_events = call.options.send_initial_events.unwrap_or(false);
     if send_initial_events && call.options.resource_version_match != Some(VersionMatch::NotOlderThan) {
         return Err(errors::invalid(
