@@ -211,6 +211,11 @@ impl FakeCluster {
         self.state().store.compact();
     }
 
+    /// Serves `kind` from now on (replacing a kind with the same group and plural).
+    pub fn register(&self, kind: super::registry::ResourceKind) {
+        self.state().registry.register(kind);
+    }
+
     /// Adds a reactor; reactors are asked in the order they were added.
     pub fn react(&self, reactor: Reactor) {
         lock(&self.inner.reactors).push(reactor);

@@ -1,11 +1,22 @@
 //! `FakeCluster`: an in-memory Kubernetes API server that implements
 //! [`rudder::Rest`], so the whole SDK works on it unchanged.
 //!
-//! The folder follows the server: [`router`](self) turns a path into a
-//! resource, the handlers (`read`, `write`, `patching`, `scale`, `delete`)
-//! work on the [`store`](self) under one lock, `watch` fans changes out,
-//! `gc` plays the controllers (garbage collector, namespace and CRD
-//! cleanup), `discovery` describes what is served.
+//! The folder follows the server: `router` turns a path into a resource,
+//! the handlers (`read`, `write`, `patching`, `scale`, `delete`) work on the
+//! `store` under one lock, `watch` fans changes out, `gc` plays the
+//! controllers (garbage collector, namespace and CRD cleanup), `discovery`
+//! describes what is served.
+//!
+//! ```
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use rudder_testkit::FakeCluster;
+//!
+//! let cluster = FakeCluster::builder().deterministic().build();
+//! cluster.seed_yaml("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: default}\n")?;
+//! assert_eq!(cluster.actions().count("*", "*"), 0, "seeding is not an action");
+//! # Ok(())
+//! # }
+//! ```
 
 // Handlers answer with the API server's `Status` as their error, as the
 // server does; it is large, but these are not hot paths and boxing it
