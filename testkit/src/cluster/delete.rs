@@ -110,11 +110,17 @@ pub(crate) fn delete(state: &mut State, call: &Call) -> Result<Reply, Status> {
     gc::settle(state);
     Ok(match deletion {
         Deletion::Pending(object) => Reply::ok(render(&call.kind, &call.version, &object)),
-        Deletion::Removed(object) if call.kind.custom => {
+        Deletion::Removed(object) if returns_deleted_object(&call.kind) => {
             Reply::ok(render(&call.kind, &call.version, &object))
         }
         Deletion::Removed(object) => Reply::ok(success(&call.kind, &object)),
     })
+}
+
+/// Whether the server answers a deletion with the deleted object rather
+/// than a `Status`: custom resources, pods and services do.
+fn returns_deleted_object(kind: &ResourceKind) -> bool {
+    kind.custom || (kind.api.group.is_empty() && matches!(kind.api.plural.as_str(), "pods" | "services"))
 }
 
 /// The `Status` a deletion of a built-in kind answers with.
