@@ -181,3 +181,44 @@ async fn a_deterministic_cluster_answers_the_same_every_time() {
         .seed(&fresh)
         .expect("a dumped object seeds another cluster");
 }
+
+#[tokio::test]
+async fn a_deterministic_watch_stream_snapshots() {
+    let cluster = FakeCluster::builder().deterministic().build();
+    let start = cluster.resource_version().to_string();
+    let mut watch = Watch::open(&cluster, &configmaps("default"), &[("resourceVersion", &start)]).await;
+    let created = create(&cluster, &configmaps("default"), &configmap("a", "1")).await;
+    let mut changed = created.clone();
+    changed["data"]["value"] = json!("2");
+    send(
+        &cluster,
+        Method::PUT,
+        &configmaps("default").name("a"),
+        &[],
+        Some(&changed),
+    )
+    .await;
+    send(
+        &cluster,
+        Method::DELETE,
+        &configmaps("default").name("a"),
+        &[],
+        None,
+    )
+    .await;
+    let mut events = Vec::new();
+    for _ in 0..3 {
+        let (kind, object) = watch.next().await.unwrap();
+        events.push(json!({"type": kind, "object": object}));
+    }
+    insta::assert_json_snapshot!("deterministic_watch", events);
+    let conflict = send(
+        &cluster,
+        Method::PUT,
+        &configmaps("default").name("gone"),
+        &[],
+        Some(&configmap("gone", "1")),
+    )
+    .await;
+    insta::assert_json_snapshot!("not_found_status", conflict.body);
+}
