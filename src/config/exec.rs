@@ -20,6 +20,9 @@ pub struct ExecConfig {
     pub provide_cluster_info: bool,
     /// Whether the plugin may read standard input.
     pub interactive_mode: ExecInteractiveMode,
+    /// The cluster's `client.authentication.k8s.io/exec` extension, passed to
+    /// the plugin as `spec.cluster.config` when `provide_cluster_info` is set.
+    pub cluster_extension: Option<serde_json::Value>,
 }
 
 /// `exec.interactiveMode`.

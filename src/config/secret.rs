@@ -52,3 +52,9 @@ impl From<&str> for SecretString {
         SecretString(secret.to_owned())
     }
 }
+
+impl<'de> serde::Deserialize<'de> for SecretString {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(SecretString)
+    }
+}
