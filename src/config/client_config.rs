@@ -6,7 +6,7 @@ use std::time::Duration;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 use super::exec::ExecConfig;
-use super::secret::SecretString;
+use super::secret::{RedactedUrl, SecretString};
 
 /// Everything the live client needs to reach one API server as one user.
 ///
@@ -67,33 +67,21 @@ impl Config {
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
-            .field("cluster_url", &RedactedUrl(&self.cluster_url))
+            .field("cluster_url", &RedactedUrl(self.cluster_url.as_str()))
             .field("default_namespace", &self.default_namespace)
             .field("tls", &self.tls)
             .field("auth", &self.auth)
             .field("impersonate", &self.impersonate)
-            .field("proxy_url", &self.proxy_url.as_ref().map(RedactedUrl))
+            .field(
+                "proxy_url",
+                &self.proxy_url.as_ref().map(|url| RedactedUrl(url.as_str())),
+            )
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)
             .field("rate_limit", &self.rate_limit)
             .field("retry", &self.retry)
             .field("user_agent", &self.user_agent)
             .finish()
-    }
-}
-
-/// A URL whose password, if it has one, prints as `redacted`.
-struct RedactedUrl<'a>(&'a url::Url);
-
-impl fmt::Debug for RedactedUrl<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.password().is_none() {
-            return write!(f, "{:?}", self.0.as_str());
-        }
-        let mut url = self.0.clone();
-        // Only fails for URLs that cannot have a password, and this one has one.
-        let _ = url.set_password(Some("redacted"));
-        write!(f, "{:?}", url.as_str())
     }
 }
 

@@ -69,10 +69,17 @@ pub enum ConfigError {
         known: Vec<String>,
     },
     /// A context, cluster or user that was asked for is not in the kubeconfig.
-    #[error("{}: {kind} {name:?} not found ({})", PathList(sources), Known(&format!("{kind}s"), known))]
+    #[error(
+        "{}: {wanted_by}: {kind} {name:?} not found ({})",
+        PathList(sources),
+        Known(&format!("{kind}s"), known)
+    )]
     NotFound {
         /// The files the kubeconfig was read from.
         sources: Vec<PathBuf>,
+        /// Where the name came from: `current-context`, a field such as
+        /// `contexts[dev].context.user`, or an option such as `options.context`.
+        wanted_by: String,
         /// `context`, `cluster` or `user`.
         kind: &'static str,
         /// The name asked for.

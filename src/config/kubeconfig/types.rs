@@ -3,11 +3,12 @@
 //! written by a newer kubectl still loads.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Deserializer};
 
-use crate::config::SecretString;
+use crate::config::secret::{RedactedUrl, SecretString};
 
 /// A kubeconfig: named clusters, users and contexts, and the context in use.
 ///
@@ -52,7 +53,8 @@ pub struct NamedCluster {
 }
 
 /// `clusters[].cluster`: where an API server is and how to trust it.
-#[derive(Clone, Debug, Default, Deserialize)]
+/// `Debug` hides a password inside `server` or `proxy-url`.
+#[derive(Clone, Default, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub struct Cluster {
@@ -80,6 +82,21 @@ pub struct Cluster {
     /// Named extensions; `client.authentication.k8s.io/exec` is passed to exec plugins.
     #[serde(default, deserialize_with = "null_as_default")]
     pub extensions: Vec<NamedExtension>,
+}
+
+impl fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Cluster")
+            .field("server", &self.server.as_deref().map(RedactedUrl))
+            .field("tls_server_name", &self.tls_server_name)
+            .field("insecure_skip_tls_verify", &self.insecure_skip_tls_verify)
+            .field("certificate_authority", &self.certificate_authority)
+            .field("certificate_authority_data", &self.certificate_authority_data)
+            .field("proxy_url", &self.proxy_url.as_deref().map(RedactedUrl))
+            .field("disable_compression", &self.disable_compression)
+            .field("extensions", &self.extensions)
+            .finish()
+    }
 }
 
 /// `extensions[]`: a named, free-form extension.

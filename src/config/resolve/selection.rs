@@ -21,25 +21,35 @@ pub(super) fn select<'a>(
     kubeconfig: &'a Kubeconfig,
     options: &KubeconfigOptions,
 ) -> Result<Selection<'a>, ConfigError> {
-    let context_name = options.context.as_ref().or(kubeconfig.current_context.as_ref());
+    let context_name = match (&options.context, &kubeconfig.current_context) {
+        (Some(name), _) => Some((name, "options.context".to_owned())),
+        (None, Some(name)) => Some((name, "current-context".to_owned())),
+        (None, None) => None,
+    };
     let context = match context_name {
-        Some(name) => Some(find(
+        Some((name, wanted_by)) => Some(find(
             kubeconfig,
             &kubeconfig.contexts,
             "context",
             name,
-            |entry| &entry.name,
+            wanted_by,
         )?),
         None => None,
     };
-    let cluster_name = options
-        .cluster
-        .as_ref()
-        .or_else(|| context.and_then(|context| context.context.cluster.as_ref()));
-    let user_name = options
-        .user
-        .as_ref()
-        .or_else(|| context.and_then(|context| context.context.user.as_ref()));
+    let cluster_name = match &options.cluster {
+        Some(name) => Some((name, "options.cluster".to_owned())),
+        None => context.and_then(|context| {
+            let name = context.context.cluster.as_ref()?;
+            Some((name, format!("contexts[{}].context.cluster", context.name)))
+        }),
+    };
+    let user_name = match &options.user {
+        Some(name) => Some((name, "options.user".to_owned())),
+        None => context.and_then(|context| {
+            let name = context.context.user.as_ref()?;
+            Some((name, format!("contexts[{}].context.user", context.name)))
+        }),
+    };
     if context.is_none() && cluster_name.is_none() && options.server.is_none() {
         return Err(ConfigError::NoContext {
             sources: kubeconfig.sources.clone(),
@@ -51,19 +61,17 @@ pub(super) fn select<'a>(
         });
     }
     let cluster = match cluster_name {
-        Some(name) => Some(find(
+        Some((name, wanted_by)) => Some(find(
             kubeconfig,
             &kubeconfig.clusters,
             "cluster",
             name,
-            |entry| &entry.name,
+            wanted_by,
         )?),
         None => None,
     };
     let user = match user_name {
-        Some(name) => Some(find(kubeconfig, &kubeconfig.users, "user", name, |entry| {
-            &entry.name
-        })?),
+        Some((name, wanted_by)) => Some(find(kubeconfig, &kubeconfig.users, "user", name, wanted_by)?),
         None => None,
     };
     Ok(Selection {
@@ -73,20 +81,45 @@ pub(super) fn select<'a>(
     })
 }
 
-fn find<'a, T>(
+/// A kubeconfig entry that has a name.
+trait Named {
+    fn name(&self) -> &str;
+}
+
+impl Named for NamedCluster {
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Named for NamedAuthInfo {
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Named for NamedContext {
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// The entry called `name`; `wanted_by` says where the name came from, for the error.
+fn find<'a, T: Named>(
     kubeconfig: &Kubeconfig,
     entries: &'a [T],
     kind: &'static str,
     name: &str,
-    name_of: impl Fn(&T) -> &String,
+    wanted_by: String,
 ) -> Result<&'a T, ConfigError> {
     entries
         .iter()
-        .find(|entry| name_of(entry) == name)
+        .find(|entry| entry.name() == name)
         .ok_or_else(|| ConfigError::NotFound {
             sources: kubeconfig.sources.clone(),
+            wanted_by,
             kind,
             name: name.to_owned(),
-            known: entries.iter().map(|entry| name_of(entry).clone()).collect(),
+            known: entries.iter().map(|entry| entry.name().to_owned()).collect(),
         })
 }
