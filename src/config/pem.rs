@@ -86,3 +86,87 @@ fn describe(error: &pem::Error) -> &'static str {
         _ => "is not valid PEM",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field() -> Field {
+        Field::new(None, "users[u].user.client-key-data")
+    }
+
+    const CA: &str = include_str!("../../fixtures/kubeconfig/pki/ca.crt");
+    const EC_KEY: &str = include_str!("../../fixtures/kubeconfig/pki/client-ec.key");
+
+    #[test]
+    fn base64_split_over_lines_decodes_as_in_go() {
+        use base64::Engine;
+        let encoded = base64::engine::general_purpose::STANDARD.encode(CA);
+        let wrapped: String = encoded
+            .as_bytes()
+            .chunks(64)
+            .map(|chunk| format!("{}\n", String::from_utf8_lossy(chunk)))
+            .collect();
+        assert_eq!(decode_base64(&wrapped, &field()).unwrap(), CA.as_bytes());
+    }
+
+    #[test]
+    fn bad_base64_names_the_field_and_quotes_nothing() {
+        let error = decode_base64("SECRET*value", &field()).unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "<in-memory>: users[u].user.client-key-data: is not valid base64"
+        );
+    }
+
+    #[test]
+    fn a_ca_bundle_yields_every_certificate() {
+        let bundle = format!("{CA}{CA}");
+        assert_eq!(
+            certificates(bundle.as_bytes(), &field(), "the bundle")
+                .unwrap()
+                .len(),
+            2
+        );
+    }
+
+    #[test]
+    fn a_block_without_its_end_line_is_reported_without_its_content() {
+        let cut = &EC_KEY[..EC_KEY.len() / 2];
+        let error = private_key(cut.as_bytes(), &field(), "the key")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.ends_with("the key is not valid PEM: a block has no END line"),
+            "{error}"
+        );
+        let body_line = EC_KEY.lines().nth(1).unwrap();
+        assert!(!error.contains(body_line));
+    }
+
+    #[test]
+    fn a_key_rustls_cannot_use_is_refused_early() {
+        let garbage = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+        let error = private_key(garbage.as_bytes(), &field(), "the key")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("is not an RSA, ECDSA or Ed25519 private key"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_data_field_wins_over_the_file() {
+        use base64::Engine;
+        let data = base64::engine::general_purpose::STANDARD.encode(CA);
+        let (bytes, what) = data_or_file(
+            Some((&data, &field())),
+            Some((Path::new("/nonexistent/ca.crt"), &field())),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(bytes, CA.as_bytes());
+        assert_eq!(what, "the decoded value");
+    }
+}

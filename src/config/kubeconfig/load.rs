@@ -233,3 +233,75 @@ fn resolve_relative_paths(kubeconfig: &mut Kubeconfig, folder: &Path) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn an_empty_file_is_an_empty_kubeconfig() {
+        let kubeconfig = Kubeconfig::from_yaml(" \n").unwrap();
+        assert!(kubeconfig.clusters.is_empty() && kubeconfig.current_context.is_none());
+    }
+
+    #[test]
+    fn relative_paths_join_the_folder_and_absolute_ones_stay() {
+        let mut kubeconfig = Kubeconfig::from_yaml(
+            "clusters: [{name: a, cluster: {certificate-authority: ca.crt}}, {name: b, cluster: {certificate-authority: /etc/ca.crt}}]\n\
+             users: [{name: u, user: {client-key: k/key.pem, exec: {command: plugin}}}]",
+        )
+        .unwrap();
+        resolve_relative_paths(&mut kubeconfig, Path::new("/home/me/.kube"));
+        assert_eq!(
+            kubeconfig.clusters[0].cluster.certificate_authority.as_deref(),
+            Some(Path::new("/home/me/.kube/ca.crt"))
+        );
+        assert_eq!(
+            kubeconfig.clusters[1].cluster.certificate_authority.as_deref(),
+            Some(Path::new("/etc/ca.crt"))
+        );
+        assert_eq!(
+            kubeconfig.users[0].user.client_key.as_deref(),
+            Some(Path::new("/home/me/.kube/k/key.pem"))
+        );
+        assert_eq!(kubeconfig.users[0].user.exec.as_ref().unwrap().command, "plugin");
+    }
+
+    #[test]
+    fn a_yaml_error_has_its_location_apart_from_its_message() {
+        let error = Kubeconfig::from_yaml("clusters: 5\n").unwrap_err();
+        let ConfigError::Yaml { line, message, .. } = &error else {
+            panic!("{error}")
+        };
+        assert_eq!(*line, Some(1));
+        assert!(!message.contains(" at line "), "{message}");
+    }
+
+    #[test]
+    fn a_repeated_key_replaces_the_earlier_one_as_in_kubectl() {
+        let kubeconfig = Kubeconfig::from_yaml("current-context: a\ncurrent-context: b\n").unwrap();
+        assert_eq!(kubeconfig.current_context.as_deref(), Some("b"));
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_parses_or_fails_without_panicking(text in ".{0,200}") {
+            let _ = Kubeconfig::from_yaml(&text);
+        }
+
+        #[test]
+        fn kubeconfig_shaped_text_parses_or_fails_without_panicking(
+            key in "(clusters|users|contexts|current-context|name|cluster|user|server|token|exec)",
+            value in "[-a-z0-9:/\\[\\]{}, ]{0,40}",
+            nested in proptest::bool::ANY,
+        ) {
+            let text = if nested {
+                format!("{key}:\n- name: x\n  {key}: {value}\n")
+            } else {
+                format!("{key}: {value}\n")
+            };
+            let _ = Kubeconfig::from_yaml(&text);
+        }
+    }
+}

@@ -153,3 +153,48 @@ fn root_certificates(
     }
     Ok(certificates)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field() -> Field {
+        Field::new(None, "clusters[c].cluster.server")
+    }
+
+    #[test]
+    fn a_server_without_a_scheme_means_https() {
+        assert_eq!(
+            parse_server("10.0.0.1:6443", &field()).unwrap().as_str(),
+            "https://10.0.0.1:6443/"
+        );
+    }
+
+    #[test]
+    fn plain_http_servers_are_allowed() {
+        assert_eq!(
+            parse_server("http://127.0.0.1:8080", &field()).unwrap().scheme(),
+            "http"
+        );
+    }
+
+    #[test]
+    fn a_bad_server_url_is_not_quoted() {
+        let error = parse_server("https://user:SECRET@[bad", &field())
+            .unwrap_err()
+            .to_string();
+        assert!(!error.contains("SECRET"), "{error}");
+        assert!(
+            error.starts_with("<in-memory>: clusters[c].cluster.server: is not a valid URL"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn proxies_may_be_http_https_or_socks5() {
+        for proxy in ["http://p:3128", "https://p:3129", "socks5://p:1080"] {
+            assert!(parse_proxy(proxy, &field()).is_ok(), "{proxy}");
+        }
+        assert!(parse_proxy("socks4://p:1080", &field()).is_err());
+    }
+}
