@@ -108,7 +108,10 @@ fn an_exec_v1_entry_keeps_every_field_and_the_cluster_extension() {
     assert_eq!(exec.api_version, "client.authentication.k8s.io/v1");
     assert_eq!(exec.command, "rudder-test-credential-plugin");
     assert_eq!(exec.args, ["get-token", "--cluster", "main"]);
-    assert_eq!(exec.env, [("PLUGIN_MODE".to_owned(), "test".to_owned())]);
+    assert_eq!(
+        exec.env,
+        [("PLUGIN_MODE".to_owned(), "SECRET-plugin-env-value".to_owned())]
+    );
     assert_eq!(
         exec.install_hint.as_deref(),
         Some("install it with `cargo install rudder-test-credential-plugin`")
@@ -289,4 +292,12 @@ fn unknown_fields_are_ignored() {
     let kubeconfig = rudder::config::Kubeconfig::from_yaml(yaml).unwrap();
     let config = Config::from_custom_kubeconfig(&kubeconfig, &KubeconfigOptions::default()).unwrap();
     assert_eq!(config.cluster_url.as_str(), "https://h/");
+}
+
+#[test]
+fn a_token_beside_an_exec_plugin_wins_as_in_kubectl() {
+    let Auth::Bearer(token) = auth_context("token-and-exec").auth else {
+        panic!()
+    };
+    assert_eq!(token.expose(), "SECRET-token-beside-exec");
 }

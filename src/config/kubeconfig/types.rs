@@ -178,6 +178,7 @@ pub struct AuthInfo {
 #[non_exhaustive]
 pub struct AuthProvider {
     /// `gcp`, `azure`, `oidc`, ...
+    #[serde(default)]
     pub name: String,
     /// The provider's settings.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -212,15 +213,26 @@ pub struct ExecSpec {
     pub interactive_mode: Option<String>,
 }
 
-/// `exec.env[]`.
-#[derive(Clone, Debug, Default, Deserialize)]
+/// `exec.env[]`. `Debug` hides the value: plugins are sometimes handed secrets this way.
+#[derive(Clone, Default, Deserialize)]
 #[non_exhaustive]
 pub struct ExecEnvVar {
-    /// The variable.
+    /// The variable; checked when the entry is used, so a missing one is
+    /// reported with its field path.
+    #[serde(default)]
     pub name: String,
     /// Its value.
     #[serde(default)]
     pub value: String,
+}
+
+impl fmt::Debug for ExecEnvVar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExecEnvVar")
+            .field("name", &self.name)
+            .field("value", &"[redacted]")
+            .finish()
+    }
 }
 
 /// `contexts[]`: a context and its name.

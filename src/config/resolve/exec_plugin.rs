@@ -30,6 +30,9 @@ pub(super) fn exec_config(
     if spec.command.is_empty() {
         return Err(field.child("command").invalid("is missing"));
     }
+    if let Some(index) = spec.env.iter().position(|var| var.name.is_empty()) {
+        return Err(field.child(&format!("env[{index}].name")).invalid("is missing"));
+    }
     let interactive_mode = match (spec.interactive_mode.as_deref(), api_version) {
         (Some("Never"), _) => ExecInteractiveMode::Never,
         (Some("IfAvailable"), _) => ExecInteractiveMode::IfAvailable,

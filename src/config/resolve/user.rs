@@ -34,39 +34,40 @@ pub(super) fn resolve_user(
 }
 
 /// The one way requests are authenticated. A client certificate may come
-/// with any of them, as kubectl allows.
+/// with any of them, as kubectl allows; so may an exec plugin, which is
+/// then not run (the token or password given outright wins).
 fn auth(
     user: &AuthInfo,
     field: &Field,
     exec_extension: Option<&serde_json::Value>,
 ) -> Result<Auth, ConfigError> {
-    if let Some(provider) = &user.auth_provider {
-        return Err(field
-            .child("auth-provider")
-            .invalid(auth_provider_advice(&provider.name)));
+    match (&user.auth_provider, &user.exec) {
+        (Some(_), Some(_)) => {
+            return Err(field
+                .child("auth-provider")
+                .invalid("cannot be combined with exec; remove the auth-provider entry"));
+        }
+        (Some(provider), None) => {
+            return Err(field
+                .child("auth-provider")
+                .invalid(auth_provider_advice(&provider.name)));
+        }
+        (None, _) => {}
     }
     let has_token = user.token.is_some() || user.token_file.is_some();
     let has_basic = user.username.is_some() || user.password.is_some();
-    let methods: Vec<&str> = [
-        ("token", has_token),
-        ("username/password", has_basic),
-        ("exec", user.exec.is_some()),
-    ]
-    .into_iter()
-    .filter_map(|(name, present)| present.then_some(name))
-    .collect();
-    if methods.len() > 1 {
-        return Err(field.invalid(format!(
-            "more than one authentication method is set ({}); keep one",
-            methods.join(", ")
-        )));
+    // kubectl's rule: token and basic auth exclude each other; an exec plugin
+    // may sit beside either, and then the fixed credential wins.
+    if has_token && has_basic {
+        return Err(field
+            .invalid("more than one authentication method is set (token and username/password); keep one"));
     }
     if let Some(exec) = &user.exec {
-        return Ok(Auth::Exec(Box::new(exec_config(
-            exec,
-            &field.child("exec"),
-            exec_extension,
-        )?)));
+        let exec = exec_config(exec, &field.child("exec"), exec_extension)?;
+        if !has_token && !has_basic {
+            return Ok(Auth::Exec(Box::new(exec)));
+        }
+        tracing::debug!(command = %exec.command, "the user has a token or password as well as an exec plugin; the plugin is not used");
     }
     if let Some(path) = &user.token_file {
         return Ok(Auth::BearerFile {
