@@ -301,3 +301,27 @@ fn a_token_beside_an_exec_plugin_wins_as_in_kubectl() {
     };
     assert_eq!(token.expose(), "SECRET-token-beside-exec");
 }
+
+#[test]
+fn a_kubeconfig_kubectl_wrote_is_read_whole() {
+    let written = context("kubectl-written.yaml", "written").unwrap();
+    assert_eq!(written.tls.server_name.as_deref(), Some("api.local"));
+    assert_eq!(written.tls.root_certificates.len(), 1);
+    assert_eq!(written.default_namespace, "ns1");
+    assert!(matches!(
+        written.tls.client_identity.unwrap().private_key,
+        PrivateKeyDer::Pkcs1(_)
+    ));
+    let Auth::Exec(exec) = context("kubectl-written.yaml", "exec").unwrap().auth else {
+        panic!()
+    };
+    assert_eq!(exec.args, ["a", "b"]);
+    assert!(exec.provide_cluster_info);
+    let proxied = context("kubectl-written.yaml", "exec").unwrap();
+    assert!(proxied.tls.insecure_skip_verify);
+    assert!(proxied.proxy_url.is_some());
+    assert!(matches!(
+        context("kubectl-written.yaml", "tok").unwrap().auth,
+        Auth::Bearer(_)
+    ));
+}
