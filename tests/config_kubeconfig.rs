@@ -210,7 +210,7 @@ fn an_exec_command_with_a_separator_resolves_against_the_kubeconfig_folder_and_a
     };
     assert_eq!(
         Path::new(&exec.command),
-        fixture("nested/dir/./bin/credential-plugin")
+        fixture("nested/dir/bin/credential-plugin")
     );
     let Auth::Exec(exec) = context("nested/dir/config", "exec-on-path").unwrap().auth else {
         panic!()

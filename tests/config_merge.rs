@@ -180,3 +180,9 @@ fn merge_of_in_memory_kubeconfigs_follows_the_same_rules() {
     assert_eq!(merged.users[0].user.token.as_ref().unwrap().expose(), "one");
     assert_eq!(merged.current_context.as_deref(), Some("c"));
 }
+
+#[test]
+fn with_neither_kubeconfig_nor_home_the_error_says_so() {
+    let error = Kubeconfig::load(&Environment::from_vars::<&str, &str>([])).unwrap_err();
+    insta::assert_snapshot!(error.to_string(), @"no kubeconfig found (KUBECONFIG is not set and there is no home folder (HOME) to look in)");
+}

@@ -51,7 +51,7 @@ pub enum ConfigError {
         message: String,
     },
     /// No kubeconfig file exists where one was looked for.
-    #[error("no kubeconfig found (looked for {})", PathList(searched))]
+    #[error("no kubeconfig found ({})", Searched(searched))]
     NoKubeconfig {
         /// The files looked for: the `KUBECONFIG` list, or `~/.kube/config`.
         searched: Vec<PathBuf>,
@@ -138,6 +138,18 @@ impl fmt::Display for PathList<'_> {
             write!(f, "{}", path.display())?;
         }
         Ok(())
+    }
+}
+
+/// `looked for a, b`, or why nothing could be looked for.
+struct Searched<'a>(&'a [PathBuf]);
+
+impl fmt::Display for Searched<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            [] => f.write_str("KUBECONFIG is not set and there is no home folder (HOME) to look in"),
+            paths => write!(f, "looked for {}", PathList(paths)),
+        }
     }
 }
 

@@ -213,7 +213,7 @@ fn resolve_relative_paths(kubeconfig: &mut Kubeconfig, folder: &Path) {
         if let Some(path) = path
             && path.is_relative()
         {
-            *path = folder.join(&*path);
+            *path = join_relative(folder, path);
         }
     };
     for cluster in &mut kubeconfig.clusters {
@@ -229,9 +229,22 @@ fn resolve_relative_paths(kubeconfig: &mut Kubeconfig, folder: &Path) {
             && exec.command.contains(std::path::is_separator)
             && Path::new(&exec.command).is_relative()
         {
-            exec.command = folder.join(&exec.command).to_string_lossy().into_owned();
+            exec.command = join_relative(folder, Path::new(&exec.command))
+                .to_string_lossy()
+                .into_owned();
         }
     }
+}
+
+/// `folder/relative`, without the `.` parts (`./bin/plugin` is `folder/bin/plugin`).
+fn join_relative(folder: &Path, relative: &Path) -> PathBuf {
+    let mut joined = folder.to_owned();
+    joined.extend(
+        relative
+            .components()
+            .filter(|component| !matches!(component, std::path::Component::CurDir)),
+    );
+    joined
 }
 
 #[cfg(test)]
