@@ -20,6 +20,9 @@ pub struct ExecConfig {
     pub provide_cluster_info: bool,
     /// Whether the plugin may read standard input.
     pub interactive_mode: ExecInteractiveMode,
+    /// The cluster's `extensions[client.authentication.k8s.io/exec]`, given to
+    /// the plugin as `spec.cluster.config` when `provide_cluster_info` is set.
+    pub cluster_config: Option<serde_json::Value>,
 }
 
 /// `exec.interactiveMode`.

@@ -1,115 +1,248 @@
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures::TryStreamExt;
+use http::{HeaderName, HeaderValue, Method};
+use rustls_pki_types::CertificateDer;
+use tracing::Instrument;
 
-use crate::config::{Auth, Config};
+use crate::config::{ClientIdentity, Config, ConfigError};
 use crate::{Error, Result};
 
-use super::transport::{Request, Response, Rest, StreamResponse};
+use super::auth::{Credentials, RequestCredentials, TOKEN_FILE_REREAD_INTERVAL};
+use super::impersonation::impersonation_headers;
+use super::rate_limit::RateLimiter;
+use super::retry::RetryBudget;
+use super::tls::client_tls_config;
+use super::transport::{ByteStream, Request, Response, Rest, StreamResponse};
+use super::transport_failure::TransportFailure;
+use super::warning::WarningLog;
 
 /// The live [`Rest`] implementation: reqwest over rustls.
+///
+/// Per request it applies the configured credentials (basic, bearer, a token
+/// file re-read every [`TOKEN_FILE_REREAD_INTERVAL`], an exec plugin's cached
+/// credential, fetched again once on a 401), the `Impersonate-*` headers and
+/// `User-Agent: rudder/<version>`; waits for the client-side rate limiter
+/// (not for streams); and retries where it is safe (see
+/// [`RetryPolicy`](crate::config::RetryPolicy)). `Warning` headers are logged
+/// once per text (read them with [`warnings`](super::warnings)).
+///
+/// TLS trusts the configured CAs (else the webpki roots), presents the client
+/// certificate, and offers HTTP/2. With no `proxy_url`, reqwest's usual
+/// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` environment variables apply, as in
+/// kubectl.
+///
+/// Clones share the connection pool, credentials and rate limiter.
 #[derive(Clone)]
 pub struct HttpRest {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    config: Config,
+    /// The server's URL without a trailing `/`; request paths are appended.
+    base_url: String,
+    /// The same without user name and password, for errors and logs.
+    shown_base_url: String,
+    clients: Mutex<ClientSlot>,
+    credentials: Credentials,
+    impersonation: Vec<(HeaderName, HeaderValue)>,
+    rate_limiter: Option<RateLimiter>,
+    warnings: WarningLog,
+}
+
+/// The reqwest client and the exec-plugin certificate it was built with: a
+/// new certificate needs a new TLS configuration, so a new client.
+struct ClientSlot {
+    exec_certificate: Option<Vec<CertificateDer<'static>>>,
     client: reqwest::Client,
-    config: Arc<Config>,
 }
 
 impl std::fmt::Debug for HttpRest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HttpRest")
-            .field("cluster_url", &self.config.cluster_url.as_str())
-            .finish()
+            .field("cluster_url", &self.shared.shown_base_url)
+            .field("auth", &self.shared.config.auth)
+            .finish_non_exhaustive()
     }
 }
 
 impl HttpRest {
     /// A client for the server and user `config` describes.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the TLS settings, proxy, token or impersonation
+    /// values cannot be used. Credentials are not fetched yet: an exec plugin
+    /// runs, and a token file is read, on the first request.
     pub fn new(config: Config) -> Result<Self> {
-        let tls = tls_client_config(&config)?;
-        let mut builder = reqwest::Client::builder()
-            .use_preconfigured_tls(tls)
-            .user_agent(config.user_agent.clone().unwrap_or_else(default_user_agent));
-        if let Some(timeout) = config.connect_timeout {
-            builder = builder.connect_timeout(timeout);
-        }
-        let client = builder
-            .build()
-            .map_err(|error| transport_error("BUILD", config.cluster_url.as_str(), error))?;
+        Self::with_token_reread_interval(config, TOKEN_FILE_REREAD_INTERVAL)
+    }
+
+    /// Like [`HttpRest::new`], with a token file read again every `interval`
+    /// instead of every [`TOKEN_FILE_REREAD_INTERVAL`].
+    pub fn with_token_reread_interval(config: Config, interval: Duration) -> Result<Self> {
+        let client = build_client(&config, None)?;
+        let base_url = config.cluster_url.as_str().trim_end_matches('/').to_owned();
+        let mut shown = config.cluster_url.clone();
+        // Both only fail for URLs that cannot have credentials, which then have none.
+        let _ = shown.set_username("");
+        let _ = shown.set_password(None);
+        let shown_base_url = shown.as_str().trim_end_matches('/').to_owned();
+        let impersonation = match &config.impersonate {
+            Some(impersonation) => impersonation_headers(impersonation)?,
+            None => Vec::new(),
+        };
         Ok(HttpRest {
-            client,
-            config: Arc::new(config),
+            shared: Arc::new(Shared {
+                credentials: Credentials::new(&config, interval)?,
+                rate_limiter: RateLimiter::new(config.rate_limit),
+                clients: Mutex::new(ClientSlot {
+                    exec_certificate: None,
+                    client,
+                }),
+                impersonation,
+                base_url,
+                shown_base_url,
+                warnings: WarningLog::default(),
+                config,
+            }),
         })
     }
 
     /// The configuration this client was built from.
     pub fn config(&self) -> &Config {
-        &self.config
+        &self.shared.config
     }
 
-    fn absolute_url(&self, request: &Request) -> String {
-        let base = self.config.cluster_url.as_str().trim_end_matches('/');
-        format!("{base}{}", request.uri())
-    }
-
-    fn to_reqwest(&self, request: Request, streaming: bool) -> reqwest::RequestBuilder {
-        let url = self.absolute_url(&request);
+    /// Sends `request`, retrying where safe, and returns the final answer's head.
+    async fn execute(&self, request: Request, streaming: bool) -> Result<reqwest::Response> {
+        let shared = &self.shared;
         let (parts, body) = request.into_parts();
-        let mut builder = self
-            .client
-            .request(parts.method, url)
-            .headers(parts.headers)
-            .body(body);
-        if !streaming && let Some(timeout) = self.config.request_timeout {
-            builder = builder.timeout(timeout);
+        let url = format!("{}{}", shared.base_url, parts.uri);
+        let mut budget = RetryBudget::new(shared.config.retry);
+        let mut refreshed_after_unauthorized = false;
+        loop {
+            if !streaming && let Some(limiter) = &shared.rate_limiter {
+                limiter.acquire().await;
+            }
+            let credentials = shared.credentials.for_request().await?;
+            let client = self.client_for(credentials.exec_identity.as_ref())?;
+            let mut builder = client
+                .request(parts.method.clone(), &url)
+                .headers(parts.headers.clone())
+                .body(body.clone());
+            if !streaming && let Some(timeout) = shared.config.request_timeout {
+                builder = builder.timeout(timeout);
+            }
+            let response = match self.authenticated(builder, &credentials).send().await {
+                Ok(response) => response,
+                Err(error) => match budget.after_connection_failure(&parts.method, &error) {
+                    Some(wait) => {
+                        tracing::debug!(wait_ms = wait.as_millis() as u64, error = %TransportFailure::new(error), "retrying after a connection failure");
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    None => return Err(self.transport_error(&parts.method, &parts.uri, error)),
+                },
+            };
+            let status = response.status();
+            if status == http::StatusCode::UNAUTHORIZED
+                && !refreshed_after_unauthorized
+                && shared.credentials.refresh_after_unauthorized(&credentials).await
+            {
+                tracing::debug!("401 Unauthorized: fetching a new exec credential and retrying once");
+                refreshed_after_unauthorized = true;
+                continue;
+            }
+            if let Some(wait) = budget.after_answer(&parts.method, status, response.headers()) {
+                tracing::debug!(
+                    status = status.as_u16(),
+                    wait_ms = wait.as_millis() as u64,
+                    "retrying after Retry-After"
+                );
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            shared.warnings.record(response.headers());
+            return Ok(response);
         }
-        match &self.config.auth {
-            Auth::Bearer(token) => builder.bearer_auth(token.expose()),
-            Auth::Basic { username, password } => builder.basic_auth(username, Some(password.expose())),
-            _ => builder,
+    }
+
+    fn authenticated(
+        &self,
+        mut builder: reqwest::RequestBuilder,
+        credentials: &RequestCredentials,
+    ) -> reqwest::RequestBuilder {
+        for (name, value) in &self.shared.impersonation {
+            builder = builder.header(name, value);
         }
+        if let Some(authorization) = &credentials.authorization {
+            builder = builder.header(http::header::AUTHORIZATION, authorization.clone());
+        }
+        builder
+    }
+
+    /// The client to send with: the current one, or a new one when an exec
+    /// plugin handed out a different client certificate.
+    fn client_for(&self, exec_identity: Option<&ClientIdentity>) -> Result<reqwest::Client> {
+        let mut slot = match self.shared.clients.lock() {
+            Ok(slot) => slot,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let wanted = exec_identity.map(|identity| &identity.certificate_chain);
+        if slot.exec_certificate.as_ref() != wanted {
+            slot.client = build_client(&self.shared.config, exec_identity)?;
+            slot.exec_certificate = wanted.cloned();
+        }
+        Ok(slot.client.clone())
+    }
+
+    fn transport_error(&self, method: &Method, uri: &http::Uri, error: reqwest::Error) -> Error {
+        Error::Transport {
+            verb: method.to_string(),
+            url: format!("{}{uri}", self.shared.shown_base_url),
+            source: Box::new(TransportFailure::new(error)),
+        }
+    }
+}
+
+/// The reqwest client for `config`, presenting `exec_identity` when an exec
+/// plugin gave one, else the configured client certificate.
+fn build_client(
+    config: &Config,
+    exec_identity: Option<&ClientIdentity>,
+) -> Result<reqwest::Client, ConfigError> {
+    let identity = exec_identity.or(config.tls.client_identity.as_ref());
+    let tls = client_tls_config(&config.tls, identity)?;
+    let user_agent = config.user_agent.clone().unwrap_or_else(default_user_agent);
+    let mut builder = reqwest::Client::builder()
+        .use_preconfigured_tls(tls)
+        .user_agent(user_agent);
+    if let Some(timeout) = config.connect_timeout {
+        builder = builder.connect_timeout(timeout);
+    }
+    if let Some(proxy_url) = &config.proxy_url {
+        let proxy = reqwest::Proxy::all(proxy_url.as_str()).map_err(|error| invalid("proxy_url", &error))?;
+        builder = builder.proxy(proxy);
+    }
+    builder
+        .build()
+        .map_err(|error| invalid("tls", &TransportFailure::new(error)))
+}
+
+fn invalid(field: &str, error: &dyn std::fmt::Display) -> ConfigError {
+    ConfigError::Invalid {
+        path: "<in-memory>".into(),
+        field: field.to_owned(),
+        message: error.to_string(),
     }
 }
 
 /// `rudder/<version>`.
 fn default_user_agent() -> String {
     format!("rudder/{}", env!("CARGO_PKG_VERSION"))
-}
-
-fn transport_error(verb: &str, url: &str, error: impl std::error::Error + Send + Sync + 'static) -> Error {
-    Error::Transport {
-        verb: verb.to_owned(),
-        url: url.to_owned(),
-        source: Box::new(error),
-    }
-}
-
-fn tls_client_config(config: &Config) -> Result<rustls::ClientConfig> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut roots = rustls::RootCertStore::empty();
-    if config.tls.root_certificates.is_empty() {
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    }
-    for certificate in &config.tls.root_certificates {
-        roots
-            .add(certificate.clone())
-            .map_err(|error| transport_error("TLS", config.cluster_url.as_str(), error))?;
-    }
-    let builder = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|error| transport_error("TLS", config.cluster_url.as_str(), error))?
-        .with_root_certificates(roots);
-    let mut tls = match &config.tls.client_identity {
-        Some(identity) => builder
-            .with_client_auth_cert(
-                identity.certificate_chain.clone(),
-                identity.private_key.clone_key(),
-            )
-            .map_err(|error| transport_error("TLS", config.cluster_url.as_str(), error))?,
-        None => builder.with_no_client_auth(),
-    };
-    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok(tls)
 }
 
 fn into_http_response<B>(response: &reqwest::Response, body: B) -> http::Response<B> {
@@ -120,36 +253,61 @@ fn into_http_response<B>(response: &reqwest::Response, body: B) -> http::Respons
     http_response
 }
 
+/// The span of one request; `status` and `duration_ms` are filled in at the end.
+fn request_span(request: &Request) -> tracing::Span {
+    tracing::debug_span!(
+        "rudder_request",
+        verb = %request.method(),
+        path = request.uri().path(),
+        status = tracing::field::Empty,
+        duration_ms = tracing::field::Empty,
+    )
+}
+
+fn record_outcome(span: &tracing::Span, started: tokio::time::Instant, status: Option<http::StatusCode>) {
+    if let Some(status) = status {
+        span.record("status", status.as_u16());
+    }
+    span.record("duration_ms", started.elapsed().as_millis() as u64);
+}
+
 #[async_trait::async_trait]
 impl Rest for HttpRest {
     async fn send(&self, request: Request) -> Result<Response> {
-        let verb = request.method().to_string();
-        let url = self.absolute_url(&request);
-        let response = self
-            .to_reqwest(request, false)
-            .send()
-            .await
-            .map_err(|error| transport_error(&verb, &url, error))?;
-        let head = into_http_response(&response, ());
-        let body: Bytes = response
-            .bytes()
-            .await
-            .map_err(|error| transport_error(&verb, &url, error))?;
-        Ok(head.map(|()| body))
+        let span = request_span(&request);
+        let started = tokio::time::Instant::now();
+        let (method, uri) = (request.method().clone(), request.uri().clone());
+        let outcome = async {
+            let response = self.execute(request, false).await?;
+            let head = into_http_response(&response, ());
+            let body: Bytes = response
+                .bytes()
+                .await
+                .map_err(|error| self.transport_error(&method, &uri, error))?;
+            Ok(head.map(|()| body))
+        }
+        .instrument(span.clone())
+        .await;
+        record_outcome(&span, started, outcome.as_ref().ok().map(http::Response::status));
+        outcome
     }
 
     async fn send_stream(&self, request: Request) -> Result<StreamResponse> {
-        let verb = request.method().to_string();
-        let url = self.absolute_url(&request);
-        let response = self
-            .to_reqwest(request, true)
-            .send()
-            .await
-            .map_err(|error| transport_error(&verb, &url, error))?;
+        let span = request_span(&request);
+        let started = tokio::time::Instant::now();
+        let (method, uri) = (request.method().clone(), request.uri().clone());
+        let outcome = self.execute(request, true).instrument(span.clone()).await;
+        record_outcome(
+            &span,
+            started,
+            outcome.as_ref().ok().map(reqwest::Response::status),
+        );
+        let response = outcome?;
         let head = into_http_response(&response, ());
+        let this = self.clone();
         let stream = response
             .bytes_stream()
-            .map_err(move |error| transport_error(&verb, &url, error));
-        Ok(head.map(|()| Box::pin(stream) as super::transport::ByteStream))
+            .map_err(move |error| this.transport_error(&method, &uri, error));
+        Ok(head.map(|()| Box::pin(stream) as ByteStream))
     }
 }
