@@ -161,10 +161,26 @@ mod tests {
         let headers = retry_after_header("1");
         for method in [Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
             let mut budget = budget(5, 60);
-            assert!(budget.after_answer(&method, StatusCode::TOO_MANY_REQUESTS, &headers).is_some());
-            assert!(budget.after_answer(&method, StatusCode::SERVICE_UNAVAILABLE, &headers).is_some());
-            assert!(budget.after_answer(&method, StatusCode::INTERNAL_SERVER_ERROR, &headers).is_none());
-            assert!(budget.after_answer(&method, StatusCode::BAD_GATEWAY, &headers).is_none());
+            assert!(
+                budget
+                    .after_answer(&method, StatusCode::TOO_MANY_REQUESTS, &headers)
+                    .is_some()
+            );
+            assert!(
+                budget
+                    .after_answer(&method, StatusCode::SERVICE_UNAVAILABLE, &headers)
+                    .is_some()
+            );
+            assert!(
+                budget
+                    .after_answer(&method, StatusCode::INTERNAL_SERVER_ERROR, &headers)
+                    .is_none()
+            );
+            assert!(
+                budget
+                    .after_answer(&method, StatusCode::BAD_GATEWAY, &headers)
+                    .is_none()
+            );
         }
     }
 
