@@ -7,14 +7,14 @@ use http::{HeaderName, HeaderValue, Method};
 use rustls_pki_types::CertificateDer;
 use tracing::Instrument;
 
-use crate::config::{ClientIdentity, Config, ConfigError};
+use crate::config::{Auth, ClientIdentity, Config};
 use crate::{Error, Result};
 
 use super::auth::{Credentials, RequestCredentials, TOKEN_FILE_REREAD_INTERVAL};
 use super::impersonation::impersonation_headers;
 use super::rate_limit::RateLimiter;
+use super::reqwest_client::build_client;
 use super::retry::RetryBudget;
-use super::tls::client_tls_config;
 use super::transport::{ByteStream, Request, Response, Rest, StreamResponse};
 use super::transport_failure::TransportFailure;
 use super::warning::WarningLog;
@@ -64,7 +64,7 @@ impl std::fmt::Debug for HttpRest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HttpRest")
             .field("cluster_url", &self.shared.shown_base_url)
-            .field("auth", &self.shared.config.auth)
+            .field("auth", &auth_kind(&self.shared.config.auth))
             .finish_non_exhaustive()
     }
 }
@@ -208,41 +208,15 @@ impl HttpRest {
     }
 }
 
-/// The reqwest client for `config`, presenting `exec_identity` when an exec
-/// plugin gave one, else the configured client certificate.
-fn build_client(
-    config: &Config,
-    exec_identity: Option<&ClientIdentity>,
-) -> Result<reqwest::Client, ConfigError> {
-    let identity = exec_identity.or(config.tls.client_identity.as_ref());
-    let tls = client_tls_config(&config.tls, identity)?;
-    let user_agent = config.user_agent.clone().unwrap_or_else(default_user_agent);
-    let mut builder = reqwest::Client::builder()
-        .use_preconfigured_tls(tls)
-        .user_agent(user_agent);
-    if let Some(timeout) = config.connect_timeout {
-        builder = builder.connect_timeout(timeout);
+/// Which kind of auth, and nothing more: an exec plugin's env may hold secrets.
+fn auth_kind(auth: &Auth) -> &'static str {
+    match auth {
+        Auth::None => "none",
+        Auth::Basic { .. } => "basic",
+        Auth::Bearer(_) => "bearer",
+        Auth::BearerFile { .. } => "bearer token file",
+        Auth::Exec(_) => "exec plugin",
     }
-    if let Some(proxy_url) = &config.proxy_url {
-        let proxy = reqwest::Proxy::all(proxy_url.as_str()).map_err(|error| invalid("proxy_url", &error))?;
-        builder = builder.proxy(proxy);
-    }
-    builder
-        .build()
-        .map_err(|error| invalid("tls", &TransportFailure::new(error)))
-}
-
-fn invalid(field: &str, error: &dyn std::fmt::Display) -> ConfigError {
-    ConfigError::Invalid {
-        path: "<in-memory>".into(),
-        field: field.to_owned(),
-        message: error.to_string(),
-    }
-}
-
-/// `rudder/<version>`.
-fn default_user_agent() -> String {
-    format!("rudder/{}", env!("CARGO_PKG_VERSION"))
 }
 
 fn into_http_response<B>(response: &reqwest::Response, body: B) -> http::Response<B> {

@@ -10,6 +10,7 @@ mod http_rest;
 mod impersonation;
 mod rate_limit;
 mod request;
+mod reqwest_client;
 mod response;
 mod retry;
 mod tls;
