@@ -21,20 +21,60 @@ use super::warning::WarningLog;
 
 /// The live [`Rest`] implementation: reqwest over rustls.
 ///
-/// Per request it applies the configured credentials (basic, bearer, a token
-/// file re-read every [`TOKEN_FILE_REREAD_INTERVAL`], an exec plugin's cached
-/// credential, fetched again once on a 401), the `Impersonate-*` headers and
-/// `User-Agent: rudder/<version>`; waits for the client-side rate limiter
-/// (not for streams); and retries where it is safe (see
-/// [`RetryPolicy`](crate::config::RetryPolicy)). `Warning` headers are logged
-/// once per text (read them with [`warnings`](super::warnings)).
+/// ```no_run
+/// # async fn run() -> rudder::Result<()> {
+/// use rudder::config::{Auth, SecretString};
+/// use rudder::{Config, HttpRest, Rest};
 ///
-/// TLS trusts the configured CAs (else the webpki roots), presents the client
-/// certificate, and offers HTTP/2. With no `proxy_url`, reqwest's usual
-/// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` environment variables apply, as in
-/// kubectl.
+/// let mut config = Config::new("https://127.0.0.1:6443".parse().unwrap());
+/// config.auth = Auth::Bearer(SecretString::new("token"));
+/// let rest = HttpRest::new(config)?;
+/// let request = http::Request::get("/version").body(bytes::Bytes::new()).unwrap();
+/// let response = rest.send(request).await?;
+/// for warning in rudder::rest::warnings(&response) {
+///     eprintln!("warning: {warning}");
+/// }
+/// # Ok(())
+/// # }
+/// ```
 ///
-/// Clones share the connection pool, credentials and rate limiter.
+/// # Per request
+/// - Credentials: basic, bearer, a token file read again every
+///   [`TOKEN_FILE_REREAD_INTERVAL`] (a failed read keeps the last good
+///   token), or an exec plugin's credential, cached until shortly before it
+///   expires and fetched again, once, when the server answers 401. A client
+///   certificate from the plugin replaces the configured one.
+/// - The `Impersonate-*` headers, and `User-Agent: rudder/<version>` unless
+///   the config names another.
+/// - The client-side rate limiter ([`RateLimit`](crate::config::RateLimit));
+///   streams skip it.
+/// - The connect timeout, and the request timeout for [`Rest::send`] (reading
+///   the body included); streams have no request timeout.
+/// - A `rudder_request` tracing span with the verb, path, status and duration.
+///   Headers are never logged.
+///
+/// # Retries
+/// Bounded by [`RetryPolicy`](crate::config::RetryPolicy) (a count and a
+/// total wait): 429, and 5xx for reads, when the answer carries
+/// `Retry-After: <seconds>`; for writes (POST, PUT, PATCH, DELETE) only 429
+/// and 503, which say the request was not processed. A refused or reset
+/// connection is retried for reads only, never for writes. A stream is
+/// retried only until its headers arrive. When retries run out, the last
+/// answer is returned as it is.
+///
+/// # TLS and proxies
+/// TLS trusts the configured CAs (else the webpki roots), checks the
+/// certificate against `tls.server_name` when set, presents the client
+/// certificate, and offers HTTP/2 (`h2` by ALPN). `proxy_url` may be http,
+/// https or socks5; with none, reqwest's usual `HTTPS_PROXY`/`HTTP_PROXY`/
+/// `NO_PROXY` environment variables apply, as they do for kubectl.
+///
+/// # Responses
+/// Every status is an `Ok` response; [`check_status`](super::check_status)
+/// makes a non-2xx one an error. `Warning` headers are logged once per text
+/// per client; read them with [`warnings`](super::warnings).
+///
+/// Clones share the connection pool, credentials, rate limiter and warning log.
 #[derive(Clone)]
 pub struct HttpRest {
     shared: Arc<Shared>,

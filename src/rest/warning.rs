@@ -77,6 +77,10 @@ fn quoted(input: &str) -> Option<(String, &str)> {
     None
 }
 
+/// How many distinct texts a client remembers; past that, warnings are
+/// logged every time rather than remembered without bound.
+const REMEMBERED_TEXTS: usize = 1024;
+
 /// Logs each distinct warning text once for the life of a client.
 #[derive(Debug, Default)]
 pub(crate) struct WarningLog {
@@ -92,11 +96,17 @@ impl WarningLog {
             .filter_map(|value| value.to_str().ok())
             .flat_map(parse_warning_header)
         {
-            let first_time = match self.seen.lock() {
-                Ok(mut seen) => seen.insert(text.clone()),
-                // A panic elsewhere poisoned the set; logging twice beats not logging.
-                Err(poisoned) => poisoned.into_inner().insert(text.clone()),
+            let mut seen = match self.seen.lock() {
+                Ok(seen) => seen,
+                // A panic elsewhere poisoned the set; it is still a valid set.
+                Err(poisoned) => poisoned.into_inner(),
             };
+            let first_time = if seen.len() < REMEMBERED_TEXTS {
+                seen.insert(text.clone())
+            } else {
+                !seen.contains(&text)
+            };
+            drop(seen);
             if first_time {
                 tracing::warn!(warning = %text, "the API server sent a warning");
             }

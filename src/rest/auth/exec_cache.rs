@@ -64,6 +64,7 @@ impl ExecCache {
         {
             return Ok(current.clone());
         }
+        tracing::debug!(command = %self.command, "running the exec credential plugin");
         let credential = self.plugin.run().await?;
         state.runs += 1;
         let identity = match (&credential.client_certificate_data, &credential.client_key_data) {
