@@ -390,3 +390,52 @@ async fn secrets_never_show_in_debug_errors_or_logs() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_v1beta1_exec_plugin_works_too() {
+    let script = ExecScript::new(
+        r#"printf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"beta"}}'"#,
+    );
+    let request = seen_request(Auth::Exec(Box::new(ExecConfig {
+        api_version: "client.authentication.k8s.io/v1beta1".into(),
+        ..script.exec_config()
+    })))
+    .await;
+    assert_eq!(authorization(&request).as_deref(), Some("Bearer beta"));
+    assert_eq!(
+        script.last_exec_info()["apiVersion"],
+        "client.authentication.k8s.io/v1beta1"
+    );
+}
+
+#[tokio::test]
+async fn an_unsupported_exec_api_version_is_named_before_anything_runs() {
+    let script = ExecScript::numbered_tokens("2099-01-01T00:00:00Z");
+    let message = exec_error(ExecConfig {
+        api_version: "client.authentication.k8s.io/v1alpha1".into(),
+        ..script.exec_config()
+    })
+    .await;
+    assert_eq!(script.runs(), 0);
+    insta::assert_snapshot!(message);
+}
+
+#[tokio::test]
+async fn the_configured_credentials_replace_an_authorization_header_in_the_request() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let mut config = config_for(&server.uri());
+    config.auth = Auth::Bearer("configured".into());
+    let mut request = get("/api");
+    request.headers_mut().insert(
+        http::header::AUTHORIZATION,
+        "Bearer from-request".parse().unwrap(),
+    );
+    HttpRest::new(config).unwrap().send(request).await.unwrap();
+    let seen = server.received_requests().await.unwrap().remove(0);
+    let values: Vec<_> = seen.headers.get_all("authorization").iter().collect();
+    assert_eq!(values, vec!["Bearer configured"]);
+}

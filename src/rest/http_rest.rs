@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures::TryStreamExt;
-use http::{HeaderName, HeaderValue, Method};
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use rustls_pki_types::CertificateDer;
 use tracing::Instrument;
 
@@ -171,12 +171,12 @@ impl HttpRest {
             let client = self.client_for(credentials.exec_identity.as_ref())?;
             let mut builder = client
                 .request(parts.method.clone(), &url)
-                .headers(parts.headers.clone())
+                .headers(self.headers(&parts.headers, &credentials))
                 .body(body.clone());
             if !streaming && let Some(timeout) = shared.config.request_timeout {
                 builder = builder.timeout(timeout);
             }
-            let response = match self.authenticated(builder, &credentials).send().await {
+            let response = match builder.send().await {
                 Ok(response) => response,
                 Err(error) => match budget.after_connection_failure(&parts.method, &error) {
                     Some(wait) => {
@@ -210,18 +210,17 @@ impl HttpRest {
         }
     }
 
-    fn authenticated(
-        &self,
-        mut builder: reqwest::RequestBuilder,
-        credentials: &RequestCredentials,
-    ) -> reqwest::RequestBuilder {
+    /// The request's own headers, with the impersonation headers added and
+    /// the configured `Authorization` in place of any the request carried.
+    fn headers(&self, request_headers: &HeaderMap, credentials: &RequestCredentials) -> HeaderMap {
+        let mut headers = request_headers.clone();
         for (name, value) in &self.shared.impersonation {
-            builder = builder.header(name, value);
+            headers.append(name, value.clone());
         }
         if let Some(authorization) = &credentials.authorization {
-            builder = builder.header(http::header::AUTHORIZATION, authorization.clone());
+            headers.insert(http::header::AUTHORIZATION, authorization.clone());
         }
-        builder
+        headers
     }
 
     /// The client to send with: the current one, or a new one when an exec

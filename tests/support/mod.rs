@@ -6,9 +6,10 @@
 
 pub mod tls_server;
 
+use std::cell::RefCell;
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use bytes::Bytes;
 use rudder::Config;
@@ -102,21 +103,45 @@ impl ExecScript {
     }
 }
 
-/// Everything logged (at every level) while the returned guard lives, on this thread.
+thread_local! {
+    /// The log lines of the test running on this thread, while it captures.
+    static CAPTURED: RefCell<Option<Arc<Mutex<Vec<u8>>>>> = const { RefCell::new(None) };
+}
+
+/// Everything logged (at every level) on this thread while the guard lives.
+///
+/// One global subscriber, installed once, writes each line to the capture of
+/// the thread that logged it. (A per-test `set_default` subscriber races with
+/// tests on other threads over tracing's per-callsite cache, and may miss
+/// events.) Tokio tests run on the current-thread runtime, so the spawned
+/// tasks of a test log on its thread too.
 #[derive(Clone, Default)]
 pub struct LogCapture(Arc<Mutex<Vec<u8>>>);
 
+/// Ends a capture when dropped.
+pub struct CaptureGuard;
+
+impl Drop for CaptureGuard {
+    fn drop(&mut self) {
+        CAPTURED.with(|captured| captured.borrow_mut().take());
+    }
+}
+
 impl LogCapture {
-    pub fn start() -> (Self, tracing::subscriber::DefaultGuard) {
+    pub fn start() -> (Self, CaptureGuard) {
+        static INSTALLED: OnceLock<()> = OnceLock::new();
+        INSTALLED.get_or_init(|| {
+            let subscriber = tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_writer(|| ThreadWriter)
+                .with_ansi(false)
+                .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+                .finish();
+            tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
+        });
         let capture = LogCapture::default();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(capture.clone())
-            .with_ansi(false)
-            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-            .finish();
-        let guard = tracing::subscriber::set_default(subscriber);
-        (capture, guard)
+        CAPTURED.with(|captured| *captured.borrow_mut() = Some(capture.0.clone()));
+        (capture, CaptureGuard)
     }
 
     pub fn text(&self) -> String {
@@ -124,21 +149,20 @@ impl LogCapture {
     }
 }
 
-impl Write for LogCapture {
+/// Writes to the current thread's capture, if any.
+struct ThreadWriter;
+
+impl Write for ThreadWriter {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("the log buffer").extend_from_slice(bytes);
+        CAPTURED.with(|captured| {
+            if let Some(buffer) = captured.borrow().as_ref() {
+                buffer.lock().expect("the log buffer").extend_from_slice(bytes);
+            }
+        });
         Ok(bytes.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogCapture {
-    type Writer = LogCapture;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
     }
 }
