@@ -155,4 +155,19 @@ mod tests {
             .unwrap();
         assert_eq!(warnings(&response), vec!["a".to_owned(), "b".to_owned()]);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_survives_quoting(text in "[ -~]{0,40}") {
+            let escaped = text.replace('\\', "\\\\").replace('"', "\\\"");
+            let header = format!(r#"299 - "{escaped}""#);
+            proptest::prop_assert_eq!(parse_warning_header(&header), vec![text]);
+        }
+
+        #[test]
+        fn any_header_value_gives_a_text_unless_blank(value in "\\PC{0,60}") {
+            let texts = parse_warning_header(&value);
+            proptest::prop_assert_eq!(texts.is_empty(), value.trim().is_empty());
+        }
+    }
 }

@@ -159,4 +159,11 @@ mod tests {
         }
         insta::assert_yaml_snapshot!(messages);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn random_output_is_an_error_not_a_panic(output in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {
+            proptest::prop_assert!(parse_exec_credential(&output, V1).is_err());
+        }
+    }
 }
