@@ -1,0 +1,227 @@
+//! A recursive-descent parser over [`tokenize`]'s tokens, producing
+//! requirements that have been checked against the API server's key and
+//! value rules.
+
+use super::error::SelectorError;
+use super::label::{LabelRequirement, Operator};
+use super::label_lexer::{Token, tokenize};
+
+pub(crate) fn parse(input: &str) -> Result<Vec<LabelRequirement>, SelectorError> {
+    let mut parser = Parser {
+        input,
+        tokens: tokenize(input),
+        next: 0,
+    };
+    let mut requirements = Vec::new();
+    if parser.peek().1 == Token::End {
+        return Ok(requirements);
+    }
+    loop {
+        requirements.push(parser.requirement()?);
+        let (pos, token) = parser.take();
+        match token {
+            Token::End => return Ok(requirements),
+            Token::Comma => {}
+            other => {
+                return Err(parser.error(
+                    pos,
+                    format!("expected ',' or the end, found {}", other.describe()),
+                ));
+            }
+        }
+    }
+}
+
+struct Parser<'a> {
+    input: &'a str,
+    tokens: Vec<(usize, Token)>,
+    next: usize,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> (usize, Token) {
+        self.tokens
+            .get(self.next)
+            .cloned()
+            .unwrap_or((self.input.len(), Token::End))
+    }
+
+    fn take(&mut self) -> (usize, Token) {
+        let token = self.peek();
+        self.next += 1;
+        token
+    }
+
+    fn error(&self, position: usize, message: impl Into<String>) -> SelectorError {
+        SelectorError::label(self.input, position, message)
+    }
+
+    fn requirement(&mut self) -> Result<LabelRequirement, SelectorError> {
+        let (start, first) = self.take();
+        let (key, operator, values) = match first {
+            Token::Bang => {
+                let key = self.key()?;
+                (key, Operator::DoesNotExist, Vec::new())
+            }
+            Token::Ident(key) => {
+                let (pos, token) = self.peek();
+                match token {
+                    Token::Comma | Token::End => (key, Operator::Exists, Vec::new()),
+                    Token::Eq | Token::DoubleEq | Token::NotEq => {
+                        self.take();
+                        let operator = if token == Token::NotEq {
+                            Operator::NotEquals
+                        } else {
+                            Operator::Equals
+                        };
+                        (key, operator, vec![self.single_value()?])
+                    }
+                    Token::In | Token::NotIn => {
+                        self.take();
+                        let operator = if token == Token::In {
+                            Operator::In
+                        } else {
+                            Operator::NotIn
+                        };
+                        (key, operator, self.value_set()?)
+                    }
+                    other => {
+                        return Err(self.error(
+                            pos,
+                            format!("expected '=', '==', '!=', 'in', 'notin', ',' or the end after key {key:?}, found {}", other.describe()),
+                        ));
+                    }
+                }
+            }
+            other => {
+                return Err(self.error(
+                    start,
+                    format!("expected a key or '!', found {}", other.describe()),
+                ));
+            }
+        };
+        let requirement = LabelRequirement {
+            key,
+            operator,
+            values: values.into_iter().collect(),
+        };
+        requirement.check().map_err(|why| self.error(start, why))?;
+        Ok(requirement)
+    }
+
+    fn key(&mut self) -> Result<String, SelectorError> {
+        match self.take() {
+            (_, Token::Ident(key)) => Ok(key),
+            (pos, other) => Err(self.error(pos, format!("expected a key, found {}", other.describe()))),
+        }
+    }
+
+    /// The value after `=`/`!=`; an empty value (`k=`) is allowed, as on the server.
+    fn single_value(&mut self) -> Result<String, SelectorError> {
+        match self.peek() {
+            (_, Token::Ident(value)) => {
+                self.take();
+                Ok(value)
+            }
+            (_, Token::Comma | Token::End) => Ok(String::new()),
+            (pos, other) => Err(self.error(pos, format!("expected a value, found {}", other.describe()))),
+        }
+    }
+
+    /// `( v1, v2 )`: empty entries between commas, and `()`, are empty values.
+    fn value_set(&mut self) -> Result<Vec<String>, SelectorError> {
+        let (open_pos, open) = self.take();
+        if open != Token::Open {
+            return Err(self.error(open_pos, format!("expected '(', found {}", open.describe())));
+        }
+        let mut values = Vec::new();
+        let mut expecting_value = true;
+        loop {
+            let (pos, token) = self.take();
+            match token {
+                Token::Ident(value) if expecting_value => {
+                    values.push(value);
+                    expecting_value = false;
+                }
+                Token::Comma => {
+                    if expecting_value {
+                        values.push(String::new());
+                    }
+                    expecting_value = true;
+                }
+                Token::Close => {
+                    // `()` and a trailing `,` stand for the empty value, as on the server.
+                    if expecting_value {
+                        values.push(String::new());
+                    }
+                    return Ok(values);
+                }
+                other => {
+                    let wanted = if expecting_value {
+                        "a value, ',' or ')'"
+                    } else {
+                        "',' or ')'"
+                    };
+                    return Err(self.error(pos, format!("expected {wanted}, found {}", other.describe())));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::LabelSelector;
+
+    fn error_of(input: &str) -> String {
+        match LabelSelector::parse(input) {
+            Ok(parsed) => panic!("{input:?} parsed as {parsed:?}"),
+            Err(error) => error.to_string(),
+        }
+    }
+
+    #[test]
+    fn every_operator_parses_and_renders_canonically() {
+        let cases = [
+            ("", ""),
+            ("a=b", "a=b"),
+            ("a==b", "a=b"),
+            ("a!=b", "a!=b"),
+            ("a in (c,b,c)", "a in (b,c)"),
+            ("a notin (b)", "a notin (b)"),
+            ("a", "a"),
+            ("!a", "!a"),
+            ("a=", "a="),
+            ("  x = 1 ,  !y , z  in(p , q) ", "x=1,!y,z in (p,q)"),
+            ("app.kubernetes.io/name=web", "app.kubernetes.io/name=web"),
+            ("a in (b,)", "a in (,b)"),
+            ("a notin ()", "a notin ()"),
+        ];
+        for (input, canonical) in cases {
+            let parsed = LabelSelector::parse(input).unwrap_or_else(|e| panic!("{input:?}: {e}"));
+            assert_eq!(parsed.to_string(), canonical, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn malformed_selectors_say_what_and_where() {
+        insta::assert_snapshot!(
+            [
+                "a=b,",
+                "a in b",
+                "a in (b c)",
+                "=b",
+                "a=b=c",
+                "a b",
+                "!a=b",
+                "a=(b)",
+                "-bad=1",
+                "a=-bad",
+                "app.Kubernetes.io/x=1",
+                "in=1",
+            ]
+            .map(error_of)
+            .join("\n")
+        );
+    }
+}
