@@ -66,7 +66,9 @@ pub fn json_patch(original: &Value, patch: &Value) -> Result<Value, PatchError> 
             }
             "replace" => {
                 let new = value()?.clone();
-                remove(&mut doc, &target).map_err(&fail)?;
+                if !target.is_empty() {
+                    remove(&mut doc, &target).map_err(&fail)?;
+                }
                 add(&mut doc, &target, new).map_err(&fail)?;
             }
             "move" => {
