@@ -23,6 +23,10 @@ pub enum Operator {
     Exists,
     /// `!key`: the label is absent.
     DoesNotExist,
+    /// `key>n`: the label is present and is an integer greater than `n`.
+    GreaterThan,
+    /// `key<n`: the label is present and is an integer less than `n`.
+    LessThan,
 }
 
 /// One requirement of a [`LabelSelector`]: a key, an operator and its values
@@ -47,14 +51,37 @@ impl LabelRequirement {
             Operator::NotEquals | Operator::NotIn => value.is_none_or(|v| !self.values.contains(v)),
             Operator::Exists => value.is_some(),
             Operator::DoesNotExist => value.is_none(),
+            Operator::GreaterThan | Operator::LessThan => {
+                let bound = self.values.iter().next().and_then(|v| v.parse::<i64>().ok());
+                let actual = value.and_then(|v| v.parse::<i64>().ok());
+                match (actual, bound) {
+                    (Some(actual), Some(bound)) if self.operator == Operator::GreaterThan => actual > bound,
+                    (Some(actual), Some(bound)) => actual < bound,
+                    _ => false,
+                }
+            }
         }
     }
 
     /// Checks the key and values against the API server's rules.
     pub(crate) fn check(&self) -> Result<(), String> {
         check_label_key(&self.key)?;
-        self.values.iter().try_for_each(|v| check_label_value(v))?;
         let count = self.values.len();
+        if let Operator::GreaterThan | Operator::LessThan = self.operator {
+            let integer = self
+                .values
+                .iter()
+                .next()
+                .is_some_and(|v| v.parse::<i64>().is_ok());
+            if count != 1 || !integer {
+                return Err(format!(
+                    "key {:?}: exactly one integer value is required for '>' and '<'",
+                    self.key
+                ));
+            }
+            return Ok(());
+        }
+        self.values.iter().try_for_each(|v| check_label_value(v))?;
         match self.operator {
             Operator::Equals | Operator::NotEquals if count != 1 => Err(format!(
                 "key {:?}: exactly one value is required for '=', '==' and '!='",
@@ -91,6 +118,8 @@ impl fmt::Display for LabelRequirement {
             Operator::NotIn => write!(f, "{key} notin ({})", list()),
             Operator::Exists => write!(f, "{key}"),
             Operator::DoesNotExist => write!(f, "!{key}"),
+            Operator::GreaterThan => write!(f, "{key}>{first}"),
+            Operator::LessThan => write!(f, "{key}<{first}"),
         }
     }
 }
@@ -130,7 +159,8 @@ impl LabelSelector {
     }
 
     /// Parses the API server's syntax: comma-separated `k=v`, `k==v`,
-    /// `k!=v`, `k in (a,b)`, `k notin (a,b)`, `k`, `!k`.
+    /// `k!=v`, `k in (a,b)`, `k notin (a,b)`, `k`, `!k`, and the integer
+    /// comparisons `k>n`, `k<n`.
     ///
     /// # Errors
     /// A [`SelectorError`] naming the byte position and what was expected.
@@ -341,6 +371,15 @@ mod tests {
     }
 
     #[test]
+    fn integer_comparisons_need_an_integer_label() {
+        let selector = LabelSelector::parse("gen>3,size<10").unwrap_or_default();
+        assert!(selector.matches(&labels(&[("gen", "4"), ("size", "9")])));
+        assert!(!selector.matches(&labels(&[("gen", "3"), ("size", "9")])));
+        assert!(!selector.matches(&labels(&[("gen", "x"), ("size", "9")])));
+        assert!(!selector.matches(&labels(&[("size", "9")])));
+    }
+
+    #[test]
     fn the_empty_selector_matches_everything() {
         assert!(LabelSelector::new().matches(&labels(&[("a", "b")])));
         assert!(LabelSelector::parse("  ").unwrap_or_default().is_empty());
@@ -395,7 +434,6 @@ mod tests {
 
     fn key() -> impl Strategy<Value = String> {
         "(([a-z0-9]([a-z0-9-]{0,6}[a-z0-9])?\\.){0,2}[a-z]{1,4}/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,8}[A-Za-z0-9])?"
-            .prop_filter("keywords are not keys", |k| k != "in" && k != "notin")
     }
 
     fn value() -> impl Strategy<Value = String> {
@@ -410,10 +448,15 @@ mod tests {
             Just(Operator::NotIn),
             Just(Operator::Exists),
             Just(Operator::DoesNotExist),
+            Just(Operator::GreaterThan),
+            Just(Operator::LessThan),
         ];
         (key(), op, proptest::collection::vec(value(), 1..4)).prop_map(|(k, op, mut values)| {
             match op {
                 Operator::Equals | Operator::NotEquals => values.truncate(1),
+                Operator::GreaterThan | Operator::LessThan => {
+                    values = vec![format!("{}", values[0].len() as i64 - 5)]
+                }
                 Operator::Exists | Operator::DoesNotExist => values.clear(),
                 Operator::In | Operator::NotIn => {}
             }

@@ -1,6 +1,7 @@
 //! Tokens of the label selector syntax. Like the API server's lexer, an
 //! identifier is any run of characters that are neither whitespace nor one
-//! of `!=,()`; `in` and `notin` are keywords.
+//! of `!=,()<>`; `in` and `notin` are keywords (only where an operator may
+//! stand: the parser reads them as plain words in key and value positions).
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Token {
@@ -14,10 +15,23 @@ pub(crate) enum Token {
     Comma,
     Open,
     Close,
+    Greater,
+    Less,
     End,
 }
 
 impl Token {
+    /// The word this token is when it stands where a key or value may:
+    /// `in` and `notin` are keywords only in operator position.
+    pub(crate) fn word(&self) -> Option<String> {
+        match self {
+            Token::Ident(s) => Some(s.clone()),
+            Token::In => Some("in".into()),
+            Token::NotIn => Some("notin".into()),
+            _ => None,
+        }
+    }
+
     pub(crate) fn describe(&self) -> String {
         match self {
             Token::Ident(s) => format!("{s:?}"),
@@ -30,13 +44,15 @@ impl Token {
             Token::Comma => "','".into(),
             Token::Open => "'('".into(),
             Token::Close => "')'".into(),
+            Token::Greater => "'>'".into(),
+            Token::Less => "'<'".into(),
             Token::End => "the end".into(),
         }
     }
 }
 
 fn is_special(c: char) -> bool {
-    matches!(c, '!' | '=' | ',' | '(' | ')')
+    matches!(c, '!' | '=' | ',' | '(' | ')' | '<' | '>')
 }
 
 /// Splits `input` into tokens, each with the byte offset where it starts;
@@ -60,12 +76,14 @@ pub(crate) fn tokenize(input: &str) -> Vec<(usize, Token)> {
                     Token::Eq
                 }
             }
-            ',' | '(' | ')' => {
+            ',' | '(' | ')' | '<' | '>' => {
                 chars.next();
                 match c {
                     ',' => Token::Comma,
                     '(' => Token::Open,
-                    _ => Token::Close,
+                    ')' => Token::Close,
+                    '<' => Token::Less,
+                    _ => Token::Greater,
                 }
             }
             _ => {

@@ -63,7 +63,8 @@ impl Parser<'_> {
                 let key = self.key()?;
                 (key, Operator::DoesNotExist, Vec::new())
             }
-            Token::Ident(key) => {
+            ref word if word.word().is_some() => {
+                let key = word.word().unwrap_or_default();
                 let (pos, token) = self.peek();
                 match token {
                     Token::Comma | Token::End => (key, Operator::Exists, Vec::new()),
@@ -85,10 +86,19 @@ impl Parser<'_> {
                         };
                         (key, operator, self.value_set()?)
                     }
+                    Token::Greater | Token::Less => {
+                        self.take();
+                        let operator = if token == Token::Greater {
+                            Operator::GreaterThan
+                        } else {
+                            Operator::LessThan
+                        };
+                        (key, operator, vec![self.single_value()?])
+                    }
                     other => {
                         return Err(self.error(
                             pos,
-                            format!("expected '=', '==', '!=', 'in', 'notin', ',' or the end after key {key:?}, found {}", other.describe()),
+                            format!("expected '=', '==', '!=', 'in', 'notin', '>', '<', ',' or the end after key {key:?}, found {}", other.describe()),
                         ));
                     }
                 }
@@ -110,18 +120,18 @@ impl Parser<'_> {
     }
 
     fn key(&mut self) -> Result<String, SelectorError> {
-        match self.take() {
-            (_, Token::Ident(key)) => Ok(key),
-            (pos, other) => Err(self.error(pos, format!("expected a key, found {}", other.describe()))),
-        }
+        let (pos, token) = self.take();
+        token
+            .word()
+            .ok_or_else(|| self.error(pos, format!("expected a key, found {}", token.describe())))
     }
 
     /// The value after `=`/`!=`; an empty value (`k=`) is allowed, as on the server.
     fn single_value(&mut self) -> Result<String, SelectorError> {
         match self.peek() {
-            (_, Token::Ident(value)) => {
+            (_, token) if token.word().is_some() => {
                 self.take();
-                Ok(value)
+                Ok(token.word().unwrap_or_default())
             }
             (_, Token::Comma | Token::End) => Ok(String::new()),
             (pos, other) => Err(self.error(pos, format!("expected a value, found {}", other.describe()))),
@@ -139,8 +149,8 @@ impl Parser<'_> {
         loop {
             let (pos, token) = self.take();
             match token {
-                Token::Ident(value) if expecting_value => {
-                    values.push(value);
+                ref word if expecting_value && word.word().is_some() => {
+                    values.push(word.word().unwrap_or_default());
                     expecting_value = false;
                 }
                 Token::Comma => {
@@ -196,6 +206,8 @@ mod tests {
             ("app.kubernetes.io/name=web", "app.kubernetes.io/name=web"),
             ("a in (b,)", "a in (,b)"),
             ("a notin ()", "a notin ()"),
+            ("in=in,notin in (in,notin)", "in=in,notin in (in,notin)"),
+            ("a > 5, b<-2", "a>5,b<-2"),
         ];
         for (input, canonical) in cases {
             let parsed = LabelSelector::parse(input).unwrap_or_else(|e| panic!("{input:?}: {e}"));
@@ -218,7 +230,9 @@ mod tests {
                 "-bad=1",
                 "a=-bad",
                 "app.Kubernetes.io/x=1",
-                "in=1",
+                "a>x",
+                "a<",
+                "a>(1)",
             ]
             .map(error_of)
             .join("\n")
