@@ -61,7 +61,7 @@ impl FieldSelector {
     pub fn parse(input: &str) -> Result<Self, SelectorError> {
         let mut terms = Vec::new();
         for (start, part) in split_unescaped_commas(input) {
-            if part.trim().is_empty() {
+            if part.is_empty() {
                 continue;
             }
             let Some((op_at, op)) = find_operator(part) else {
@@ -71,7 +71,7 @@ impl FieldSelector {
                     format!("cannot understand {part:?}: expected field=value, field==value or field!=value"),
                 ));
             };
-            let field = part[..op_at].trim();
+            let field = &part[..op_at];
             if field.is_empty() {
                 return Err(SelectorError::field(input, start, "the field name is empty"));
             }
@@ -170,25 +170,15 @@ fn split_unescaped_commas(input: &str) -> Vec<(usize, &str)> {
     parts
 }
 
-/// The first unescaped `!=`, `==` or `=` in a term.
+/// The first `!=`, `==` or `=` in a term. Field names have no escaping, so
+/// (as on the API server) the first operator anywhere splits the term.
 fn find_operator(term: &str) -> Option<(usize, &'static str)> {
-    let mut escaped = false;
-    for (i, c) in term.char_indices() {
-        if escaped {
-            escaped = false;
-            continue;
-        }
-        if c == '\\' {
-            escaped = true;
-            continue;
-        }
-        for op in ["!=", "==", "="] {
-            if term[i..].starts_with(op) {
-                return Some((i, op));
-            }
-        }
-    }
-    None
+    term.char_indices().find_map(|(i, _)| {
+        ["!=", "==", "="]
+            .into_iter()
+            .find(|op| term[i..].starts_with(op))
+            .map(|op| (i, op))
+    })
 }
 
 fn escape(value: &str) -> String {
