@@ -130,6 +130,35 @@ fn several_conflicts_are_listed_one_per_line() {
 }
 
 #[test]
+fn conflicts_are_grouped_by_manager() {
+    let (live, managed) = owned_by_client_side_apply();
+    let labelled = applied(
+        Some(&live),
+        &json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"labels": {"team": "a"}}}),
+        &request("labeller", false),
+        &managed,
+    );
+    let config = deployment(
+        5,
+        json!({"app": "web", "team": "b"}),
+        json!([{"name": "web", "image": "nginx"}]),
+    );
+    let error = apply(
+        Some(&labelled.object),
+        &config,
+        &request("kubectl", false),
+        &labelled.managed_fields,
+    )
+    .map(|a| a.object);
+    insta::assert_snapshot!(error.map(|o| o.to_string()).unwrap_or_else(|e| e.to_string()), @r#"
+    Apply failed with 2 conflicts: conflicts with "labeller" using apps/v1:
+    - .metadata.labels.team
+    conflicts with "kubectl-client-side-apply" using apps/v1:
+    - .spec.replicas
+    "#);
+}
+
+#[test]
 fn the_same_value_is_shared_without_conflict() {
     let (live, managed) = owned_by_client_side_apply();
     let config = deployment(

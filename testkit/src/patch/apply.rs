@@ -106,6 +106,7 @@ pub fn apply(
                     } else {
                         conflicts.push(Conflict {
                             manager: entry.manager.clone(),
+                            api_version: entry.api_version.clone(),
                             field: describe(path),
                         });
                     }
@@ -114,10 +115,7 @@ pub fn apply(
         }
     }
     if !conflicts.is_empty() {
-        return Err(PatchError::Conflicts {
-            conflicts,
-            api_version,
-        });
+        return Err(PatchError::Conflicts(conflicts));
     }
 
     let mut object = match live {

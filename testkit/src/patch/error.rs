@@ -36,13 +36,8 @@ pub enum PatchError {
     UnknownKind(String),
     /// Server-side apply found fields owned by other managers with other
     /// values; the server answers 409. Retry with `force` to take them.
-    #[error("{}", conflict_message(.conflicts, .api_version))]
-    Conflicts {
-        /// Each conflicting field and its owner.
-        conflicts: Vec<Conflict>,
-        /// The apiVersion the applied object used, named in the message.
-        api_version: String,
-    },
+    #[error("{}", conflict_message(.0))]
+    Conflicts(Vec<Conflict>),
     /// The `metadata.managedFields` of the live object cannot be read.
     #[error("invalid metadata.managedFields: {0}")]
     ManagedFields(String),
@@ -51,28 +46,46 @@ pub enum PatchError {
 /// The API server's wording: `Apply failed with 1 conflict: conflict with
 /// "m" using apps/v1: .spec.replicas`, and for several, one line per field
 /// under each manager.
-fn conflict_message(conflicts: &[Conflict], api_version: &str) -> String {
-    let count = conflicts.len();
+fn conflict_message(conflicts: &[Conflict]) -> String {
+    let using = |c: &Conflict| {
+        c.api_version
+            .as_deref()
+            .map(|v| format!(" using {v}"))
+            .unwrap_or_default()
+    };
     if let [only] = conflicts {
         return format!(
-            "Apply failed with 1 conflict: conflict with {:?} using {api_version}: {}",
-            only.manager, only.field
+            "Apply failed with 1 conflict: conflict with {:?}{}: {}",
+            only.manager,
+            using(only),
+            only.field
         );
     }
-    let mut managers: Vec<&str> = conflicts.iter().map(|c| c.manager.as_str()).collect();
-    managers.dedup();
-    let mut message = format!("Apply failed with {count} conflicts:");
-    let mut seen = Vec::new();
-    for manager in managers {
-        if seen.contains(&manager) {
-            continue;
+    let mut groups: Vec<(&Conflict, Vec<&str>)> = Vec::new();
+    for conflict in conflicts {
+        match groups
+            .iter_mut()
+            .find(|(first, _)| first.manager == conflict.manager)
+        {
+            Some((_, fields)) => fields.push(&conflict.field),
+            None => groups.push((conflict, vec![&conflict.field])),
         }
-        seen.push(manager);
-        message.push_str(&format!(" conflicts with {manager:?} using {api_version}:"));
-        for conflict in conflicts.iter().filter(|c| c.manager == manager) {
-            message.push_str(&format!("\n- {}", conflict.field));
-        }
-        message.push('\n');
     }
-    message.trim_end().to_string()
+    let groups: Vec<String> = groups
+        .into_iter()
+        .map(|(first, fields)| {
+            let lines: Vec<String> = fields.iter().map(|f| format!("- {f}")).collect();
+            format!(
+                "conflicts with {:?}{}:\n{}",
+                first.manager,
+                using(first),
+                lines.join("\n")
+            )
+        })
+        .collect();
+    format!(
+        "Apply failed with {} conflicts: {}",
+        conflicts.len(),
+        groups.join("\n")
+    )
 }

@@ -93,6 +93,8 @@ impl ManagedFieldsEntry {
 pub struct Conflict {
     /// The manager that owns the field.
     pub manager: String,
+    /// The apiVersion that manager wrote the field with.
+    pub api_version: Option<String>,
     /// The field, as the API server names it: `.spec.replicas`.
     pub field: String,
 }
