@@ -351,3 +351,74 @@ pub(crate) fn remove_at(object: &mut Value, path: &[Element]) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn members_with_children_are_marked_with_a_dot() -> Result<(), String> {
+        let fields = json!({"f:spec": {"f:containers": {"k:{\"name\":\"a\"}": {".": {}, "f:image": {}}}, "f:finalizers": {"v:\"x\"": {}}}});
+        let set = FieldSet::from_fields_v1(&fields)?;
+        assert_eq!(set.to_fields_v1(), fields);
+        assert!(set.contains(&[
+            Element::Field("spec".into()),
+            Element::Field("finalizers".into()),
+            Element::Value(json!("x"))
+        ]));
+        Ok(())
+    }
+
+    #[test]
+    fn paths_are_named_as_the_api_server_names_them() {
+        let key = match json!({"name": "web"}) {
+            Value::Object(key) => key,
+            _ => Map::new(),
+        };
+        let path = [
+            Element::Field("spec".into()),
+            Element::Field("containers".into()),
+            Element::Key(key),
+            Element::Field("image".into()),
+        ];
+        assert_eq!(describe(&path), r#".spec.containers[name="web"].image"#);
+        assert_eq!(
+            describe(&[Element::Field("f".into()), Element::Value(json!("x"))]),
+            r#".f[="x"]"#
+        );
+    }
+
+    #[test]
+    fn malformed_fields_v1_is_an_error() {
+        assert!(FieldSet::from_fields_v1(&json!([])).is_err());
+        assert!(FieldSet::from_fields_v1(&json!({"f:a": 1})).is_err());
+        assert!(FieldSet::from_fields_v1(&json!({"k:[1]": {}})).is_err());
+        assert!(FieldSet::from_fields_v1(&json!({"v:{": {}})).is_err());
+    }
+
+    fn element() -> impl Strategy<Value = Element> {
+        prop_oneof![
+            "[a-z]{1,3}".prop_map(Element::Field),
+            "[a-z]{1,3}".prop_map(|v| Element::Value(json!(v))),
+            ("[a-z]{1,3}", 0..3i64).prop_map(|(k, v)| {
+                let mut key = Map::new();
+                key.insert(k, json!(v));
+                Element::Key(key)
+            }),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn fields_v1_round_trips(paths in prop::collection::vec(prop::collection::vec(element(), 1..4), 0..6)) {
+            let mut set = FieldSet::default();
+            for path in paths {
+                set.insert(path);
+            }
+            prop_assert_eq!(FieldSet::from_fields_v1(&set.to_fields_v1()), Ok(set));
+        }
+    }
+}

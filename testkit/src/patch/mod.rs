@@ -3,6 +3,34 @@
 //! strategic merge patch (with the merge keys and strategies of the
 //! built-in kinds, from the Kubernetes OpenAPI data) and server-side apply
 //! (with `managedFields`). No store, no IO: the fake cluster calls these.
+//!
+//! How a server uses them, per `Content-Type` of a PATCH:
+//!
+//! | content type | call |
+//! |---|---|
+//! | `application/json-patch+json` | [`json_patch`]`(&live, &patch)` |
+//! | `application/merge-patch+json` | [`merge_patch`]`(&live, &patch)` |
+//! | `application/strategic-merge-patch+json` | [`strategic_merge`]`(&live, &patch, `[`schema_for`]`(&gvk)?)`; a [`PatchError::UnknownKind`] (CRDs) is a 415 |
+//! | `application/apply-patch+yaml` | [`apply`]`(live, &applied, &request, &`[`ManagedFieldsEntry::from_object`]`(live)?)`; [`PatchError::Conflicts`] is a 409 |
+//!
+//! After a create, update or non-apply patch, [`record_update`] gives the new
+//! `managedFields` (operation `Update`), to be stored with
+//! [`ManagedFieldsEntry::write_to`].
+//!
+//! ```
+//! use rudder::types::GroupVersionKind;
+//! use rudder_testkit::patch::{ManagedFieldsEntry, record_update, schema_for, strategic_merge};
+//! use serde_json::json;
+//!
+//! let gvk = GroupVersionKind::new("", "v1", "Pod");
+//! let schema = schema_for(&gvk)?;
+//! let live = json!({"apiVersion": "v1", "kind": "Pod", "spec": {"containers": [{"name": "app", "image": "a:1"}]}});
+//! let mut patched = strategic_merge(&live, &json!({"spec": {"containers": [{"name": "app", "image": "a:2"}]}}), schema)?;
+//! let owners = record_update(Some(&live), &patched, "my-controller", "2026-01-01T00:00:00Z", Some(schema), &ManagedFieldsEntry::from_object(&live)?)?;
+//! ManagedFieldsEntry::write_to(&mut patched, &owners);
+//! assert_eq!(patched["metadata"]["managedFields"][0]["manager"], "my-controller");
+//! # Ok::<(), rudder_testkit::patch::PatchError>(())
+//! ```
 
 mod apply;
 mod error;
