@@ -299,3 +299,25 @@ fn managed_fields_round_trip_through_the_object() {
     let error = apply(None, &json!({}), &request("m", false), &entries).map(|a| a.object);
     insta::assert_snapshot!(error.map(|o| o.to_string()).unwrap_or_else(|e| e.to_string()), @r#"invalid metadata.managedFields: manager "m": "x:y" is not an f:, k: or v: element"#);
 }
+
+#[test]
+fn an_unmanaged_object_belongs_to_before_first_apply() {
+    let live = deployment(
+        3,
+        json!({"app": "web"}),
+        json!([{"name": "web", "image": "nginx"}]),
+    );
+    let config = deployment(
+        5,
+        json!({"app": "web"}),
+        json!([{"name": "web", "image": "nginx"}]),
+    );
+    let error = apply(Some(&live), &config, &request("kubectl", false), &[]).map(|a| a.object);
+    assert_eq!(
+        error.map_err(|e| e.to_string()),
+        Err(r#"Apply failed with 1 conflict: conflict with "before-first-apply" using apps/v1: .spec.replicas"#.to_string())
+    );
+    let forced = applied(Some(&live), &config, &request("kubectl", true), &[]);
+    let managers: Vec<&str> = forced.managed_fields.iter().map(|e| e.manager.as_str()).collect();
+    assert_eq!(managers, vec!["before-first-apply", "kubectl"]);
+}

@@ -41,6 +41,7 @@ pub struct Applied {
 
 const APPLY: &str = "Apply";
 const UPDATE: &str = "Update";
+const BEFORE_FIRST_APPLY: &str = "before-first-apply";
 
 /// Server-side apply of `applied` (the manager's whole intent) to `live`
 /// (`None` to create): the fields `applied` sets become the manager's; the
@@ -88,6 +89,17 @@ pub fn apply(
             previous = entry.field_set()?;
         } else {
             others.push((entry.clone(), entry.field_set()?));
+        }
+    }
+    if let (Some(live), true) = (live, managed_fields.is_empty()) {
+        // An object nobody has managed yet: the API server gives its
+        // current fields to "before-first-apply", so a first apply that
+        // changes them conflicts instead of silently taking them.
+        let owned = fields_of(live, root);
+        if !owned.is_empty() {
+            let version = live.get("apiVersion").and_then(Value::as_str).unwrap_or_default();
+            let entry = ManagedFieldsEntry::new(BEFORE_FIRST_APPLY, UPDATE, version, request.time, &owned);
+            others.push((entry, owned));
         }
     }
     let wanted = fields_of(applied, root);
