@@ -5,6 +5,7 @@
 use super::error::SelectorError;
 use super::label::{LabelRequirement, Operator};
 use super::label_lexer::{Token, tokenize};
+use super::name::{check_label_key, check_label_value};
 
 pub(crate) fn parse(input: &str) -> Result<Vec<LabelRequirement>, SelectorError> {
     let mut parser = Parser {
@@ -58,8 +59,10 @@ impl Parser<'_> {
 
     fn requirement(&mut self) -> Result<LabelRequirement, SelectorError> {
         let (start, first) = self.take();
+        let mut key_pos = start;
         let (key, operator, values) = match first {
             Token::Bang => {
+                key_pos = self.peek().0;
                 let key = self.key()?;
                 (key, Operator::DoesNotExist, Vec::new())
             }
@@ -110,10 +113,16 @@ impl Parser<'_> {
                 ));
             }
         };
+        check_label_key(&key).map_err(|why| self.error(key_pos, why))?;
+        if !matches!(operator, Operator::GreaterThan | Operator::LessThan) {
+            for (pos, value) in &values {
+                check_label_value(value).map_err(|why| self.error(*pos, why))?;
+            }
+        }
         let requirement = LabelRequirement {
             key,
             operator,
-            values: values.into_iter().collect(),
+            values: values.into_iter().map(|(_, v)| v).collect(),
         };
         requirement.check().map_err(|why| self.error(start, why))?;
         Ok(requirement)
@@ -127,19 +136,19 @@ impl Parser<'_> {
     }
 
     /// The value after `=`/`!=`; an empty value (`k=`) is allowed, as on the server.
-    fn single_value(&mut self) -> Result<String, SelectorError> {
+    fn single_value(&mut self) -> Result<(usize, String), SelectorError> {
         match self.peek() {
-            (_, token) if token.word().is_some() => {
+            (pos, token) if token.word().is_some() => {
                 self.take();
-                Ok(token.word().unwrap_or_default())
+                Ok((pos, token.word().unwrap_or_default()))
             }
-            (_, Token::Comma | Token::End) => Ok(String::new()),
+            (pos, Token::Comma | Token::End) => Ok((pos, String::new())),
             (pos, other) => Err(self.error(pos, format!("expected a value, found {}", other.describe()))),
         }
     }
 
     /// `( v1, v2 )`: empty entries between commas, and `()`, are empty values.
-    fn value_set(&mut self) -> Result<Vec<String>, SelectorError> {
+    fn value_set(&mut self) -> Result<Vec<(usize, String)>, SelectorError> {
         let (open_pos, open) = self.take();
         if open != Token::Open {
             return Err(self.error(open_pos, format!("expected '(', found {}", open.describe())));
@@ -150,19 +159,19 @@ impl Parser<'_> {
             let (pos, token) = self.take();
             match token {
                 ref word if expecting_value && word.word().is_some() => {
-                    values.push(word.word().unwrap_or_default());
+                    values.push((pos, word.word().unwrap_or_default()));
                     expecting_value = false;
                 }
                 Token::Comma => {
                     if expecting_value {
-                        values.push(String::new());
+                        values.push((pos, String::new()));
                     }
                     expecting_value = true;
                 }
                 Token::Close => {
                     // `()` and a trailing `,` stand for the empty value, as on the server.
                     if expecting_value {
-                        values.push(String::new());
+                        values.push((pos, String::new()));
                     }
                     return Ok(values);
                 }
@@ -229,6 +238,7 @@ mod tests {
                 "a=(b)",
                 "-bad=1",
                 "a=-bad",
+                "a in (ok, -bad)",
                 "app.Kubernetes.io/x=1",
                 "a>x",
                 "a<",
