@@ -231,3 +231,75 @@ fn crds_have_no_schema() {
     .map(|s| s.name());
     assert!(matches!(error, Err(PatchError::UnknownKind(_))));
 }
+
+#[test]
+fn set_element_order_orders_primitive_lists_too() {
+    let live = json!({"metadata": {"finalizers": ["a", "b"]}});
+    let patch = json!({"metadata": {"$setElementOrder/finalizers": ["c", "b", "a"], "finalizers": ["c"]}});
+    assert_eq!(
+        merged(pod(), live, patch)["metadata"]["finalizers"],
+        json!(["c", "b", "a"])
+    );
+}
+
+#[test]
+fn service_ports_merge_by_port() {
+    let service = schema_for(&GroupVersionKind::new("", "v1", "Service")).unwrap_or_else(|e| panic!("{e}"));
+    let live =
+        json!({"spec": {"ports": [{"port": 80, "targetPort": 8080}, {"port": 443, "targetPort": 8443}]}});
+    let patch = json!({"spec": {"ports": [{"port": 443, "targetPort": 9443}]}});
+    assert_eq!(
+        merged(service, live, patch)["spec"]["ports"],
+        json!([{"port": 80, "targetPort": 8080}, {"port": 443, "targetPort": 9443}])
+    );
+}
+
+#[test]
+fn deleting_a_missing_item_changes_nothing() {
+    let live = json!({"spec": {"containers": [{"name": "a"}]}});
+    let patch = json!({"spec": {"containers": [{"name": "zzz", "$patch": "delete"}]}});
+    assert_eq!(merged(pod(), live.clone(), patch), live);
+}
+
+mod properties {
+    use proptest::prelude::*;
+    use rudder_testkit::patch::merge_patch;
+
+    use super::*;
+
+    /// JSON without lists or directives: where strategic merge has nothing
+    /// strategic to do.
+    fn plain() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            "[a-z]{0,3}".prop_map(Value::String)
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop::collection::btree_map(
+                prop_oneof![
+                    Just("spec".to_string()),
+                    Just("metadata".to_string()),
+                    "[a-z]{1,3}"
+                ],
+                inner,
+                0..4,
+            )
+            .prop_map(|m| Value::Object(m.into_iter().collect()))
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn without_lists_strategic_merge_is_merge_patch(live in plain(), patch in plain()) {
+            prop_assume!(live.is_object() && patch.is_object());
+            prop_assert_eq!(strategic_merge(&live, &patch, pod()), Ok(merge_patch(&live, &patch)));
+        }
+
+        #[test]
+        fn an_empty_patch_changes_nothing(live in plain()) {
+            prop_assume!(live.is_object());
+            prop_assert_eq!(strategic_merge(&live, &json!({}), deployment()), Ok(live));
+        }
+    }
+}
