@@ -108,11 +108,18 @@ fn table() -> Result<&'static Table, PatchError> {
 }
 
 /// The patch schema of one definition, with access to the others it refers to.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct TypeSchema {
     name: &'static str,
     entry: &'static TypeEntry,
     table: &'static Table,
+}
+
+impl std::fmt::Debug for TypeSchema {
+    /// Only the definition name: the table behind it is large.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("TypeSchema").field(&self.name).finish()
+    }
 }
 
 impl TypeSchema {
@@ -224,6 +231,16 @@ mod tests {
         assert_eq!(
             spec.field("tolerations").map(|t| t.has_strategy("merge")),
             Some(false)
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn debug_shows_only_the_definition_name() -> Result<(), PatchError> {
+        let schema = schema_for_definition("io.k8s.api.core.v1.PodSpec")?;
+        assert_eq!(
+            format!("{schema:?}"),
+            r#"TypeSchema("io.k8s.api.core.v1.PodSpec")"#
         );
         Ok(())
     }
