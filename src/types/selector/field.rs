@@ -150,6 +150,21 @@ impl FromStr for FieldSelector {
     }
 }
 
+impl serde::Serialize for FieldSelector {
+    /// As the selector string, the form the API server takes.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FieldSelector {
+    /// From the selector string, parsed.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        FieldSelector::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 /// Splits on commas that are not escaped, with each part's byte offset.
 fn split_unescaped_commas(input: &str) -> Vec<(usize, &str)> {
     let mut parts = Vec::new();

@@ -276,6 +276,36 @@ impl FromStr for LabelSelector {
     }
 }
 
+impl From<&BTreeMap<String, String>> for LabelSelector {
+    /// `key=value` for each label: the selector that matches objects carrying all of them.
+    fn from(labels: &BTreeMap<String, String>) -> Self {
+        let requirements = labels
+            .iter()
+            .map(|(key, value)| LabelRequirement {
+                key: key.clone(),
+                operator: Operator::Equals,
+                values: BTreeSet::from([value.clone()]),
+            })
+            .collect();
+        LabelSelector::from_requirements(requirements)
+    }
+}
+
+impl serde::Serialize for LabelSelector {
+    /// As the selector string, the form the API server takes.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LabelSelector {
+    /// From the selector string, parsed and validated.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        LabelSelector::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 impl TryFrom<&metav1::LabelSelector> for LabelSelector {
     type Error = SelectorError;
 
@@ -377,6 +407,24 @@ mod tests {
         assert!(!selector.matches(&labels(&[("gen", "3"), ("size", "9")])));
         assert!(!selector.matches(&labels(&[("gen", "x"), ("size", "9")])));
         assert!(!selector.matches(&labels(&[("size", "9")])));
+    }
+
+    #[test]
+    fn a_label_set_becomes_equality_requirements() {
+        let set = labels(&[("b", "2"), ("a", "1")]);
+        let selector = LabelSelector::from(&set);
+        assert_eq!(selector.to_string(), "a=1,b=2");
+        assert!(selector.matches(&set));
+    }
+
+    #[test]
+    fn serde_uses_the_selector_string() {
+        let selector = LabelSelector::new().in_("tier", ["a"]).exists("x");
+        let json = serde_json::to_string(&selector).unwrap_or_default();
+        assert_eq!(json, r#""tier in (a),x""#);
+        assert_eq!(serde_json::from_str::<LabelSelector>(&json).ok(), Some(selector));
+        let error = serde_json::from_str::<LabelSelector>(r#""a in""#).map_err(|e| e.to_string());
+        assert!(error.is_err_and(|e| e.contains("at position 4")));
     }
 
     #[test]
