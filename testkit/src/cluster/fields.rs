@@ -60,7 +60,6 @@ fn kind_fields(group: &str, plural: &str) -> &'static [(&'static str, &'static [
 }
 
 /// Whether `field` can be selected on for `kind`.
-#[allow(dead_code)] // Called by the selector seam once the SDK's FieldSelector lands.
 pub(crate) fn is_supported(kind: &ResourceKind, field: &str) -> bool {
     field == "metadata.name"
         || (field == "metadata.namespace" && kind.namespaced())

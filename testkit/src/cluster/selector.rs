@@ -1,21 +1,25 @@
-//! The one place lists and watches decide whether an object is selected.
-//! Label and field selector syntax is parsed by the SDK's selector types;
-//! this module only says which fields each kind exposes.
+//! The one place lists and watches decide whether an object is selected:
+//! the SDK's `LabelSelector` and `FieldSelector` parse and match; this
+//! module checks the fields against what each kind exposes, as the real
+//! server does (`field label not supported: x`).
 
 use rudder::Status;
+use rudder::types::{FieldSelector, LabelSelector};
 use serde_json::Value;
 
 use super::errors::bad_request;
 use super::fields;
+use super::meta;
 use super::registry::ResourceKind;
 
-/// A parsed label and field selector for one kind.
+/// A parsed label and field selector for one kind, with the namespace
+/// (and, for a watch of one object, the name) it is limited to.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ObjectFilter {
     namespace: Option<String>,
     name: Option<String>,
-    labels: Option<String>,
-    fields: Option<String>,
+    labels: LabelSelector,
+    fields: FieldSelector,
 }
 
 impl ObjectFilter {
@@ -27,18 +31,29 @@ impl ObjectFilter {
         label_selector: Option<&str>,
         field_selector: Option<&str>,
     ) -> Result<Self, Status> {
-        if label_selector.is_some() || field_selector.is_some() {
-            // Wired to rudder::types::{LabelSelector, FieldSelector} once they land.
-            let _ = kind;
-            return Err(bad_request(
-                "selectors are not supported by this build of the fake cluster",
-            ));
+        let labels = match label_selector {
+            Some(text) => LabelSelector::parse(text)
+                .and_then(|selector| selector.validate().map(|()| selector))
+                .map_err(|error| bad_request(format!("unable to parse requirement: {error}")))?,
+            None => LabelSelector::new(),
+        };
+        let fields = match field_selector {
+            Some(text) => FieldSelector::parse(text)
+                .map_err(|error| bad_request(format!("invalid field selector: {error}")))?,
+            None => FieldSelector::new(),
+        };
+        if let Some(term) = fields
+            .terms()
+            .iter()
+            .find(|term| !fields::is_supported(kind, &term.field))
+        {
+            return Err(bad_request(format!("field label not supported: {}", term.field)));
         }
         Ok(ObjectFilter {
             namespace: namespace.map(str::to_owned),
             name: None,
-            labels: label_selector.map(str::to_owned),
-            fields: field_selector.map(str::to_owned),
+            labels,
+            fields,
         })
     }
 
@@ -51,15 +66,18 @@ impl ObjectFilter {
     /// Whether `object` is selected.
     pub fn matches(&self, kind: &ResourceKind, object: &Value) -> bool {
         if let Some(name) = &self.name
-            && fields::value_of(kind, object, "metadata.name") != *name
+            && meta::text(object, "name") != name
         {
             return false;
         }
         if let Some(namespace) = &self.namespace
-            && fields::value_of(kind, object, "metadata.namespace") != *namespace
+            && meta::text(object, "namespace") != namespace
         {
             return false;
         }
-        self.labels.is_none() && self.fields.is_none()
+        self.labels.matches(&meta::labels(object))
+            && self
+                .fields
+                .matches(|field| Some(fields::value_of(kind, object, field)))
     }
 }
