@@ -255,3 +255,32 @@ async fn a_patch_of_a_missing_object_is_not_found_and_unknown_types_are_415() {
     .await;
     assert_eq!(unknown.code, 415);
 }
+
+#[tokio::test]
+async fn an_update_by_a_field_manager_is_recorded_and_conflicts_with_a_later_apply() {
+    let cluster = FakeCluster::builder().deterministic().build();
+    let answer = send(
+        &cluster,
+        Method::POST,
+        &configmaps("default"),
+        &[("fieldManager", "controller")],
+        Some(&configmap("shared", "1")),
+    )
+    .await;
+    assert_eq!(answer.code, 201);
+    assert_eq!(
+        answer.body["metadata"]["managedFields"][0]["manager"],
+        "controller"
+    );
+    assert_eq!(answer.body["metadata"]["managedFields"][0]["operation"], "Update");
+    let applied = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\ndata:\n  value: \"2\"\n";
+    let conflict = patch(
+        &cluster,
+        &configmaps("default").name("shared"),
+        APPLY,
+        applied,
+        &[("fieldManager", "kubectl")],
+    )
+    .await;
+    assert_eq!(conflict.code, 409, "{:?}", conflict.body);
+}

@@ -183,6 +183,7 @@ pub(crate) fn create_object(state: &mut State, call: &Call, object: &mut Value) 
         meta::set(object, "generation", None);
     }
     prepare_status_on_create(kind, object);
+    record_managed_fields(state, call, None, object)?;
     if key.group == crd::CRD_GROUP && key.plural == "customresourcedefinitions" {
         crd::establish(object, now);
     }
@@ -301,6 +302,7 @@ pub(crate) fn update_object(
         };
         meta::set(&mut updated, "generation", Some(json!(next)));
     }
+    record_managed_fields(state, call, Some(&existing), &mut updated)?;
     validate(kind, &updated)?;
     if updated == *existing {
         // A write that changes nothing is not a write: no new resourceVersion, no event.
@@ -331,4 +333,32 @@ fn keep_system_metadata(existing: &Value, updated: &mut Value) {
             .cloned();
         meta::set(updated, field, value);
     }
+}
+
+/// Records an `Update` by the request's `fieldManager` in `managedFields`,
+/// as the server does for creates, updates and non-apply patches (apply
+/// records its own ownership).
+fn record_managed_fields(
+    state: &State,
+    call: &Call,
+    old: Option<&Value>,
+    new: &mut Value,
+) -> Result<(), Status> {
+    let Some(manager) = call.options.field_manager.as_deref() else {
+        return Ok(());
+    };
+    if call.content_type.starts_with("application/apply-patch") {
+        return Ok(());
+    }
+    let invalid = |error: crate::patch::PatchError| bad_request(error.to_string());
+    let owners = crate::patch::ManagedFieldsEntry::from_object(old.unwrap_or(new)).map_err(invalid)?;
+    let schema = if call.kind.custom {
+        None
+    } else {
+        crate::patch::schema_for(&call.kind.api.gvk()).ok()
+    };
+    let time = rfc3339(state.clock.now());
+    let entries = crate::patch::record_update(old, new, manager, &time, schema, &owners).map_err(invalid)?;
+    crate::patch::ManagedFieldsEntry::write_to(new, &entries);
+    Ok(())
 }
