@@ -1,5 +1,6 @@
 //! The API server's rules for names, with its messages.
 
+use rudder::types::LabelSelector;
 use serde_json::Value;
 
 use super::errors::FieldError;
@@ -90,19 +91,10 @@ pub(crate) fn object_errors(kind: &ResourceKind, object: &Value) -> Vec<FieldErr
         ));
     }
     for (key, value) in meta::labels(object) {
-        if value.len() > 63 {
-            errors.push(FieldError::invalid(
-                "metadata.labels",
-                &value,
-                "must be no more than 63 characters",
-            ));
-        }
-        if key.is_empty() {
-            errors.push(FieldError::invalid(
-                "metadata.labels",
-                &key,
-                "name part must be non-empty",
-            ));
+        // The SDK's selector rules for keys and values are the server's label rules.
+        let single = LabelSelector::new().eq(key.clone(), value.clone());
+        if let Err(error) = single.validate() {
+            errors.push(FieldError::invalid("metadata.labels", &value, &error.message));
         }
     }
     errors
@@ -138,6 +130,28 @@ mod tests {
         }
         assert_eq!(
             name_errors(configmaps, "metadata.name", &"a".repeat(254)).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn labels_follow_the_servers_key_and_value_rules() {
+        let registry = Registry::with_defaults();
+        let configmaps = registry.by_resource("", "configmaps").unwrap();
+        let object = |labels: serde_json::Value| serde_json::json!({"metadata": {"name": "a", "namespace": "default", "labels": labels}});
+        assert!(
+            object_errors(
+                configmaps,
+                &object(serde_json::json!({"app.kubernetes.io/name": "web"}))
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            object_errors(configmaps, &object(serde_json::json!({"app": "-bad-"}))).len(),
+            1
+        );
+        assert_eq!(
+            object_errors(configmaps, &object(serde_json::json!({"bad key!": "v"}))).len(),
             1
         );
     }
