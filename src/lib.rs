@@ -27,7 +27,12 @@
 pub mod config;
 pub mod error;
 pub mod rest;
+pub mod typed;
 pub mod types;
+
+/// The k8s-openapi crate rudder is built on (one Kubernetes version), for
+/// the built-in kinds and `ObjectMeta`.
+pub use k8s_openapi;
 
 pub use config::Config;
 pub use error::{Error, Result};
