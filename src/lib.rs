@@ -3,6 +3,8 @@
 //! | layer | trait | live implementation |
 //! |---|---|---|
 //! | Rest | [`Rest`] | [`HttpRest`] (reqwest + rustls) |
+//! | Typed | [`Typed<K>`](typed::Typed) | [`Api<K>`](typed::Api) over any `Rest` |
+//! | Dynamic | [`Dynamic`](dynamic::Dynamic) | [`DynamicClient`](dynamic::DynamicClient) over any `Rest` |
 //!
 //! `Rest` is the only layer that touches the network; everything above it is
 //! written against the trait, so the live client, the `rudder-testkit` fake
@@ -25,6 +27,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod dynamic;
 pub mod error;
 pub mod rest;
 pub mod typed;
@@ -35,6 +38,8 @@ pub mod types;
 pub use k8s_openapi;
 
 pub use config::Config;
+pub use dynamic::{Dynamic, DynamicClient};
 pub use error::{Error, Result};
 pub use rest::{HttpRest, Rest};
-pub use types::Status;
+pub use typed::{Api, Typed};
+pub use types::{Resource, Status};

@@ -44,6 +44,11 @@ impl ResourceRequests {
         })
     }
 
+    /// Requests for a resource whose scope the caller has already checked.
+    pub(crate) fn scoped(resource: ApiResource, namespace: Option<String>) -> Self {
+        ResourceRequests { resource, namespace }
+    }
+
     /// The resource.
     pub fn resource(&self) -> &ApiResource {
         &self.resource

@@ -4,6 +4,7 @@
 //! each verb.
 
 mod delete_params;
+mod deletion;
 mod dynamic_object;
 mod gvk;
 mod list_params;
@@ -16,6 +17,7 @@ mod watch_event;
 mod write_params;
 
 pub use delete_params::{DeleteParams, Preconditions, PropagationPolicy};
+pub use deletion::Deletion;
 pub use dynamic_object::DynamicObject;
 pub use gvk::{ApiResource, GroupVersionKind, GroupVersionResource, Scope, split_api_version};
 pub use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ListMeta, ObjectMeta};
