@@ -16,9 +16,9 @@ use serde_json::json;
 /// and that a Foo named `default-foo` exists. Returns the names it changed.
 async fn ensure_min_replicas(foos: &dyn Typed<Foo>, min: i32) -> rudder::Result<Vec<String>> {
     let mut changed = Vec::new();
-    for foo in list_all(foos, &ListParams::default()).await?.items {
-        if foo.spec.replicas.unwrap_or(1) < min {
-            let name = foo.metadata.name.clone().unwrap_or_default();
+    for item in list_all(foos, &ListParams::default()).await?.items {
+        if item.spec.replicas.unwrap_or(1) < min {
+            let name = item.metadata.name.clone().unwrap_or_default();
             let patch = Patch::Merge(json!({"spec": {"replicas": min}}));
             foos.patch(&name, &PatchParams::default(), &patch).await?;
             changed.push(name);
@@ -36,8 +36,10 @@ async fn ensure_min_replicas(foos: &dyn Typed<Foo>, min: i32) -> rudder::Result<
 }
 
 fn page(foos: Vec<Foo>, continue_token: Option<&str>) -> ObjectList<Foo> {
-    let mut list = ObjectList::default();
-    list.items = foos;
+    let mut list = ObjectList {
+        items: foos,
+        ..ObjectList::default()
+    };
     list.metadata.continue_ = continue_token.map(str::to_owned);
     list
 }
@@ -61,9 +63,9 @@ async fn only_foos_below_the_minimum_are_patched_and_a_missing_default_is_create
         .withf(|name| name == "default-foo")
         .returning(|_| Ok(None));
     foos.expect_create()
-        .withf(|_, foo| foo.spec.replicas == Some(3))
+        .withf(|_, wanted| wanted.spec.replicas == Some(3))
         .times(1)
-        .returning(|_, foo| Ok(foo.clone()));
+        .returning(|_, wanted| Ok(wanted.clone()));
 
     let changed = ensure_min_replicas(&foos, 3).await.unwrap();
     assert_eq!(changed, ["small", "default-foo"]);
