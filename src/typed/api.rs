@@ -37,13 +37,14 @@ use super::resource_client::{ResourceClient, WatchStream};
 /// # }
 /// ```
 ///
-/// A handle's scope is checked when the program is compiled: a namespaced
-/// handle on a cluster-scoped kind does not build.
+/// A handle's scope is checked when the program is built (`cargo build`;
+/// `cargo check` stops before this check): a namespaced handle on a
+/// cluster-scoped kind does not build.
 ///
-/// ```compile_fail
-/// # fn run(rest: std::sync::Arc<dyn rudder::Rest>) {
+/// ```compile_fail,E0080
+/// # let config = rudder::Config::new("http://127.0.0.1:8001".parse().unwrap());
+/// # let rest: std::sync::Arc<dyn rudder::Rest> = std::sync::Arc::new(rudder::HttpRest::new(config).unwrap());
 /// let nodes = rudder::typed::Api::<k8s_openapi::api::core::v1::Node>::namespaced(rest, "default");
-/// # }
 /// ```
 pub struct Api<K> {
     client: ResourceClient,
