@@ -3,8 +3,8 @@
 //! | layer | trait | live implementation |
 //! |---|---|---|
 //! | Rest | [`Rest`] | [`HttpRest`] (reqwest + rustls) |
-//! | Typed | [`Typed<K>`](typed::Typed) | [`Api<K>`](typed::Api) over any `Rest` |
-//! | Dynamic | [`Dynamic`](dynamic::Dynamic) | [`DynamicClient`](dynamic::DynamicClient) over any `Rest` |
+//! | Typed | [`Typed<K>`](Typed) | [`Api<K>`](Api) over any `Rest` |
+//! | Dynamic | [`Dynamic`] | [`DynamicClient`] over any `Rest` |
 //!
 //! `Rest` is the only layer that touches the network; everything above it is
 //! written against the trait, so the live client, the `rudder-testkit` fake

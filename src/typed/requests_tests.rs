@@ -224,3 +224,41 @@ fn bad_names_and_params_are_refused_before_sending() {
             .is_err()
     );
 }
+
+#[test]
+fn every_refusal_explains_itself() {
+    let ns = pods(Some("default"));
+    let refusals = [
+        pods(None).get("web", &GetParams::default()).unwrap_err(),
+        ResourceRequests::new(
+            ApiResource::new("", "v1", "Node", "nodes", Scope::Cluster),
+            Some("x"),
+        )
+        .unwrap_err(),
+        ns.get("a/b", &GetParams::default()).unwrap_err(),
+        ns.patch("web", &PatchParams::default(), &Patch::Apply(json!({})))
+            .unwrap_err(),
+        ns.patch("web", &PatchParams::default().force(), &Patch::Merge(json!({})))
+            .unwrap_err(),
+        ns.patch("web", &PatchParams::default(), &Patch::Json(json!({"op": "add"})))
+            .unwrap_err(),
+        ns.list(&ListParams {
+            resource_version_match: Some(ResourceVersionMatch::Exact),
+            ..ListParams::default()
+        })
+        .unwrap_err(),
+        ns.list(&ListParams::default().at("0", ResourceVersionMatch::Exact))
+            .unwrap_err(),
+        ns.list(
+            &ListParams::default()
+                .at("5", ResourceVersionMatch::NotOlderThan)
+                .continue_token("c"),
+        )
+        .unwrap_err(),
+        ns.list(&ListParams::default().limit(0)).unwrap_err(),
+        ns.watch(&WatchParams::default().initial_events().bookmarks(false))
+            .unwrap_err(),
+    ];
+    let messages: Vec<String> = refusals.iter().map(ToString::to_string).collect();
+    insta::assert_snapshot!(messages.join("\n"));
+}

@@ -73,7 +73,7 @@ impl Patch {
         if let Patch::Json(body) = self
             && !body.is_array()
         {
-            return Err(RequestError::Body(
+            return Err(RequestError::InvalidParams(
                 "a JSON patch is an array of operations ([{\"op\": ..., \"path\": ...}])".into(),
             ));
         }
