@@ -27,6 +27,9 @@ pub trait Typed<K: Send + Sync + 'static>: Send + Sync {
     async fn get(&self, name: &str) -> Result<K>;
 
     /// The object `name`, or `None` when the server answers 404.
+    ///
+    /// A resource the server does not serve (a CRD not installed) is a 404
+    /// too, and so also `None`; `get` tells them apart by the error's `Status`.
     async fn get_opt(&self, name: &str) -> Result<Option<K>>;
 
     /// One page of objects (all of them when `params.limit` is unset).
@@ -61,11 +64,15 @@ pub trait Typed<K: Send + Sync + 'static>: Send + Sync {
         selection: &ListParams,
     ) -> Result<Deletion<ObjectList<K>>>;
 
-    /// Watches the objects: a stream of events decoded as they arrive.
+    /// Watches the objects: a stream of events decoded line by line as they arrive.
     ///
     /// The stream ends when the server closes the watch (its timeout); a
     /// `WatchEvent::Error` with 410 means the resourceVersion is too old and
-    /// the caller must list again.
+    /// the caller must list again. A line that cannot be decoded is an
+    /// [`Error::Stream`](crate::Error::Stream) item naming the line's start,
+    /// and the watch goes on; a line over the limit (16 MiB unless
+    /// `with_max_line` says otherwise) or a broken connection ends it after
+    /// its error.
     async fn watch(&self, params: &WatchParams) -> Result<WatchStream<K>>;
 
     /// The object `name` through its `status` subresource.

@@ -65,6 +65,41 @@ pub trait Resource {
     fn gvk() -> GroupVersionKind {
         GroupVersionKind::new(Self::GROUP, Self::VERSION, Self::KIND)
     }
+
+    /// `metadata.name`.
+    fn name(&self) -> Option<&str> {
+        self.meta().name.as_deref()
+    }
+
+    /// `metadata.namespace`.
+    fn namespace(&self) -> Option<&str> {
+        self.meta().namespace.as_deref()
+    }
+
+    /// `metadata.resourceVersion`: what a replace sends back to guard against lost updates.
+    fn resource_version(&self) -> Option<&str> {
+        self.meta().resource_version.as_deref()
+    }
+
+    /// `metadata.uid`.
+    fn uid(&self) -> Option<&str> {
+        self.meta().uid.as_deref()
+    }
+
+    /// The value of label `key`.
+    fn label(&self, key: &str) -> Option<&str> {
+        self.meta().labels.as_ref()?.get(key).map(String::as_str)
+    }
+
+    /// The value of annotation `key`.
+    fn annotation(&self, key: &str) -> Option<&str> {
+        self.meta().annotations.as_ref()?.get(key).map(String::as_str)
+    }
+
+    /// Whether the object is being deleted (it has a `deletionTimestamp`).
+    fn is_terminating(&self) -> bool {
+        self.meta().deletion_timestamp.is_some()
+    }
 }
 
 /// How k8s-openapi's scope marker types map to [`Scope`]. Subresource types
@@ -167,6 +202,11 @@ mod tests {
     fn meta_reaches_the_object_metadata() {
         let mut pod = Pod::default();
         pod.meta_mut().name = Some("web".into());
-        assert_eq!(pod.meta().name.as_deref(), Some("web"));
+        pod.meta_mut().labels = Some([("app".to_owned(), "web".to_owned())].into());
+        assert_eq!(pod.name(), Some("web"));
+        assert_eq!(pod.label("app"), Some("web"));
+        assert_eq!(pod.label("tier"), None);
+        assert_eq!(pod.annotation("a"), None);
+        assert!(!pod.is_terminating());
     }
 }
