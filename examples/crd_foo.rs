@@ -1,12 +1,11 @@
 //! The typed client on a custom resource: the sample-controller `Foo`.
 //!
-//! Creates (or finds) `example-foo` in `default`, scales it with a merge
+//! Creates (or finds) `example-foo` in the context's namespace, scales it with a merge
 //! patch, server-side applies a label, reads its status, and watches Foos
 //! for a few events. Needs the CRD installed:
 //!
 //! ```text
 //! kubectl apply -f https://raw.githubusercontent.com/kubernetes/sample-controller/master/artifacts/examples/crd-status-subresource.yaml
-//! kubectl proxy &
 //! cargo run --example crd_foo
 //! ```
 
@@ -33,7 +32,8 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let foos: Api<Foo> = Api::namespaced(connect::rest()?, "default");
+    let (rest, namespace) = connect::connect()?;
+    let foos: Api<Foo> = Api::namespaced(rest, &namespace);
 
     let current = match foos.get_opt("example-foo").await? {
         Some(found) => found,

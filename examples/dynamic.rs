@@ -6,7 +6,6 @@
 //! it has. Without arguments it lists `apps/v1/deployments`.
 //!
 //! ```text
-//! kubectl proxy &
 //! cargo run --example dynamic -- samplecontroller.k8s.io/v1alpha1/foos/Foo default
 //! cargo run --example dynamic -- /v1/nodes/Node
 //! ```
@@ -54,7 +53,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_else(|| "apps/v1/deployments/Deployment".into());
     let namespace = args.next();
     let resource = parse_resource(&spec, namespace.is_some())?;
-    let rest = connect::rest()?;
+    let (rest, _) = connect::connect()?;
     let client = match &namespace {
         Some(namespace) => DynamicClient::namespaced(rest, resource, namespace)?,
         None => DynamicClient::all(rest, resource),
