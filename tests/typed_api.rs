@@ -11,7 +11,7 @@ use foo::Foo;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v1::{Scale, ScaleSpec};
 use k8s_openapi::api::core::v1::{ConfigMap, Pod};
-use rudder::typed::{Api, Typed};
+use rudder::typed::{Api, PodLogs, Typed};
 use rudder::types::{
     DeleteParams, Deletion, FieldValidation, ListParams, LogParams, Patch, PatchParams, PostParams,
     PropagationPolicy,

@@ -7,9 +7,10 @@
 mod foo;
 
 use foo::Foo;
+use futures::TryStreamExt;
 use rudder::Error;
-use rudder::typed::{MockTyped, Typed, list_all};
-use rudder::types::{ListParams, ObjectList, Patch, PatchParams, PostParams};
+use rudder::typed::{MockPodLogs, MockTyped, PodLogs, Typed, list_all};
+use rudder::types::{ListParams, LogParams, ObjectList, Patch, PatchParams, PostParams};
 use serde_json::json;
 
 /// The code under test: make sure every Foo wants at least `min` replicas,
@@ -85,4 +86,33 @@ async fn an_api_error_from_the_mock_reaches_the_caller() {
     });
     let error: Error = ensure_min_replicas(&foos, 3).await.unwrap_err();
     assert!(error.is_forbidden());
+}
+
+/// More code under test: the first line of a pod's log that reports an error.
+async fn first_error(logs: &dyn PodLogs, pod: &str) -> rudder::Result<Option<String>> {
+    let mut lines = logs
+        .log_lines(pod, &LogParams::default().container("app"))
+        .await?;
+    while let Some(line) = lines.try_next().await? {
+        if line.contains("ERROR") {
+            return Ok(Some(line));
+        }
+    }
+    Ok(None)
+}
+
+#[tokio::test]
+async fn the_first_error_line_of_a_mocked_log_is_found() {
+    let mut logs = MockPodLogs::new();
+    logs.expect_log_lines()
+        .withf(|pod, params| pod == "web" && params.container.as_deref() == Some("app"))
+        .returning(|_, _| {
+            let lines =
+                ["starting", "ERROR: cannot bind :8080", "ERROR: again"].map(|line| Ok(line.to_owned()));
+            Ok(Box::pin(futures::stream::iter(lines)))
+        });
+    assert_eq!(
+        first_error(&logs, "web").await.unwrap().as_deref(),
+        Some("ERROR: cannot bind :8080")
+    );
 }

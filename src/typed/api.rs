@@ -6,15 +6,14 @@ use std::sync::Arc;
 
 use futures::stream::BoxStream;
 use k8s_openapi::api::autoscaling::v1::Scale;
-use k8s_openapi::api::core::v1::Pod;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::Result;
 use crate::rest::Rest;
 use crate::types::{
-    DeleteParams, Deletion, GetParams, ListParams, LogParams, ObjectList, Patch, PatchParams, PostParams,
-    Resource, Scope, WatchParams,
+    DeleteParams, Deletion, GetParams, ListParams, ObjectList, Patch, PatchParams, PostParams, Resource,
+    Scope, WatchParams,
 };
 
 use super::interface::Typed;
@@ -144,23 +143,6 @@ where
     /// page is held in memory.
     pub fn list_stream(&self, params: &ListParams) -> BoxStream<'_, Result<K>> {
         page_stream(params, move |page| async move { self.client.list(&page).await })
-    }
-}
-
-impl Api<Pod> {
-    /// The pod's log, read whole.
-    pub async fn logs(&self, name: &str, params: &LogParams) -> Result<String> {
-        self.client.logs(name, params).await
-    }
-
-    /// The pod's log line by line; with `params.follow`, lines keep coming as
-    /// the container writes them until it stops or the stream is dropped.
-    pub async fn log_lines(
-        &self,
-        name: &str,
-        params: &LogParams,
-    ) -> Result<BoxStream<'static, Result<String>>> {
-        self.client.log_lines(name, params).await
     }
 }
 

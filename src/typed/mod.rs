@@ -9,6 +9,7 @@ mod api;
 mod interface;
 mod lines;
 pub(crate) mod pager;
+mod pod_logs;
 mod requests;
 mod resource_client;
 
@@ -18,5 +19,8 @@ pub use interface::MockTyped;
 pub use interface::Typed;
 pub use lines::{DEFAULT_MAX_LINE, LineError};
 pub use pager::DEFAULT_PAGE_SIZE;
+#[cfg(feature = "mock")]
+pub use pod_logs::MockPodLogs;
+pub use pod_logs::PodLogs;
 pub use requests::ResourceRequests;
 pub use resource_client::{ResourceClient, WatchStream};
