@@ -4,6 +4,7 @@
 
 use crate::config::{AuthError, ConfigError};
 use crate::rest::RequestError;
+use crate::typed::LineError;
 use crate::types::Status;
 
 /// `Result` with rudder's [`Error`].
@@ -46,6 +47,17 @@ pub enum Error {
         /// What the decoder said.
         #[source]
         source: serde_json::Error,
+    },
+    /// A line of a streamed body (a watch event, a log line) could not be used.
+    #[error("{verb} {url}: {source}")]
+    Stream {
+        /// The HTTP method.
+        verb: String,
+        /// The URL.
+        url: String,
+        /// What was wrong with the line.
+        #[source]
+        source: LineError,
     },
 }
 
