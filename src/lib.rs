@@ -3,6 +3,7 @@
 //! | layer | trait | live implementation |
 //! |---|---|---|
 //! | Rest | [`Rest`] | [`HttpRest`] (reqwest + rustls) |
+//! | Discovery | [`Discovery`] | [`DiscoveryClient`] over any `Rest` |
 //!
 //! `Rest` is the only layer that touches the network; everything above it is
 //! written against the trait, so the live client, the `rudder-testkit` fake
@@ -25,11 +26,13 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod discovery;
 pub mod error;
 pub mod rest;
 pub mod types;
 
 pub use config::Config;
+pub use discovery::{Discovery, DiscoveryClient};
 pub use error::{Error, Result};
 pub use rest::{HttpRest, Rest};
 pub use types::Status;

@@ -11,6 +11,7 @@ mod response;
 mod transport;
 
 pub use http_rest::HttpRest;
+pub(crate) use request::validate_path_segment;
 pub use request::{Query, RequestBuilder, RequestError, ResourcePath};
 pub use response::{check_status, describe};
 pub use transport::{ByteStream, Request, Response, Rest, StreamResponse};
