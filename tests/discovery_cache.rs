@@ -67,7 +67,10 @@ async fn discovery_is_written_in_kubectls_layout() {
     let groups: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("servergroups.json")).unwrap()).unwrap();
     assert_eq!(groups["kind"], "APIGroupList");
-    assert_eq!(groups["groups"][0]["name"], "", "core group first, as client-go's ServerGroups");
+    assert_eq!(
+        groups["groups"][0]["name"], "",
+        "core group first, as client-go's ServerGroups"
+    );
     assert_eq!(groups["groups"][0]["preferredVersion"]["groupVersion"], "v1");
     let apps: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("apps/v1/serverresources.json")).unwrap()).unwrap();
@@ -79,7 +82,10 @@ async fn discovery_is_written_in_kubectls_layout() {
         .iter()
         .find(|r| r["name"] == "deployments/scale")
         .unwrap();
-    assert_eq!((scale["group"].as_str(), scale["kind"].as_str()), (Some("autoscaling"), Some("Scale")));
+    assert_eq!(
+        (scale["group"].as_str(), scale["kind"].as_str()),
+        (Some("autoscaling"), Some("Scale"))
+    );
     // No temporary files are left behind by the atomic writes.
     assert!(
         files_under(cache.path())
@@ -134,7 +140,11 @@ async fn a_zero_ttl_asks_the_server_every_time() {
         .build();
     discovery.server_apis().await.unwrap();
     discovery.server_apis().await.unwrap();
-    let apis = requested_paths(&server).await.iter().filter(|p| *p == "/apis").count();
+    let apis = requested_paths(&server)
+        .await
+        .iter()
+        .filter(|p| *p == "/apis")
+        .count();
     assert_eq!(apis, 2);
 }
 
@@ -152,7 +162,10 @@ async fn files_older_than_the_ttl_are_refetched() {
         .disk_cache(server.uri())
         .cache_dir(cache.path())
         .build();
-    assert!(offline.server_apis().await.is_err(), "expired files must not be used");
+    assert!(
+        offline.server_apis().await.is_err(),
+        "expired files must not be used"
+    );
 
     let apis = cached_client(&server, cache.path()).server_apis().await.unwrap();
     assert_eq!(apis.source(), DiscoverySource::Aggregated);
@@ -204,11 +217,17 @@ async fn invalidate_makes_the_next_call_ask_the_server() {
     mount_aggregated(&server).await;
     cached_client(&server, cache.path()).server_apis().await.unwrap();
     let discovery = cached_client(&server, cache.path());
-    assert_eq!(discovery.server_apis().await.unwrap().source(), DiscoverySource::DiskCache);
+    assert_eq!(
+        discovery.server_apis().await.unwrap().source(),
+        DiscoverySource::DiskCache
+    );
 
     discovery.invalidate().await;
 
-    assert_eq!(discovery.server_apis().await.unwrap().source(), DiscoverySource::Aggregated);
+    assert_eq!(
+        discovery.server_apis().await.unwrap().source(),
+        DiscoverySource::Aggregated
+    );
 }
 
 #[tokio::test]
@@ -246,13 +265,25 @@ async fn an_unchanged_document_is_revalidated_with_its_etag() {
     let revalidated = discovery.server_apis().await.unwrap();
 
     assert_eq!(revalidated.source(), DiscoverySource::Aggregated);
-    assert!(revalidated.resources_for("apps", "v1").any(|r| r.resource.plural == "deployments"));
+    assert!(
+        revalidated
+            .resources_for("apps", "v1")
+            .any(|r| r.resource.plural == "deployments")
+    );
     let requests = server.received_requests().await.unwrap();
     let conditional: Vec<_> = requests
         .iter()
-        .filter_map(|r| r.headers.get("if-none-match").map(|v| (r.url.path().to_owned(), v.clone())))
+        .filter_map(|r| {
+            r.headers
+                .get("if-none-match")
+                .map(|v| (r.url.path().to_owned(), v.clone()))
+        })
         .collect();
-    assert_eq!(conditional.len(), 2, "the second load sends If-None-Match for /api and /apis");
+    assert_eq!(
+        conditional.len(),
+        2,
+        "the second load sends If-None-Match for /api and /apis"
+    );
     assert!(
         files_under(&cache.path().join("http")).len() >= 2,
         "entries kept in <cache>/http"
@@ -308,7 +339,11 @@ async fn hostile_server_names_cannot_escape_the_cache_folder() {
     ];
     for server_name in hostile {
         let dir = server_cache_dir(&cache, server_name);
-        assert!(dir.starts_with(cache.join("discovery")), "{server_name}: {}", dir.display());
+        assert!(
+            dir.starts_with(cache.join("discovery")),
+            "{server_name}: {}",
+            dir.display()
+        );
         assert_ne!(dir, cache.join("discovery"), "{server_name}");
         let discovery = DiscoveryClient::builder(rest(&server))
             .disk_cache(server_name)

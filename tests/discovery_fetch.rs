@@ -38,9 +38,15 @@ async fn an_aggregated_server_is_discovered_in_two_requests() {
     let scale = deployments.subresource("scale").unwrap();
     assert_eq!(scale.kind.api_version(), "autoscaling/v1");
     assert_eq!(scale.kind.kind, "Scale");
-    let pods = apis.resources_for("", "v1").find(|r| r.resource.plural == "pods").unwrap();
+    let pods = apis
+        .resources_for("", "v1")
+        .find(|r| r.resource.plural == "pods")
+        .unwrap();
     assert!(pods.subresource("status").is_some() && pods.subresource("log").is_some());
-    let namespaces = apis.resources_for("", "v1").find(|r| r.resource.plural == "namespaces").unwrap();
+    let namespaces = apis
+        .resources_for("", "v1")
+        .find(|r| r.resource.plural == "namespaces")
+        .unwrap();
     assert_eq!(namespaces.resource.scope, Scope::Cluster);
 }
 
@@ -85,7 +91,11 @@ async fn a_legacy_only_server_gets_the_per_group_version_fallback() {
         ]
     );
     let names: Vec<String> = apis.groups().iter().map(|g| g.name.clone()).collect();
-    assert_eq!(names, ["", "apps", "batch", "apiextensions.k8s.io", "coordination.k8s.io"], "the server's order");
+    assert_eq!(
+        names,
+        ["", "apps", "batch", "apiextensions.k8s.io", "coordination.k8s.io"],
+        "the server's order"
+    );
     let deployments = apis
         .resources_for("apps", "v1")
         .find(|r| r.resource.plural == "deployments")
@@ -106,8 +116,14 @@ async fn aggregated_and_legacy_discovery_agree_on_shared_resources() {
     mount_aggregated(&aggregated_server).await;
     let legacy_server = MockServer::start().await;
     mount_legacy(&legacy_server, false).await;
-    let aggregated = DiscoveryClient::new(rest(&aggregated_server)).server_apis().await.unwrap();
-    let legacy = DiscoveryClient::new(rest(&legacy_server)).server_apis().await.unwrap();
+    let aggregated = DiscoveryClient::new(rest(&aggregated_server))
+        .server_apis()
+        .await
+        .unwrap();
+    let legacy = DiscoveryClient::new(rest(&legacy_server))
+        .server_apis()
+        .await
+        .unwrap();
     for (group, version) in [("", "v1"), ("batch", "v1"), ("apps", "v1")] {
         for from_legacy in legacy.resources_for(group, version) {
             let from_aggregated = aggregated
@@ -128,17 +144,24 @@ async fn an_aggregated_body_sent_as_plain_json_is_recognised_by_its_kind() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(aggregated_core().to_string(), "application/json"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(aggregated_core().to_string(), "application/json"),
+        )
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/apis"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(fixture("aggregated_v2.json"), "application/json"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(fixture("aggregated_v2.json"), "application/json"),
+        )
         .mount(&server)
         .await;
     let apis = DiscoveryClient::new(rest(&server)).server_apis().await.unwrap();
     assert_eq!(apis.source(), DiscoverySource::Aggregated);
-    assert!(apis.resources_for("apps", "v1").any(|r| r.resource.plural == "deployments"));
+    assert!(
+        apis.resources_for("apps", "v1")
+            .any(|r| r.resource.plural == "deployments")
+    );
 }
 
 #[tokio::test]
@@ -162,7 +185,10 @@ async fn a_failed_group_version_is_reported_and_the_others_are_kept() {
     let failure = &apis.failures()[0];
     assert_eq!(failure.group_version, "batch/v1");
     assert!(failure.error.is_service_unavailable(), "{}", failure.error);
-    assert!(apis.resources_for("apps", "v1").any(|r| r.resource.plural == "deployments"));
+    assert!(
+        apis.resources_for("apps", "v1")
+            .any(|r| r.resource.plural == "deployments")
+    );
     assert_eq!(apis.resources_for("batch", "v1").count(), 0);
     let incomplete = apis.ensure_complete().unwrap_err();
     insta::assert_snapshot!(incomplete.to_string());
@@ -207,7 +233,10 @@ async fn a_failing_discovery_root_is_an_error_but_a_missing_apis_is_not() {
         .respond_with(ResponseTemplate::new(500).set_body_string("boom"))
         .mount(&broken)
         .await;
-    let error = DiscoveryClient::new(rest(&broken)).server_apis().await.unwrap_err();
+    let error = DiscoveryClient::new(rest(&broken))
+        .server_apis()
+        .await
+        .unwrap_err();
     assert!(error.is_internal_error(), "{error}");
 }
 
@@ -222,7 +251,10 @@ async fn server_version_reads_slash_version() {
         ))
         .mount(&server)
         .await;
-    let version = DiscoveryClient::new(rest(&server)).server_version().await.unwrap();
+    let version = DiscoveryClient::new(rest(&server))
+        .server_version()
+        .await
+        .unwrap();
     assert_eq!(version.major, "1");
     assert_eq!(version.minor, "31");
     assert_eq!(version.git_version, "v1.31.2");
@@ -237,6 +269,12 @@ async fn a_version_body_that_is_not_json_is_a_decode_error_naming_the_url() {
         .respond_with(ResponseTemplate::new(200).set_body_string("<html>"))
         .mount(&server)
         .await;
-    let error = DiscoveryClient::new(rest(&server)).server_version().await.unwrap_err();
-    assert!(error.to_string().starts_with("GET /version: cannot decode"), "{error}");
+    let error = DiscoveryClient::new(rest(&server))
+        .server_version()
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().starts_with("GET /version: cannot decode"),
+        "{error}"
+    );
 }

@@ -44,8 +44,16 @@ async fn resource_arguments_resolve_like_kubectl() {
         ("Event.v1.events.k8s.io", "events.k8s.io/v1", "events"),
         // Two versions: the preferred one unless a version is given.
         ("hpa", "autoscaling/v2", "horizontalpodautoscalers"),
-        ("horizontalpodautoscalers.autoscaling", "autoscaling/v2", "horizontalpodautoscalers"),
-        ("horizontalpodautoscalers.v1.autoscaling", "autoscaling/v1", "horizontalpodautoscalers"),
+        (
+            "horizontalpodautoscalers.autoscaling",
+            "autoscaling/v2",
+            "horizontalpodautoscalers",
+        ),
+        (
+            "horizontalpodautoscalers.v1.autoscaling",
+            "autoscaling/v1",
+            "horizontalpodautoscalers",
+        ),
         ("crd", "apiextensions.k8s.io/v1", "customresourcedefinitions"),
         ("cj", "batch/v1", "cronjobs"),
         ("cronjob.batch", "batch/v1", "cronjobs"),
@@ -59,7 +67,10 @@ async fn resource_arguments_resolve_like_kubectl() {
             .await
             .unwrap_or_else(|error| panic!("{argument}: {error}"));
         assert_eq!(
-            (resolved.resource.api_version().as_str(), resolved.resource.plural.as_str()),
+            (
+                resolved.resource.api_version().as_str(),
+                resolved.resource.plural.as_str()
+            ),
             (api_version, plural),
             "{argument}"
         );
@@ -83,12 +94,20 @@ async fn resolve_carries_capabilities() {
 async fn kinds_and_resources_resolve_with_the_preferred_version_when_none_is_given() {
     let (_server, discovery) = aggregated_discovery().await;
     let by_kind = discovery
-        .resolve_gvk(&GroupVersionKind::new("autoscaling", "", "HorizontalPodAutoscaler"))
+        .resolve_gvk(&GroupVersionKind::new(
+            "autoscaling",
+            "",
+            "HorizontalPodAutoscaler",
+        ))
         .await
         .unwrap();
     assert_eq!(by_kind.resource.version, "v2");
     let pinned = discovery
-        .resolve_gvk(&GroupVersionKind::new("autoscaling", "v1", "HorizontalPodAutoscaler"))
+        .resolve_gvk(&GroupVersionKind::new(
+            "autoscaling",
+            "v1",
+            "HorizontalPodAutoscaler",
+        ))
         .await
         .unwrap();
     assert_eq!(pinned.resource.version, "v1");
@@ -151,7 +170,11 @@ fn with_foos() -> serde_json::Value {
 }
 
 async fn apis_requests(server: &MockServer) -> usize {
-    requested_paths(server).await.iter().filter(|p| *p == "/apis").count()
+    requested_paths(server)
+        .await
+        .iter()
+        .filter(|p| *p == "/apis")
+        .count()
 }
 
 #[tokio::test]
@@ -162,7 +185,9 @@ async fn a_miss_in_cached_discovery_refreshes_once_and_finds_a_new_crd() {
     // The CRD is created after discovery was cached.
     Mock::given(method("GET"))
         .and(path("/apis"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(with_foos().to_string(), AGGREGATED_CONTENT_TYPE))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(with_foos().to_string(), AGGREGATED_CONTENT_TYPE),
+        )
         .with_priority(1)
         .mount(&server)
         .await;
@@ -181,7 +206,14 @@ async fn a_miss_in_cached_discovery_refreshes_once_and_finds_a_new_crd() {
 async fn a_miss_refreshes_exactly_once_before_failing() {
     let (server, discovery) = aggregated_discovery().await;
     discovery.resolve("pods").await.unwrap();
-    assert!(discovery.resolve("widgets").await.unwrap_err().to_string().contains("widgets"));
+    assert!(
+        discovery
+            .resolve("widgets")
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("widgets")
+    );
     assert_eq!(apis_requests(&server).await, 2, "one load, one refresh");
 }
 

@@ -104,6 +104,22 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn no_server_name_leaves_the_discovery_folder(server in "\\PC{0,40}", dots in "[./%2eE:\\\\]{0,12}") {
+            let root = Path::new("/cache");
+            for name in [server.clone(), format!("https://{dots}{server}"), format!("{server}/{dots}/..")] {
+                let dir = server_cache_dir(root, &name);
+                let relative = dir.strip_prefix(root.join("discovery")).unwrap();
+                proptest::prop_assert!(relative.components().count() >= 1);
+                proptest::prop_assert!(
+                    relative.components().all(|c| matches!(c, Component::Normal(_))),
+                    "{name:?} -> {}", dir.display()
+                );
+            }
+        }
+    }
+
     #[test]
     fn the_cache_root_is_kubecachedir_or_home() {
         // Read-only check of the rule; the environment is not changed here.

@@ -11,10 +11,16 @@ use wiremock::matchers::{header_regex, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// `Content-Type` of an aggregated v2 response.
-pub const AGGREGATED_CONTENT_TYPE: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+pub const AGGREGATED_CONTENT_TYPE: &str =
+    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
 
 /// The legacy group versions with a real document in fixtures/discovery.
-pub const LEGACY_GROUP_VERSIONS: [&str; 4] = ["apiextensions.k8s.io/v1", "apps/v1", "batch/v1", "coordination.k8s.io/v1"];
+pub const LEGACY_GROUP_VERSIONS: [&str; 4] = [
+    "apiextensions.k8s.io/v1",
+    "apps/v1",
+    "batch/v1",
+    "coordination.k8s.io/v1",
+];
 
 /// A real discovery document.
 pub fn fixture(name: &str) -> String {
@@ -39,7 +45,10 @@ pub fn aggregated_core() -> Value {
     let list = fixture_json("api__v1.json");
     let entries = list["resources"].as_array().unwrap();
     let mut resources = Vec::new();
-    for entry in entries.iter().filter(|e| !e["name"].as_str().unwrap().contains('/')) {
+    for entry in entries
+        .iter()
+        .filter(|e| !e["name"].as_str().unwrap().contains('/'))
+    {
         let name = entry["name"].as_str().unwrap();
         let subresources: Vec<Value> = entries
             .iter()
@@ -94,7 +103,10 @@ pub async fn mount_aggregated(server: &MockServer) {
     ] {
         Mock::given(method("GET"))
             .and(path(prefix))
-            .and(header_regex("accept", r"g=apidiscovery\.k8s\.io;v=v2;as=APIGroupDiscoveryList"))
+            .and(header_regex(
+                "accept",
+                r"g=apidiscovery\.k8s\.io;v=v2;as=APIGroupDiscoveryList",
+            ))
             .respond_with(aggregated_response(body))
             .mount(server)
             .await;
@@ -125,10 +137,16 @@ pub async fn mount_legacy(server: &MockServer, all_groups: bool) {
         ("/api", fixture("api.json")),
         ("/apis", apis.to_string()),
         ("/api/v1", fixture("api__v1.json")),
-        ("/apis/apiextensions.k8s.io/v1", fixture("apis__apiextensions.k8s.io__v1.json")),
+        (
+            "/apis/apiextensions.k8s.io/v1",
+            fixture("apis__apiextensions.k8s.io__v1.json"),
+        ),
         ("/apis/apps/v1", fixture("apis__apps__v1.json")),
         ("/apis/batch/v1", fixture("apis__batch__v1.json")),
-        ("/apis/coordination.k8s.io/v1", fixture("apis__coordination.k8s.io__v1.json")),
+        (
+            "/apis/coordination.k8s.io/v1",
+            fixture("apis__coordination.k8s.io__v1.json"),
+        ),
     ];
     for (document_path, body) in documents {
         Mock::given(method("GET"))
