@@ -358,3 +358,65 @@ async fn hostile_server_names_cannot_escape_the_cache_folder() {
         assert!(file.components().all(|c| c != std::path::Component::ParentDir));
     }
 }
+
+/// The folder kubectl would have written for a legacy server, made from the
+/// real documents: `servergroups.json` (core group first) and one
+/// `serverresources.json` per group version.
+fn write_kubectl_cache(dir: &Path) {
+    let mut apis = fixture_json("apis.json");
+    let groups = apis["groups"].as_array_mut().unwrap();
+    groups.retain(|g| {
+        g["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|v| LEGACY_GROUP_VERSIONS.contains(&v["groupVersion"].as_str().unwrap()))
+    });
+    groups.insert(
+        0,
+        serde_json::json!({
+            "name": "",
+            "versions": [{"groupVersion": "v1", "version": "v1"}],
+            "preferredVersion": {"groupVersion": "v1", "version": "v1"}
+        }),
+    );
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("servergroups.json"), apis.to_string()).unwrap();
+    let documents = [
+        ("v1", "api__v1.json"),
+        ("apps/v1", "apis__apps__v1.json"),
+        ("batch/v1", "apis__batch__v1.json"),
+        ("coordination.k8s.io/v1", "apis__coordination.k8s.io__v1.json"),
+        ("apiextensions.k8s.io/v1", "apis__apiextensions.k8s.io__v1.json"),
+    ];
+    for (group_version, fixture_name) in documents {
+        let folder = dir.join(group_version);
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("serverresources.json"), fixture(fixture_name)).unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_cache_folder_written_by_kubectl_is_used_with_no_server() {
+    let cache = tempfile::tempdir().unwrap();
+    let server = "https://10.96.0.1:443";
+    write_kubectl_cache(&cache.path().join("discovery").join("10.96.0.1_443"));
+    let offline = DiscoveryClient::builder(Arc::new(NoServer))
+        .disk_cache(server)
+        .cache_dir(cache.path())
+        .build();
+    for (argument, api_version) in [
+        ("po", "v1"),
+        ("deploy", "apps/v1"),
+        ("cj", "batch/v1"),
+        ("lease", "coordination.k8s.io/v1"),
+        ("crd", "apiextensions.k8s.io/v1"),
+    ] {
+        let served = offline.resolve(argument).await.unwrap();
+        assert_eq!(served.resource.api_version(), api_version, "{argument}");
+    }
+    assert_eq!(
+        offline.server_apis().await.unwrap().source(),
+        DiscoverySource::DiskCache
+    );
+}

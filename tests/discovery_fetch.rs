@@ -278,3 +278,71 @@ async fn a_version_body_that_is_not_json_is_a_decode_error_naming_the_url() {
         "{error}"
     );
 }
+
+/// Serves the real legacy documents in-process and records how many
+/// requests were in flight at once.
+struct CountingFixtureRest {
+    in_flight: std::sync::atomic::AtomicUsize,
+    most_in_flight: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl rudder::Rest for CountingFixtureRest {
+    async fn send(&self, request: rudder::rest::Request) -> rudder::Result<rudder::rest::Response> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = self.in_flight.fetch_add(1, SeqCst) + 1;
+        self.most_in_flight.fetch_max(now, SeqCst);
+        // Let the other fetches start before this one answers.
+        for _ in 0..4 {
+            tokio::task::yield_now().await;
+        }
+        self.in_flight.fetch_sub(1, SeqCst);
+        let name = match request.uri().path() {
+            "/api" => Some("api.json".to_owned()),
+            "/apis" => Some("apis.json".to_owned()),
+            other => {
+                let name = format!("{}.json", other.trim_start_matches('/').replace('/', "__"));
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("fixtures/discovery")
+                    .join(&name)
+                    .is_file()
+                    .then_some(name)
+            }
+        };
+        let response = match name {
+            Some(name) => http::Response::builder().status(200).body(fixture(&name).into()),
+            None => http::Response::builder().status(404).body(bytes::Bytes::new()),
+        };
+        Ok(response.unwrap())
+    }
+
+    async fn send_stream(
+        &self,
+        request: rudder::rest::Request,
+    ) -> rudder::Result<rudder::rest::StreamResponse> {
+        Err(rudder::Error::Transport {
+            verb: request.method().to_string(),
+            url: request.uri().to_string(),
+            source: "discovery never streams".into(),
+        })
+    }
+}
+
+#[tokio::test]
+async fn group_versions_are_fetched_concurrently_within_the_bound() {
+    let rest = std::sync::Arc::new(CountingFixtureRest {
+        in_flight: 0.into(),
+        most_in_flight: 0.into(),
+    });
+    let discovery = DiscoveryClient::builder(rest.clone())
+        .max_concurrent_requests(3)
+        .build();
+    let apis = discovery.server_apis().await.unwrap();
+    let most = rest.most_in_flight.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(most, 3, "at most 3 at once, and 3 were used");
+    assert!(apis.resources_for("apps", "v1").count() > 0);
+    assert!(
+        apis.failures().len() > 10,
+        "the documents the fixtures lack are failures"
+    );
+}

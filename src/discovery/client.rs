@@ -12,7 +12,7 @@ use tokio::sync::Mutex;
 
 use crate::rest::{RequestBuilder, Rest, check_status, validate_path_segment};
 use crate::types::{GroupVersionKind, GroupVersionResource};
-use crate::{Error, Result};
+use crate::{Config, Error, Result};
 
 use super::cache_path::{default_cache_dir, http_cache_dir, server_cache_dir};
 use super::convert::{self, Found};
@@ -162,6 +162,14 @@ impl DiscoveryClient {
     /// A client that caches in memory only.
     pub fn new(rest: Arc<dyn Rest>) -> Self {
         DiscoveryClient::builder(rest).build()
+    }
+
+    /// A client for the server `config` names, cached in memory and on disk
+    /// in kubectl's layout under `$KUBECACHEDIR` or `~/.kube/cache`.
+    pub fn for_config(rest: Arc<dyn Rest>, config: &Config) -> Self {
+        DiscoveryClient::builder(rest)
+            .disk_cache(config.cluster_url.as_str())
+            .build()
     }
 
     /// A builder, to add the disk cache or change the TTL.
