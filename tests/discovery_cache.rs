@@ -86,6 +86,9 @@ async fn discovery_is_written_in_kubectls_layout() {
         (scale["group"].as_str(), scale["kind"].as_str()),
         (Some("autoscaling"), Some("Scale"))
     );
+    let batch: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("batch/v1/serverresources.json")).unwrap()).unwrap();
+    insta::assert_json_snapshot!("batch_v1_serverresources", batch);
     // No temporary files are left behind by the atomic writes.
     assert!(
         files_under(cache.path())

@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 use http::header::{CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use http::{Method, StatusCode};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{APIGroupList, APIResourceList, APIVersions};
-use serde::de::DeserializeOwned;
 use tokio::sync::Mutex;
 
 use crate::rest::{RequestBuilder, Rest, check_status, validate_path_segment};
@@ -421,31 +420,6 @@ impl DiscoveryClient {
 struct Root {
     aggregated: bool,
     found: Found,
-}
-
-impl Document {
-    fn is_aggregated(&self) -> bool {
-        if self
-            .content_type
-            .as_deref()
-            .is_some_and(is_aggregated_content_type)
-        {
-            return true;
-        }
-        // A server (or a proxy) may drop the parameters: look at the body's kind.
-        serde_json::from_slice::<KindOnly>(&self.body)
-            .ok()
-            .and_then(|k| k.kind)
-            .is_some_and(|kind| kind == AGGREGATED_KIND)
-    }
-
-    pub(crate) fn decode<T: DeserializeOwned>(&self) -> Result<T> {
-        serde_json::from_slice(&self.body).map_err(|source| Error::Decode {
-            verb: "GET".to_owned(),
-            url: self.uri.clone(),
-            source,
-        })
-    }
 }
 
 #[async_trait::async_trait]

@@ -5,10 +5,14 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::StreamExt;
+use serde::de::DeserializeOwned;
+
+use crate::{Error, Result};
 
 use super::client::DiscoveryClient;
 use super::convert::group_version;
 use super::model::{GroupVersionFailure, ServedResource};
+use super::wire::{AGGREGATED_KIND, KindOnly, is_aggregated_content_type};
 
 /// A discovery document as the server sent it (or the HTTP cache kept it).
 #[derive(Clone, Debug)]
@@ -19,6 +23,31 @@ pub(crate) struct Document {
     pub(crate) content_type: Option<String>,
     /// The body.
     pub(crate) body: Bytes,
+}
+
+impl Document {
+    pub(crate) fn is_aggregated(&self) -> bool {
+        if self
+            .content_type
+            .as_deref()
+            .is_some_and(is_aggregated_content_type)
+        {
+            return true;
+        }
+        // A server (or a proxy) may drop the parameters: look at the body's kind.
+        serde_json::from_slice::<KindOnly>(&self.body)
+            .ok()
+            .and_then(|k| k.kind)
+            .is_some_and(|kind| kind == AGGREGATED_KIND)
+    }
+
+    pub(crate) fn decode<T: DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_slice(&self.body).map_err(|source| Error::Decode {
+            verb: "GET".to_owned(),
+            url: self.uri.clone(),
+            source,
+        })
+    }
 }
 
 /// The resources of the group versions that were discovered, in the order
