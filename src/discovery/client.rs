@@ -22,9 +22,7 @@ use super::interface::Discovery;
 use super::model::{DiscoverySource, ServedResource, ServerApis};
 use super::resolve;
 use super::version::ServerVersion;
-use super::wire::{
-    ACCEPT_DISCOVERY, AGGREGATED_KIND, ApiGroupDiscoveryList, KindOnly, is_aggregated_content_type,
-};
+use super::wire::{ACCEPT_DISCOVERY, ApiGroupDiscoveryList};
 
 /// How long cached discovery stays fresh: kubectl's 6 hours.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(6 * 60 * 60);
