@@ -53,3 +53,30 @@ pub trait Discovery: Send + Sync {
     /// the server (revalidating through the HTTP cache).
     async fn invalidate(&self);
 }
+
+#[async_trait::async_trait]
+impl<T: Discovery + ?Sized> Discovery for Arc<T> {
+    async fn server_apis(&self) -> Result<Arc<ServerApis>> {
+        (**self).server_apis().await
+    }
+
+    async fn resolve(&self, name: &str) -> Result<ServedResource> {
+        (**self).resolve(name).await
+    }
+
+    async fn resolve_gvk(&self, gvk: &GroupVersionKind) -> Result<ServedResource> {
+        (**self).resolve_gvk(gvk).await
+    }
+
+    async fn resolve_gvr(&self, gvr: &GroupVersionResource) -> Result<ServedResource> {
+        (**self).resolve_gvr(gvr).await
+    }
+
+    async fn server_version(&self) -> Result<ServerVersion> {
+        (**self).server_version().await
+    }
+
+    async fn invalidate(&self) {
+        (**self).invalidate().await
+    }
+}
