@@ -1,6 +1,5 @@
 //! `DiscoveryClient`: discovery over any [`Rest`], with its caches.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,7 +12,7 @@ use crate::rest::{RequestBuilder, Rest, check_status, validate_path_segment};
 use crate::types::{GroupVersionKind, GroupVersionResource};
 use crate::{Config, Error, Result};
 
-use super::cache_path::{default_cache_dir, http_cache_dir, server_cache_dir};
+use super::builder::DiscoveryClientBuilder;
 use super::convert::{self, Found};
 use super::disk_cache::DiskCache;
 use super::fetch::{Document, fetch_group_versions};
@@ -23,12 +22,6 @@ use super::model::{DiscoverySource, ServedResource, ServerApis};
 use super::resolve;
 use super::version::ServerVersion;
 use super::wire::{ACCEPT_DISCOVERY, ApiGroupDiscoveryList};
-
-/// How long cached discovery stays fresh: kubectl's 6 hours.
-pub const DEFAULT_TTL: Duration = Duration::from_secs(6 * 60 * 60);
-
-/// How many group-version documents legacy discovery fetches at once.
-pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 16;
 
 /// Discovery over any [`Rest`]: aggregated discovery first, legacy documents
 /// when the server does not offer it; cached in memory, and (when asked) on
@@ -81,80 +74,6 @@ enum Loaded {
     Fetched,
 }
 
-/// Builds a [`DiscoveryClient`]. By default it caches in memory only.
-#[derive(Clone)]
-pub struct DiscoveryClientBuilder {
-    rest: Arc<dyn Rest>,
-    server: Option<String>,
-    cache_dir: Option<PathBuf>,
-    ttl: Duration,
-    max_concurrent_requests: usize,
-}
-
-impl DiscoveryClientBuilder {
-    /// Also caches on disk, for the server at `server` (the kubeconfig's
-    /// `server:` URL, which names the cache folder as kubectl names it), and
-    /// keeps an HTTP cache that revalidates with `ETag`.
-    pub fn disk_cache(mut self, server: impl Into<String>) -> Self {
-        self.server = Some(server.into());
-        self
-    }
-
-    /// The cache root, instead of `$KUBECACHEDIR` or `~/.kube/cache`:
-    /// documents go to `<dir>/discovery/<host_port>/`, HTTP entries to
-    /// `<dir>/http/`. Only used with [`disk_cache`](Self::disk_cache).
-    pub fn cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.cache_dir = Some(dir.into());
-        self
-    }
-
-    /// How long cached discovery (memory and disk) is used before asking
-    /// the server again; default [`DEFAULT_TTL`] (6 hours, as kubectl).
-    /// Zero always asks (through the HTTP cache).
-    pub fn ttl(mut self, ttl: Duration) -> Self {
-        self.ttl = ttl;
-        self
-    }
-
-    /// How many group-version documents legacy discovery fetches at once;
-    /// default [`DEFAULT_MAX_CONCURRENT_REQUESTS`]. At least one.
-    pub fn max_concurrent_requests(mut self, max: usize) -> Self {
-        self.max_concurrent_requests = max.max(1);
-        self
-    }
-
-    /// The client.
-    pub fn build(self) -> DiscoveryClient {
-        let root = match (&self.server, self.cache_dir) {
-            (None, _) => None,
-            (Some(_), Some(dir)) => Some(dir),
-            (Some(_), None) => {
-                let dir = default_cache_dir();
-                if dir.is_none() {
-                    tracing::warn!("no KUBECACHEDIR or home folder: discovery is cached in memory only");
-                }
-                dir
-            }
-        };
-        let (disk, http) = match (&self.server, root) {
-            (Some(server), Some(root)) => (
-                Some(DiskCache::new(server_cache_dir(&root, server), self.ttl)),
-                Some(HttpCache::new(http_cache_dir(&root))),
-            ),
-            _ => (None, None),
-        };
-        DiscoveryClient {
-            rest: self.rest,
-            server: self.server,
-            disk,
-            http,
-            ttl: self.ttl,
-            max_concurrent_requests: self.max_concurrent_requests,
-            state: Mutex::new(CacheState::default()),
-        }
-    }
-}
-
 impl DiscoveryClient {
     /// A client that caches in memory only.
     pub fn new(rest: Arc<dyn Rest>) -> Self {
@@ -169,15 +88,28 @@ impl DiscoveryClient {
             .build()
     }
 
+    pub(super) fn from_parts(
+        rest: Arc<dyn Rest>,
+        server: Option<String>,
+        caches: Option<(DiskCache, HttpCache)>,
+        ttl: Duration,
+        max_concurrent_requests: usize,
+    ) -> Self {
+        let (disk, http) = caches.unzip();
+        DiscoveryClient {
+            rest,
+            server,
+            disk,
+            http,
+            ttl,
+            max_concurrent_requests,
+            state: Mutex::new(CacheState::default()),
+        }
+    }
+
     /// A builder, to add the disk cache or change the TTL.
     pub fn builder(rest: Arc<dyn Rest>) -> DiscoveryClientBuilder {
-        DiscoveryClientBuilder {
-            rest,
-            server: None,
-            cache_dir: None,
-            ttl: DEFAULT_TTL,
-            max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
-        }
+        DiscoveryClientBuilder::new(rest)
     }
 
     /// Cached discovery when fresh, else the server's (`force` skips the caches).

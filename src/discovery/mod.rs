@@ -8,6 +8,7 @@
 //! disk in kubectl's layout (`~/.kube/cache/discovery/<host_port>/...`,
 //! shared with kubectl) with an HTTP cache that revalidates with `ETag`.
 
+mod builder;
 mod cache_path;
 mod client;
 mod convert;
@@ -21,8 +22,9 @@ mod resolve;
 mod version;
 pub mod wire;
 
+pub use builder::{DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_TTL, DiscoveryClientBuilder};
 pub use cache_path::{default_cache_dir, http_cache_dir, server_cache_dir};
-pub use client::{DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_TTL, DiscoveryClient, DiscoveryClientBuilder};
+pub use client::DiscoveryClient;
 pub use error::DiscoveryError;
 pub use interface::Discovery;
 pub use model::{
