@@ -346,3 +346,31 @@ async fn group_versions_are_fetched_concurrently_within_the_bound() {
         "the documents the fixtures lack are failures"
     );
 }
+
+#[tokio::test]
+async fn a_v2beta1_server_and_a_stale_aggregated_api_are_handled() {
+    let server = MockServer::start().await;
+    let mut apis = fixture_json("aggregated_v2.json");
+    apis["apiVersion"] = "apidiscovery.k8s.io/v2beta1".into();
+    apis["items"].as_array_mut().unwrap().push(serde_json::json!({
+        "metadata": {"name": "metrics.k8s.io"},
+        "versions": [{"version": "v1beta1", "freshness": "Stale"}]
+    }));
+    let v2beta1 = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList";
+    for (prefix, body) in [("/api", aggregated_core()), ("/apis", apis)] {
+        Mock::given(method("GET"))
+            .and(path(prefix))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(body.to_string(), v2beta1))
+            .mount(&server)
+            .await;
+    }
+
+    let apis = DiscoveryClient::new(rest(&server)).server_apis().await.unwrap();
+
+    assert_eq!(apis.source(), DiscoverySource::Aggregated);
+    assert_eq!(apis.failures().len(), 1);
+    assert_eq!(apis.failures()[0].group_version, "metrics.k8s.io/v1beta1");
+    insta::assert_snapshot!("stale_failure", apis.failures()[0].error.to_string());
+    assert!(apis.group("metrics.k8s.io").is_some(), "the group is still listed");
+    assert!(apis.resources_for("apps", "v1").count() > 0);
+}
