@@ -3,6 +3,7 @@
 //! layer itself can fail with, always naming the verb and URL.
 
 use crate::config::{AuthError, ConfigError};
+use crate::discovery::DiscoveryError;
 use crate::rest::RequestError;
 use crate::typed::LineError;
 use crate::types::Status;
@@ -37,6 +38,9 @@ pub enum Error {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// Discovery found no such resource, or not every group version.
+    #[error(transparent)]
+    Discovery(#[from] DiscoveryError),
     /// The server answered 2xx, but the body is not what the request expects.
     #[error("{verb} {url}: cannot decode the response body: {source}")]
     Decode {

@@ -5,6 +5,7 @@
 //! | Rest | [`Rest`] | [`HttpRest`] (reqwest + rustls) |
 //! | Typed | [`Typed<K>`](Typed) | [`Api<K>`](Api) over any `Rest` |
 //! | Dynamic | [`Dynamic`] | [`DynamicClient`] over any `Rest` |
+//! | Discovery | [`Discovery`] | [`DiscoveryClient`] over any `Rest` |
 //!
 //! `Rest` is the only layer that touches the network; everything above it is
 //! written against the trait, so the live client, the `rudder-testkit` fake
@@ -28,6 +29,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod discovery;
 pub mod dynamic;
 pub mod error;
 pub mod rest;
@@ -39,6 +41,7 @@ pub mod types;
 pub use k8s_openapi;
 
 pub use config::Config;
+pub use discovery::{Discovery, DiscoveryClient};
 pub use dynamic::{Dynamic, DynamicClient};
 pub use error::{Error, Result};
 pub use rest::{HttpRest, Rest};
