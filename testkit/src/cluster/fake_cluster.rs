@@ -317,7 +317,7 @@ impl FakeCluster {
             version: resource.version.clone(),
             resource: resource.plural.clone(),
             namespace: resource.namespace.clone(),
-            name: resource.name.clone(),
+            name: resource.name.clone().or_else(|| created_name(verb, &call.body)),
             subresource: resource.subresource.clone(),
         };
         lock(&self.inner.actions).push(action.clone());
@@ -485,6 +485,17 @@ fn verb_of(
         _ => return Err(method_not_allowed()),
     };
     Ok(verb)
+}
+
+/// The name a create asks for, so the action log names created objects as
+/// client-go's fake does (`generateName` objects have none yet).
+fn created_name(verb: &str, body: &[u8]) -> Option<String> {
+    if verb != "create" {
+        return None;
+    }
+    let object: Value = serde_json::from_slice(body).ok()?;
+    let name = super::meta::text(&object, "name");
+    (!name.is_empty()).then(|| name.to_owned())
 }
 
 /// A subresource the kind does not serve is a 404, as on the real server.

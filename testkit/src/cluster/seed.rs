@@ -155,8 +155,8 @@ impl FakeCluster {
         }
     }
 
-    /// Every object the cluster holds, as multi-document YAML (without the
-    /// initial namespaces), in a stable order.
+    /// Every object the cluster holds (the initial namespaces included), as
+    /// multi-document YAML in a stable order: by resource, namespace, name.
     pub fn dump_yaml(&self) -> String {
         let objects: Vec<Value> = {
             let state = self.state();

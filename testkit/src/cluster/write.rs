@@ -2,6 +2,8 @@
 //! validation, optimistic concurrency, generation and status isolation.
 //! Patches and the scale subresource end up here as updates.
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use rudder::Status;
 use serde_json::{Value, json};
 
@@ -183,6 +185,7 @@ pub(crate) fn create_object(state: &mut State, call: &Call, object: &mut Value) 
         meta::set(object, "generation", None);
     }
     prepare_status_on_create(kind, object);
+    fold_string_data(kind, object);
     record_managed_fields(state, call, None, object)?;
     if key.group == crd::CRD_GROUP && key.plural == "customresourcedefinitions" {
         crd::establish(object, now);
@@ -277,6 +280,7 @@ pub(crate) fn update_object(
         }
     };
     keep_system_metadata(&existing, &mut updated);
+    fold_string_data(kind, &mut updated);
     if meta::is_deleting(&existing) {
         let before = meta::finalizers(&existing);
         if meta::finalizers(&updated)
@@ -361,4 +365,27 @@ fn record_managed_fields(
     let entries = crate::patch::record_update(old, new, manager, &time, schema, &owners).map_err(invalid)?;
     crate::patch::ManagedFieldsEntry::write_to(new, &entries);
     Ok(())
+}
+
+/// What the Secret strategy does with `stringData`: each entry is encoded
+/// into `data` (winning over the same key there), and `stringData` is
+/// never stored.
+fn fold_string_data(kind: &ResourceKind, object: &mut Value) {
+    if !(kind.api.group.is_empty() && kind.api.plural == "secrets") {
+        return;
+    }
+    let Some(map) = object.as_object_mut() else { return };
+    let Some(Value::Object(strings)) = map.remove("stringData") else {
+        return;
+    };
+    let data = map.entry("data").or_insert_with(|| json!({}));
+    if !data.is_object() {
+        *data = json!({});
+    }
+    if let Some(data) = data.as_object_mut() {
+        for (key, value) in strings {
+            let text = value.as_str().unwrap_or_default();
+            data.insert(key, Value::String(STANDARD.encode(text)));
+        }
+    }
 }
