@@ -343,3 +343,56 @@ async fn a_watch_from_a_compacted_version_ends_with_gone() {
         other => panic!("expected 410 Gone, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn immutable_fields_refuse_changes() {
+    let cluster = FakeCluster::new();
+    let configmaps: Api<ConfigMap> = Api::namespaced(rest(&cluster), "default");
+    let mut frozen = configmap("frozen");
+    frozen.immutable = Some(true);
+    let stored = configmaps.create(&PostParams::default(), &frozen).await.unwrap();
+    let mut changed = stored.clone();
+    changed.data = Some(BTreeMap::from([("k".to_owned(), "other".to_owned())]));
+    let error = configmaps
+        .replace("frozen", &PostParams::default(), &changed)
+        .await
+        .unwrap_err();
+    assert!(error.is_invalid(), "{error}");
+    assert_eq!(
+        error.status().unwrap().message,
+        "ConfigMap \"frozen\" is invalid: data: Forbidden: field is immutable when `immutable` is set"
+    );
+
+    let deployments: Api<Deployment> = Api::namespaced(rest(&cluster), "default");
+    let stored = deployments
+        .create(&PostParams::default(), &deployment("web", 1))
+        .await
+        .unwrap();
+    let mut reselected = stored.clone();
+    reselected.spec.selector.match_labels = Some(BTreeMap::from([("app".to_owned(), "other".to_owned())]));
+    let error = deployments
+        .replace("web", &PostParams::default(), &reselected)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.status().unwrap().details.as_ref().unwrap().causes[0].field,
+        "spec.selector"
+    );
+}
+
+#[tokio::test]
+async fn kinds_registered_by_type_and_objects_seeded_as_dynamic_objects() {
+    use k8s_openapi::api::rbac::v1::Role;
+    use rudder::types::DynamicObject;
+    let cluster = FakeCluster::builder().register_type::<Role>().build();
+    let role: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+        "metadata": {"name": "reader", "namespace": "default"},
+        "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}]
+    }))
+    .unwrap();
+    cluster.seed_all(vec![role]).unwrap();
+    let roles: Api<Role> = Api::namespaced(rest(&cluster), "default");
+    let fetched = roles.get("reader").await.unwrap();
+    assert_eq!(fetched.rules.unwrap()[0].verbs, ["get"]);
+}

@@ -34,6 +34,7 @@ mod errors;
 mod fake_cluster;
 mod fields;
 mod gc;
+mod immutable;
 mod meta;
 mod patching;
 mod query;

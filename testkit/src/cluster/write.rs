@@ -12,6 +12,7 @@ use super::clock::rfc3339;
 use super::crd;
 use super::errors::{self, FieldError, bad_request};
 use super::gc;
+use super::immutable;
 use super::meta;
 use super::registry::ResourceKind;
 use super::state::State;
@@ -308,6 +309,10 @@ pub(crate) fn update_object(
     }
     record_managed_fields(state, call, Some(&existing), &mut updated)?;
     validate(kind, &updated)?;
+    let frozen = immutable::errors(kind, &existing, &updated);
+    if !frozen.is_empty() {
+        return Err(invalid(kind, call.name(), &frozen));
+    }
     if updated == *existing {
         // A write that changes nothing is not a write: no new resourceVersion, no event.
         return Ok(Reply::ok(render(kind, &call.version, &existing)));
