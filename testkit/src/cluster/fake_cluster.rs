@@ -1,27 +1,26 @@
 //! `FakeCluster`: an in-memory API server behind the `Rest` trait.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures::StreamExt;
 use http::header::{CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use http::{Method, StatusCode};
-use rudder::rest::{Request, Response, Rest, StreamResponse};
-use rudder::{Result, Status};
+use rudder::Status;
+use rudder::rest::{Request, Response};
 use serde_json::Value;
 
-use super::actions::{Action, ActionLog};
+use super::actions::Action;
 use super::builder::FakeClusterBuilder;
 use super::call::{Call, Reply};
-use super::clock::{Clock, IdGenerator};
+use super::clock::IdGenerator;
 use super::errors::{self, method_not_allowed, path_not_found};
 use super::gc;
 use super::query::QueryOptions;
 use super::reactor::{Reaction, Reactor};
 use super::router::{self, ResourcePath, Route};
 use super::state::State;
-use super::watch::PendingFault;
+use super::transport::json_response;
 use super::watch_start::{self, OpenedWatch};
 use super::{delete, discovery, patching, read, scale, write};
 
@@ -30,7 +29,7 @@ const INITIAL_NAMESPACES: [&str; 4] = ["default", "kube-system", "kube-public", 
 
 /// An in-memory Kubernetes API server.
 ///
-/// It implements [`Rest`], so `Api<K>`, `DynamicClient` and
+/// It implements [`Rest`](rudder::Rest), so `Api<K>`, `DynamicClient` and
 /// `DiscoveryClient` work on it as on a real cluster. Cloning it is cheap and
 /// shares the state; it may be used from many tasks at once.
 ///
@@ -49,24 +48,24 @@ const INITIAL_NAMESPACES: [&str; 4] = ["default", "kube-system", "kube-public", 
 /// ```
 #[derive(Clone, Debug)]
 pub struct FakeCluster {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
 #[derive(Debug)]
-struct Inner {
-    state: Mutex<State>,
-    reactors: Mutex<Vec<Reactor>>,
-    actions: Mutex<Vec<Action>>,
-    latency: Mutex<Option<Duration>>,
-    bookmark_interval: Duration,
+pub(super) struct Inner {
+    pub(super) state: Mutex<State>,
+    pub(super) reactors: Mutex<Vec<Reactor>>,
+    pub(super) actions: Mutex<Vec<Action>>,
+    pub(super) latency: Mutex<Option<Duration>>,
+    pub(super) bookmark_interval: Duration,
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// What a request gets: a whole body, or a watch stream.
-enum Answer {
+pub(super) enum Answer {
     Whole(Response),
     Watch(OpenedWatch),
 }
@@ -180,90 +179,7 @@ impl FakeCluster {
         write::update_object(&mut state, &call, write::UpdateTarget::Status, body).map(|reply| reply.body)
     }
 
-    /// The clock the cluster reads.
-    pub fn clock(&self) -> Clock {
-        self.state().clock.clone()
-    }
-
-    /// Moves a manual clock forward, then sends the bookmarks that fell
-    /// due, ends watches whose `timeoutSeconds` passed and removes pods
-    /// whose grace period ended.
-    pub fn advance(&self, by: Duration) {
-        let mut state = self.state();
-        state.clock.advance(by);
-        let now = state.clock.now();
-        let revision = state.store.revision();
-        let interval =
-            jiff::SignedDuration::try_from(self.inner.bookmark_interval).unwrap_or(jiff::SignedDuration::MAX);
-        state.watches.bookmark_due(now, interval, revision);
-        state.watches.expire(now);
-        gc::settle(&mut state);
-    }
-
-    /// The current resourceVersion (the cluster-wide revision).
-    pub fn resource_version(&self) -> u64 {
-        self.state().store.revision()
-    }
-
-    /// Forgets the change history, as an etcd compaction does: watches and
-    /// continue tokens from before now get 410 Gone.
-    pub fn compact(&self) {
-        self.state().store.compact();
-    }
-
-    /// Serves `kind` from now on (replacing a kind with the same group and plural).
-    pub fn register(&self, kind: super::registry::ResourceKind) {
-        self.state().registry.register(kind);
-    }
-
-    /// Adds a reactor; reactors are asked in the order they were added.
-    pub fn react(&self, reactor: Reactor) {
-        lock(&self.inner.reactors).push(reactor);
-    }
-
-    /// Removes every reactor.
-    pub fn clear_reactors(&self) {
-        lock(&self.inner.reactors).clear();
-    }
-
-    /// What the fake has served so far.
-    pub fn actions(&self) -> ActionLog {
-        ActionLog(lock(&self.inner.actions).clone())
-    }
-
-    /// Forgets the actions served so far.
-    pub fn clear_actions(&self) {
-        lock(&self.inner.actions).clear();
-    }
-
-    /// Delays every request by `latency` (or stops delaying with `None`).
-    pub fn set_latency(&self, latency: Option<Duration>) {
-        *lock(&self.inner.latency) = latency;
-    }
-
-    /// Ends every open watch now, sending `error` as an ERROR event first when given.
-    pub fn close_watches(&self, error: Option<Status>) {
-        self.state().watches.close_all(error.as_ref());
-    }
-
-    /// Makes the next `count` watches end as soon as they open, with `error`
-    /// as their only event when given.
-    pub fn fail_next_watches(&self, count: usize, error: Option<Status>) {
-        let mut state = self.state();
-        for _ in 0..count {
-            state
-                .watches
-                .pending_faults
-                .push_back(PendingFault { error: error.clone() });
-        }
-    }
-
-    /// How many watches are open.
-    pub fn open_watches(&self) -> usize {
-        self.state().watches.open_count()
-    }
-
-    async fn handle(&self, request: Request) -> std::result::Result<Answer, Status> {
+    pub(super) async fn handle(&self, request: Request) -> std::result::Result<Answer, Status> {
         let latency = *lock(&self.inner.latency);
         if let Some(latency) = latency {
             tokio::time::sleep(latency).await;
@@ -422,48 +338,6 @@ impl FakeCluster {
         }
         Ok(Answer::Whole(response))
     }
-
-    /// Turns a watch's lines into a body stream, arming its timeout and
-    /// bookmarks on the system clock (a manual clock fires them in `advance`).
-    fn watch_stream(
-        &self,
-        opened: OpenedWatch,
-        call_timeout: Option<u64>,
-        bookmarks: bool,
-    ) -> rudder::rest::ByteStream {
-        let OpenedWatch { id, mut lines } = opened;
-        if let Some(id) = id
-            && !self.state().clock.is_manual()
-        {
-            let weak = Arc::downgrade(&self.inner);
-            if let Some(seconds) = call_timeout {
-                let weak = weak.clone();
-                tokio::spawn(async move {
-                    tokio::time::sleep(Duration::from_secs(seconds)).await;
-                    if let Some(inner) = weak.upgrade() {
-                        lock(&inner.state).watches.end(id);
-                    }
-                });
-            }
-            if bookmarks {
-                tokio::spawn(bookmark_timer(weak, id, self.inner.bookmark_interval));
-            }
-        }
-        futures::stream::poll_fn(move |context| lines.poll_recv(context).map(|line| line.map(Ok))).boxed()
-    }
-}
-
-async fn bookmark_timer(weak: Weak<Inner>, id: u64, interval: Duration) {
-    loop {
-        tokio::time::sleep(interval).await;
-        let Some(inner) = weak.upgrade() else { return };
-        let mut state = lock(&inner.state);
-        let now = state.clock.now();
-        let revision = state.store.revision();
-        if !state.watches.bookmark_one(id, now, revision) {
-            return;
-        }
-    }
 }
 
 /// The verb a request is, as client-go's fake names it.
@@ -504,69 +378,5 @@ fn check_subresource(call: &Call) -> std::result::Result<(), Status> {
         None => Ok(()),
         Some(subresource) if call.kind.subresources().contains(&subresource) => Ok(()),
         Some(_) => Err(path_not_found()),
-    }
-}
-
-fn json_response(code: u16, body: &Value) -> Response {
-    let bytes = serde_json::to_vec(body).unwrap_or_default();
-    let mut response = Response::new(Bytes::from(bytes));
-    *response.status_mut() = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
-    response
-}
-
-fn status_response(status: &Status) -> Response {
-    json_response(status.code, &status.to_wire_json())
-}
-
-#[async_trait::async_trait]
-impl Rest for FakeCluster {
-    /// Serves one request. A watch sent here is read to its end (its
-    /// `timeoutSeconds`, or a closed watch); use `send_stream` for live watches.
-    async fn send(&self, request: Request) -> Result<Response> {
-        let options = QueryOptions::parse(request.uri().query()).unwrap_or_default();
-        match self.handle(request).await {
-            Ok(Answer::Whole(response)) => Ok(response),
-            Ok(Answer::Watch(opened)) => {
-                let lines: Vec<Bytes> = self
-                    .watch_stream(opened, options.timeout_seconds, false)
-                    .filter_map(|line| async move { line.ok() })
-                    .collect()
-                    .await;
-                let body: Vec<u8> = lines.concat();
-                let mut response = Response::new(Bytes::from(body));
-                response
-                    .headers_mut()
-                    .insert(CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
-                Ok(response)
-            }
-            Err(status) => Ok(status_response(&status)),
-        }
-    }
-
-    async fn send_stream(&self, request: Request) -> Result<StreamResponse> {
-        let options = QueryOptions::parse(request.uri().query()).unwrap_or_default();
-        let (parts, body) = match self.handle(request).await {
-            Ok(Answer::Whole(response)) => {
-                let (parts, body) = response.into_parts();
-                (parts, futures::stream::once(async move { Ok(body) }).boxed())
-            }
-            Ok(Answer::Watch(opened)) => {
-                let stream =
-                    self.watch_stream(opened, options.timeout_seconds, options.allow_watch_bookmarks);
-                let mut response = Response::new(Bytes::new());
-                response
-                    .headers_mut()
-                    .insert(CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
-                (response.into_parts().0, stream)
-            }
-            Err(status) => {
-                let (parts, body) = status_response(&status).into_parts();
-                (parts, futures::stream::once(async move { Ok(body) }).boxed())
-            }
-        };
-        Ok(StreamResponse::from_parts(parts, body))
     }
 }
