@@ -56,7 +56,10 @@ impl std::fmt::Debug for Reactor {
 
 impl Reactor {
     /// A reactor on `verb` and `resource` (`*` matches any) that decides
-    /// with `decide`, given the action and the request body.
+    /// with `decide`, given the action and the request body. `decide` runs
+    /// while the cluster holds its reactor list (that is what makes
+    /// [`once`](Self::once) exact under concurrency), so it must not add or
+    /// clear reactors itself.
     pub fn new(
         verb: impl Into<String>,
         resource: impl Into<String>,
