@@ -32,8 +32,8 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let (rest, namespace) = connect::connect()?;
-    let foos: Api<Foo> = Api::namespaced(rest, &namespace);
+    let client = connect::connect()?;
+    let foos: Api<Foo> = client.default_namespaced();
 
     let current = match foos.get_opt("example-foo").await? {
         Some(found) => found,

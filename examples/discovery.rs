@@ -2,27 +2,21 @@
 //! of each group's preferred version — a small `kubectl api-resources`.
 //!
 //! ```sh
-//! KUBE_SERVER=https://127.0.0.1:6443 cargo run --example discovery [NAME...]
+//! cargo run --example discovery [NAME...]
 //! ```
 //!
 //! Each NAME (`deploy`, `deployments.apps`, `Deployment`) is resolved as
 //! kubectl resolves its resource argument. Discovery is cached in kubectl's
 //! layout under `$KUBECACHEDIR` or `~/.kube/cache`.
 
-use std::sync::Arc;
-
-use rudder::discovery::{Discovery, DiscoveryClient};
-use rudder::{Config, HttpRest};
+use rudder::Client;
+use rudder::discovery::Discovery;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // Until kubeconfig inference lands, the server comes from KUBE_SERVER.
-    let server = std::env::var("KUBE_SERVER").unwrap_or_else(|_| "https://127.0.0.1:6443".to_owned());
-    let config = Config::new(server.parse()?);
-    let rest = HttpRest::new(config)?;
-    let discovery = DiscoveryClient::builder(Arc::new(rest))
-        .disk_cache(&server)
-        .build();
+    // KUBECONFIG, else ~/.kube/config, else the pod's service account.
+    let client = Client::try_default()?;
+    let discovery = client.discovery();
 
     let version = discovery.server_version().await?;
     println!("server {} ({})", version.git_version, version.platform);

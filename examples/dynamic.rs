@@ -53,7 +53,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_else(|| "apps/v1/deployments/Deployment".into());
     let namespace = args.next();
     let resource = parse_resource(&spec, namespace.is_some())?;
-    let (rest, _) = connect::connect()?;
+    let rest = connect::connect()?.rest().clone();
     let client = match &namespace {
         Some(namespace) => DynamicClient::namespaced(rest, resource, namespace)?,
         None => DynamicClient::all(rest, resource),

@@ -25,7 +25,7 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let pods: Api<Pod> = Api::all(connect::connect()?.0);
+    let pods: Api<Pod> = connect::connect()?.all();
     // One page of 500 in memory at a time, however many pods there are.
     let mut stream = pods.list_stream(&ListParams::default().limit(500));
     println!("{:<24} {:<48} PHASE", "NAMESPACE", "NAME");

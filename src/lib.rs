@@ -2,6 +2,7 @@
 //!
 //! | layer | trait | live implementation |
 //! |---|---|---|
+//! | ClientSet | [`Client`] | hands out every layer below |
 //! | Rest | [`Rest`] | [`HttpRest`] (reqwest + rustls) |
 //! | Typed | [`Typed<K>`](Typed) | [`Api<K>`](Api) over any `Rest` |
 //! | Dynamic | [`Dynamic`] | [`DynamicClient`] over any `Rest` |
@@ -28,6 +29,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod client;
 pub mod config;
 pub mod discovery;
 pub mod dynamic;
@@ -40,6 +42,7 @@ pub mod types;
 /// the built-in kinds and `ObjectMeta`.
 pub use k8s_openapi;
 
+pub use client::Client;
 pub use config::Config;
 pub use discovery::{Discovery, DiscoveryClient};
 pub use dynamic::{Dynamic, DynamicClient};
@@ -47,3 +50,8 @@ pub use error::{Error, Result};
 pub use rest::{HttpRest, Rest};
 pub use typed::{Api, Typed};
 pub use types::{Resource, Status};
+
+/// The README's examples, compiled by `cargo test` so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;

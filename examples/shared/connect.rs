@@ -1,14 +1,11 @@
-//! How the examples reach a cluster: `Config::infer()` (`KUBECONFIG`, else
-//! `~/.kube/config`, else the pod's service account), as kubectl would.
+//! How the examples reach a cluster: `Client::try_default()`, which infers
+//! the configuration as kubectl does (`KUBECONFIG`, else `~/.kube/config`,
+//! else the pod's service account).
 
-use std::sync::Arc;
+use rudder::Client;
 
-use rudder::{Config, HttpRest, Rest};
-
-/// The live client, and the namespace the kubeconfig context names
+/// The live client; its default namespace is the kubeconfig context's
 /// (`default` when it names none).
-pub fn connect() -> Result<(Arc<dyn Rest>, String), Box<dyn std::error::Error>> {
-    let config = Config::infer()?;
-    let namespace = config.default_namespace.clone();
-    Ok((Arc::new(HttpRest::new(config)?), namespace))
+pub fn connect() -> Result<Client, Box<dyn std::error::Error>> {
+    Ok(Client::try_default()?)
 }
