@@ -62,8 +62,11 @@ data: {x: y}
 async fn the_controller_mirrors_labelled_configmaps_and_the_collector_cleans_up() {
     let cluster = FakeCluster::new();
     cluster.seed_yaml(SEED).unwrap();
-    let configmaps: Api<ConfigMap> = Api::namespaced(Arc::new(cluster.clone()), "default");
-    let secrets: Api<Secret> = Api::namespaced(Arc::new(cluster.clone()), "default");
+    let client = cluster.client();
+    let (configmaps, secrets) = (
+        client.default_namespaced::<ConfigMap>(),
+        client.default_namespaced::<Secret>(),
+    );
 
     assert_eq!(reconcile(&configmaps, &secrets).await.unwrap(), 1);
     assert_eq!(

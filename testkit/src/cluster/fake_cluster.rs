@@ -87,6 +87,25 @@ impl FakeCluster {
         FakeClusterBuilder::new()
     }
 
+    /// A [`rudder::Client`] on this cluster, whose default namespace is
+    /// `default`: every layer of the SDK, served by the fake.
+    ///
+    /// ```
+    /// # async fn run() -> rudder::Result<()> {
+    /// use k8s_openapi::api::core::v1::ConfigMap;
+    /// use rudder::Typed;
+    /// use rudder_testkit::FakeCluster;
+    ///
+    /// let cluster = FakeCluster::new();
+    /// let configmaps = cluster.client().default_namespaced::<ConfigMap>();
+    /// assert!(configmaps.get_opt("missing").await?.is_none());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn client(&self) -> rudder::Client {
+        rudder::Client::new(Arc::new(self.clone()), "default")
+    }
+
     pub(crate) fn from_builder(builder: FakeClusterBuilder) -> Self {
         let ids = builder.ids.unwrap_or_else(IdGenerator::from_entropy);
         let state = State::new(
