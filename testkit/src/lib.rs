@@ -5,6 +5,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod server;
+
 /// mockall mocks of rudder's traits.
 pub mod mock {
     pub use rudder::rest::MockRest;

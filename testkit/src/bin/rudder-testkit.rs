@@ -1,0 +1,2 @@
+//! `rudder-testkit`: a throwaway fake cluster from the command line.
+fn main() {}
