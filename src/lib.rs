@@ -13,7 +13,8 @@
 //! use rudder::{Config, HttpRest, Rest};
 //! use rudder::rest::RequestBuilder;
 //!
-//! let config = Config::new("https://127.0.0.1:6443".parse().unwrap());
+//! // KUBECONFIG, else ~/.kube/config, else the pod's service account.
+//! let config = Config::infer()?;
 //! let rest = HttpRest::new(config)?;
 //! let request = RequestBuilder::get(&rudder::rest::ResourcePath::core("v1", "namespaces"))?.build()?;
 //! let response = rest.send(request).await?;

@@ -6,13 +6,16 @@ use std::time::Duration;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 use super::exec::ExecConfig;
-use super::secret::SecretString;
+use super::secret::{RedactedUrl, SecretString};
 
 /// Everything the live client needs to reach one API server as one user.
 ///
 /// Build it with [`Config::infer`] (kubeconfig, then in-cluster), from a
 /// kubeconfig, or by hand with [`Config::new`] and its fields.
-#[derive(Clone, Debug)]
+///
+/// Its `Debug` output never shows a secret: tokens, passwords and keys are
+/// `[redacted]`, and a password inside the server or proxy URL becomes `redacted`.
+#[derive(Clone)]
 pub struct Config {
     /// The API server's base URL, such as `https://127.0.0.1:6443`. It may carry
     /// a path prefix (`https://rancher.example/k8s/clusters/c-1`); request paths
@@ -58,6 +61,27 @@ impl Config {
             retry: RetryPolicy::default(),
             user_agent: None,
         }
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("cluster_url", &RedactedUrl(self.cluster_url.as_str()))
+            .field("default_namespace", &self.default_namespace)
+            .field("tls", &self.tls)
+            .field("auth", &self.auth)
+            .field("impersonate", &self.impersonate)
+            .field(
+                "proxy_url",
+                &self.proxy_url.as_ref().map(|url| RedactedUrl(url.as_str())),
+            )
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("rate_limit", &self.rate_limit)
+            .field("retry", &self.retry)
+            .field("user_agent", &self.user_agent)
+            .finish()
     }
 }
 

@@ -4,7 +4,9 @@
 use super::secret::SecretString;
 
 /// How to run an exec credential plugin, as the kubeconfig says.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// `Debug` shows the names of `env` but not their values, which may be secrets.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ExecConfig {
     /// `client.authentication.k8s.io/v1` or `/v1beta1`.
     pub api_version: String,
@@ -20,6 +22,29 @@ pub struct ExecConfig {
     pub provide_cluster_info: bool,
     /// Whether the plugin may read standard input.
     pub interactive_mode: ExecInteractiveMode,
+    /// The cluster's `client.authentication.k8s.io/exec` extension, passed to
+    /// the plugin as `spec.cluster.config` when `provide_cluster_info` is set.
+    pub cluster_extension: Option<serde_json::Value>,
+}
+
+impl std::fmt::Debug for ExecConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let env: Vec<(&str, &str)> = self
+            .env
+            .iter()
+            .map(|(name, _)| (name.as_str(), "[redacted]"))
+            .collect();
+        f.debug_struct("ExecConfig")
+            .field("api_version", &self.api_version)
+            .field("command", &self.command)
+            .field("args", &self.args)
+            .field("env", &env)
+            .field("install_hint", &self.install_hint)
+            .field("provide_cluster_info", &self.provide_cluster_info)
+            .field("interactive_mode", &self.interactive_mode)
+            .field("cluster_extension", &self.cluster_extension)
+            .finish()
+    }
 }
 
 /// `exec.interactiveMode`.

@@ -52,3 +52,27 @@ impl From<&str> for SecretString {
         SecretString(secret.to_owned())
     }
 }
+
+impl<'de> serde::Deserialize<'de> for SecretString {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(SecretString)
+    }
+}
+
+/// A URL as `Debug` shows it: the password of `https://user:password@host`,
+/// if any, becomes `redacted`, and text that is not a URL is not shown at
+/// all (it could be a secret pasted in the wrong place).
+pub(crate) struct RedactedUrl<'a>(pub &'a str);
+
+impl fmt::Debug for RedactedUrl<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Ok(mut url) = url::Url::parse(self.0) else {
+            return f.write_str("<not a URL>");
+        };
+        if url.password().is_some() {
+            // Cannot fail: a URL with a password can have one.
+            let _ = url.set_password(Some("redacted"));
+        }
+        write!(f, "{:?}", url.as_str())
+    }
+}

@@ -1,115 +1,261 @@
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures::TryStreamExt;
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use rustls_pki_types::CertificateDer;
+use tracing::Instrument;
 
-use crate::config::{Auth, Config};
+use crate::config::{Auth, ClientIdentity, Config};
 use crate::{Error, Result};
 
-use super::transport::{Request, Response, Rest, StreamResponse};
+use super::auth::{Credentials, RequestCredentials, TOKEN_FILE_REREAD_INTERVAL};
+use super::impersonation::impersonation_headers;
+use super::rate_limit::RateLimiter;
+use super::reqwest_client::build_client;
+use super::retry::RetryBudget;
+use super::transport::{ByteStream, Request, Response, Rest, StreamResponse};
+use super::transport_failure::TransportFailure;
+use super::warning::WarningLog;
 
 /// The live [`Rest`] implementation: reqwest over rustls.
+///
+/// ```no_run
+/// # async fn run() -> rudder::Result<()> {
+/// use rudder::config::{Auth, SecretString};
+/// use rudder::{Config, HttpRest, Rest};
+///
+/// let mut config = Config::new("https://127.0.0.1:6443".parse().unwrap());
+/// config.auth = Auth::Bearer(SecretString::new("token"));
+/// let rest = HttpRest::new(config)?;
+/// let request = http::Request::get("/version").body(bytes::Bytes::new()).unwrap();
+/// let response = rest.send(request).await?;
+/// for warning in rudder::rest::warnings(&response) {
+///     eprintln!("warning: {warning}");
+/// }
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Per request
+/// - Credentials: basic, bearer, a token file read again every
+///   [`TOKEN_FILE_REREAD_INTERVAL`] (a failed read keeps the last good
+///   token), or an exec plugin's credential, cached until shortly before it
+///   expires and fetched again, once, when the server answers 401. A client
+///   certificate from the plugin replaces the configured one.
+/// - The `Impersonate-*` headers, and `User-Agent: rudder/<version>` unless
+///   the config names another.
+/// - The client-side rate limiter ([`RateLimit`](crate::config::RateLimit));
+///   streams skip it.
+/// - The connect timeout, and the request timeout for [`Rest::send`] (reading
+///   the body included); streams have no request timeout.
+/// - A `rudder_request` tracing span with the verb, path, status and duration.
+///   Headers are never logged.
+///
+/// # Retries
+/// Bounded by [`RetryPolicy`](crate::config::RetryPolicy) (a count and a
+/// total wait): 429, and 5xx for reads, when the answer carries
+/// `Retry-After: <seconds>`; for writes (POST, PUT, PATCH, DELETE) only 429
+/// and 503, which say the request was not processed. A refused or reset
+/// connection is retried for reads only, never for writes. A stream is
+/// retried only until its headers arrive. When retries run out, the last
+/// answer is returned as it is.
+///
+/// # TLS and proxies
+/// TLS trusts the configured CAs (else the webpki roots), checks the
+/// certificate against `tls.server_name` when set, presents the client
+/// certificate, and offers HTTP/2 (`h2` by ALPN). `proxy_url` may be http,
+/// https or socks5; with none, reqwest's usual `HTTPS_PROXY`/`HTTP_PROXY`/
+/// `NO_PROXY` environment variables apply, as they do for kubectl.
+///
+/// # Responses
+/// Every status is an `Ok` response; [`check_status`](super::check_status)
+/// makes a non-2xx one an error. `Warning` headers are logged once per text
+/// per client; read them with [`warnings`](super::warnings).
+///
+/// Clones share the connection pool, credentials, rate limiter and warning log.
 #[derive(Clone)]
 pub struct HttpRest {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    config: Config,
+    /// The server's URL without a trailing `/`; request paths are appended.
+    base_url: String,
+    /// The same without user name and password, for errors and logs.
+    shown_base_url: String,
+    clients: Mutex<ClientSlot>,
+    credentials: Credentials,
+    impersonation: Vec<(HeaderName, HeaderValue)>,
+    rate_limiter: Option<RateLimiter>,
+    warnings: WarningLog,
+}
+
+/// The reqwest client and the exec-plugin certificate it was built with: a
+/// new certificate needs a new TLS configuration, so a new client.
+struct ClientSlot {
+    exec_certificate: Option<Vec<CertificateDer<'static>>>,
     client: reqwest::Client,
-    config: Arc<Config>,
 }
 
 impl std::fmt::Debug for HttpRest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HttpRest")
-            .field("cluster_url", &self.config.cluster_url.as_str())
-            .finish()
+            .field("cluster_url", &self.shared.shown_base_url)
+            .field("auth", &auth_kind(&self.shared.config.auth))
+            .finish_non_exhaustive()
     }
 }
 
 impl HttpRest {
     /// A client for the server and user `config` describes.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the TLS settings, proxy, token or impersonation
+    /// values cannot be used. Credentials are not fetched yet: an exec plugin
+    /// runs, and a token file is read, on the first request.
     pub fn new(config: Config) -> Result<Self> {
-        let tls = tls_client_config(&config)?;
-        let mut builder = reqwest::Client::builder()
-            .use_preconfigured_tls(tls)
-            .user_agent(config.user_agent.clone().unwrap_or_else(default_user_agent));
-        if let Some(timeout) = config.connect_timeout {
-            builder = builder.connect_timeout(timeout);
-        }
-        let client = builder
-            .build()
-            .map_err(|error| transport_error("BUILD", config.cluster_url.as_str(), error))?;
+        Self::with_token_reread_interval(config, TOKEN_FILE_REREAD_INTERVAL)
+    }
+
+    /// Like [`HttpRest::new`], with a token file read again every `interval`
+    /// instead of every [`TOKEN_FILE_REREAD_INTERVAL`].
+    pub fn with_token_reread_interval(config: Config, interval: Duration) -> Result<Self> {
+        let client = build_client(&config, None)?;
+        let base_url = config.cluster_url.as_str().trim_end_matches('/').to_owned();
+        let mut shown = config.cluster_url.clone();
+        // Both only fail for URLs that cannot have credentials, which then have none.
+        let _ = shown.set_username("");
+        let _ = shown.set_password(None);
+        let shown_base_url = shown.as_str().trim_end_matches('/').to_owned();
+        let impersonation = match &config.impersonate {
+            Some(impersonation) => impersonation_headers(impersonation)?,
+            None => Vec::new(),
+        };
         Ok(HttpRest {
-            client,
-            config: Arc::new(config),
+            shared: Arc::new(Shared {
+                credentials: Credentials::new(&config, interval)?,
+                rate_limiter: RateLimiter::new(config.rate_limit),
+                clients: Mutex::new(ClientSlot {
+                    exec_certificate: None,
+                    client,
+                }),
+                impersonation,
+                base_url,
+                shown_base_url,
+                warnings: WarningLog::default(),
+                config,
+            }),
         })
     }
 
     /// The configuration this client was built from.
     pub fn config(&self) -> &Config {
-        &self.config
+        &self.shared.config
     }
 
-    fn absolute_url(&self, request: &Request) -> String {
-        let base = self.config.cluster_url.as_str().trim_end_matches('/');
-        format!("{base}{}", request.uri())
-    }
-
-    fn to_reqwest(&self, request: Request, streaming: bool) -> reqwest::RequestBuilder {
-        let url = self.absolute_url(&request);
+    /// Sends `request`, retrying where safe, and returns the final answer's head.
+    async fn execute(&self, request: Request, streaming: bool) -> Result<reqwest::Response> {
+        let shared = &self.shared;
         let (parts, body) = request.into_parts();
-        let mut builder = self
-            .client
-            .request(parts.method, url)
-            .headers(parts.headers)
-            .body(body);
-        if !streaming && let Some(timeout) = self.config.request_timeout {
-            builder = builder.timeout(timeout);
+        let url = format!("{}{}", shared.base_url, parts.uri);
+        let mut budget = RetryBudget::new(shared.config.retry);
+        let mut refreshed_after_unauthorized = false;
+        loop {
+            if !streaming && let Some(limiter) = &shared.rate_limiter {
+                limiter.acquire().await;
+            }
+            let credentials = shared.credentials.for_request().await?;
+            let client = self.client_for(credentials.exec_identity.as_ref())?;
+            let mut builder = client
+                .request(parts.method.clone(), &url)
+                .headers(self.headers(&parts.headers, &credentials))
+                .body(body.clone());
+            if !streaming && let Some(timeout) = shared.config.request_timeout {
+                builder = builder.timeout(timeout);
+            }
+            let response = match builder.send().await {
+                Ok(response) => response,
+                Err(error) => match budget.after_connection_failure(&parts.method, &error) {
+                    Some(wait) => {
+                        tracing::debug!(wait_ms = wait.as_millis() as u64, error = %TransportFailure::new(error), "retrying after a connection failure");
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    None => return Err(self.transport_error(&parts.method, &parts.uri, error)),
+                },
+            };
+            let status = response.status();
+            if status == http::StatusCode::UNAUTHORIZED
+                && !refreshed_after_unauthorized
+                && shared.credentials.refresh_after_unauthorized(&credentials).await
+            {
+                tracing::debug!("401 Unauthorized: fetching a new exec credential and retrying once");
+                refreshed_after_unauthorized = true;
+                continue;
+            }
+            if let Some(wait) = budget.after_answer(&parts.method, status, response.headers()) {
+                tracing::debug!(
+                    status = status.as_u16(),
+                    wait_ms = wait.as_millis() as u64,
+                    "retrying after Retry-After"
+                );
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            shared.warnings.record(response.headers());
+            return Ok(response);
         }
-        match &self.config.auth {
-            Auth::Bearer(token) => builder.bearer_auth(token.expose()),
-            Auth::Basic { username, password } => builder.basic_auth(username, Some(password.expose())),
-            _ => builder,
+    }
+
+    /// The request's own headers, with the impersonation headers added and
+    /// the configured `Authorization` in place of any the request carried.
+    fn headers(&self, request_headers: &HeaderMap, credentials: &RequestCredentials) -> HeaderMap {
+        let mut headers = request_headers.clone();
+        for (name, value) in &self.shared.impersonation {
+            headers.append(name, value.clone());
+        }
+        if let Some(authorization) = &credentials.authorization {
+            headers.insert(http::header::AUTHORIZATION, authorization.clone());
+        }
+        headers
+    }
+
+    /// The client to send with: the current one, or a new one when an exec
+    /// plugin handed out a different client certificate.
+    fn client_for(&self, exec_identity: Option<&ClientIdentity>) -> Result<reqwest::Client> {
+        let mut slot = match self.shared.clients.lock() {
+            Ok(slot) => slot,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let wanted = exec_identity.map(|identity| &identity.certificate_chain);
+        if slot.exec_certificate.as_ref() != wanted {
+            slot.client = build_client(&self.shared.config, exec_identity)?;
+            slot.exec_certificate = wanted.cloned();
+        }
+        Ok(slot.client.clone())
+    }
+
+    fn transport_error(&self, method: &Method, uri: &http::Uri, error: reqwest::Error) -> Error {
+        Error::Transport {
+            verb: method.to_string(),
+            url: format!("{}{uri}", self.shared.shown_base_url),
+            source: Box::new(TransportFailure::new(error)),
         }
     }
 }
 
-/// `rudder/<version>`.
-fn default_user_agent() -> String {
-    format!("rudder/{}", env!("CARGO_PKG_VERSION"))
-}
-
-fn transport_error(verb: &str, url: &str, error: impl std::error::Error + Send + Sync + 'static) -> Error {
-    Error::Transport {
-        verb: verb.to_owned(),
-        url: url.to_owned(),
-        source: Box::new(error),
+/// Which kind of auth, and nothing more: an exec plugin's env may hold secrets.
+fn auth_kind(auth: &Auth) -> &'static str {
+    match auth {
+        Auth::None => "none",
+        Auth::Basic { .. } => "basic",
+        Auth::Bearer(_) => "bearer",
+        Auth::BearerFile { .. } => "bearer token file",
+        Auth::Exec(_) => "exec plugin",
     }
-}
-
-fn tls_client_config(config: &Config) -> Result<rustls::ClientConfig> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut roots = rustls::RootCertStore::empty();
-    if config.tls.root_certificates.is_empty() {
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    }
-    for certificate in &config.tls.root_certificates {
-        roots
-            .add(certificate.clone())
-            .map_err(|error| transport_error("TLS", config.cluster_url.as_str(), error))?;
-    }
-    let builder = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|error| transport_error("TLS", config.cluster_url.as_str(), error))?
-        .with_root_certificates(roots);
-    let mut tls = match &config.tls.client_identity {
-        Some(identity) => builder
-            .with_client_auth_cert(
-                identity.certificate_chain.clone(),
-                identity.private_key.clone_key(),
-            )
-            .map_err(|error| transport_error("TLS", config.cluster_url.as_str(), error))?,
-        None => builder.with_no_client_auth(),
-    };
-    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok(tls)
 }
 
 fn into_http_response<B>(response: &reqwest::Response, body: B) -> http::Response<B> {
@@ -120,36 +266,61 @@ fn into_http_response<B>(response: &reqwest::Response, body: B) -> http::Respons
     http_response
 }
 
+/// The span of one request; `status` and `duration_ms` are filled in at the end.
+fn request_span(request: &Request) -> tracing::Span {
+    tracing::debug_span!(
+        "rudder_request",
+        verb = %request.method(),
+        path = request.uri().path(),
+        status = tracing::field::Empty,
+        duration_ms = tracing::field::Empty,
+    )
+}
+
+fn record_outcome(span: &tracing::Span, started: tokio::time::Instant, status: Option<http::StatusCode>) {
+    if let Some(status) = status {
+        span.record("status", status.as_u16());
+    }
+    span.record("duration_ms", started.elapsed().as_millis() as u64);
+}
+
 #[async_trait::async_trait]
 impl Rest for HttpRest {
     async fn send(&self, request: Request) -> Result<Response> {
-        let verb = request.method().to_string();
-        let url = self.absolute_url(&request);
-        let response = self
-            .to_reqwest(request, false)
-            .send()
-            .await
-            .map_err(|error| transport_error(&verb, &url, error))?;
-        let head = into_http_response(&response, ());
-        let body: Bytes = response
-            .bytes()
-            .await
-            .map_err(|error| transport_error(&verb, &url, error))?;
-        Ok(head.map(|()| body))
+        let span = request_span(&request);
+        let started = tokio::time::Instant::now();
+        let (method, uri) = (request.method().clone(), request.uri().clone());
+        let outcome = async {
+            let response = self.execute(request, false).await?;
+            let head = into_http_response(&response, ());
+            let body: Bytes = response
+                .bytes()
+                .await
+                .map_err(|error| self.transport_error(&method, &uri, error))?;
+            Ok(head.map(|()| body))
+        }
+        .instrument(span.clone())
+        .await;
+        record_outcome(&span, started, outcome.as_ref().ok().map(http::Response::status));
+        outcome
     }
 
     async fn send_stream(&self, request: Request) -> Result<StreamResponse> {
-        let verb = request.method().to_string();
-        let url = self.absolute_url(&request);
-        let response = self
-            .to_reqwest(request, true)
-            .send()
-            .await
-            .map_err(|error| transport_error(&verb, &url, error))?;
+        let span = request_span(&request);
+        let started = tokio::time::Instant::now();
+        let (method, uri) = (request.method().clone(), request.uri().clone());
+        let outcome = self.execute(request, true).instrument(span.clone()).await;
+        record_outcome(
+            &span,
+            started,
+            outcome.as_ref().ok().map(reqwest::Response::status),
+        );
+        let response = outcome?;
         let head = into_http_response(&response, ());
+        let this = self.clone();
         let stream = response
             .bytes_stream()
-            .map_err(move |error| transport_error(&verb, &url, error));
-        Ok(head.map(|()| Box::pin(stream) as super::transport::ByteStream))
+            .map_err(move |error| this.transport_error(&method, &uri, error));
+        Ok(head.map(|()| Box::pin(stream) as ByteStream))
     }
 }

@@ -5,15 +5,26 @@
 //! testable on its own) and sent by an implementation: [`HttpRest`] over
 //! reqwest, or a fake cluster, a cassette, a mock.
 
+mod auth;
 mod http_rest;
+mod impersonation;
+mod rate_limit;
 mod request;
+mod reqwest_client;
 mod response;
+mod retry;
+mod tls;
 mod transport;
+mod transport_failure;
+mod warning;
 
+pub use auth::TOKEN_FILE_REREAD_INTERVAL;
 pub use http_rest::HttpRest;
 pub use request::{Query, RequestBuilder, RequestError, ResourcePath};
 pub use response::{check_status, describe};
 pub use transport::{ByteStream, Request, Response, Rest, StreamResponse};
+pub use transport_failure::TransportFailure;
+pub use warning::warnings;
 
 #[cfg(feature = "mock")]
 pub use transport::MockRest;

@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod patch;
 pub mod server;
 
 /// mockall mocks of rudder's traits.

@@ -94,7 +94,7 @@ impl Handler {
         if path == "/openapi/v2" || path.starts_with("/openapi/v3") {
             return self
                 .openapi
-                .answer(self.rest.as_ref(), &path, request.uri().query())
+                .answer(self.rest.as_ref(), &path)
                 .await;
         }
         let (parts, body) = request.into_parts();

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 /// The shipped definitions (JSON Schema 2020-12 form, refs as `#/$defs/`).
 const DEFINITIONS: &str = include_str!("definitions-v1.37.json");
@@ -109,68 +109,48 @@ fn collect_refs(schema: &Value, into: &mut Vec<String>) {
     }
 }
 
-/// A PATCH operation for a kind that says the server honours
-/// `fieldValidation`: kubectl reads this to validate on the server rather
-/// than on the client.
-pub(crate) fn patch_operation(group: &str, version: &str, kind: &str) -> Value {
-    let query =
-        |name: &str| json!({"name": name, "in": "query", "schema": {"type": "string", "uniqueItems": true}});
-    json!({
-        "patch": {
-            "operationId": format!("patch{kind}"),
-            "x-kubernetes-action": "patch",
-            "x-kubernetes-group-version-kind": {"group": group, "version": version, "kind": kind},
-            "parameters": [query("dryRun"), query("fieldManager"), query("fieldValidation"), query("force")],
-            "responses": {"200": {"description": "OK"}},
-        }
-    })
+/// The schemas of each built-in group-version (its kinds and all they
+/// refer to), and the schema name of each kind.
+pub(crate) struct BuiltinSchemas {
+    /// Keyed by [`group_version_key`].
+    pub by_group_version: BTreeMap<String, Map<String, Value>>,
+    /// `(group, version, kind)` → schema name.
+    pub names: BTreeMap<(String, String, String), String>,
+    /// Every schema, for CRD documents that refer to `ObjectMeta`.
+    pub all: Map<String, Value>,
 }
 
-/// The built-in group-versions and their documents.
-pub(crate) fn documents() -> BTreeMap<String, Value> {
-    let schemas = schemas();
-    let mut roots: BTreeMap<String, Vec<(String, String, String, String)>> = BTreeMap::new();
-    for (name, schema) in &schemas {
+/// Reads the shipped definitions into [`BuiltinSchemas`].
+pub(crate) fn builtin_schemas() -> BuiltinSchemas {
+    let all = schemas();
+    let mut roots: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut names = BTreeMap::new();
+    for (name, schema) in &all {
         for (group, version, kind) in kinds_of(schema) {
             roots
                 .entry(group_version_key(&group, &version))
                 .or_default()
-                .push((name.clone(), group, version, kind));
+                .push(name.clone());
+            // The definition named after its own group-version wins over the
+            // shared ones (DeleteOptions is listed under every group).
+            names.entry((group, version, kind)).or_insert_with(|| name.clone());
         }
     }
-    roots
+    let by_group_version = roots
         .into_iter()
-        .map(|(key, kinds)| {
-            let included = closure(&schemas, kinds.iter().map(|(name, ..)| name.clone()));
-            let components: Map<String, Value> = included
-                .iter()
-                .filter_map(|name| schemas.get(name).map(|schema| (name.clone(), schema.clone())))
+        .map(|(key, roots)| {
+            let components: Map<String, Value> = closure(&all, roots)
+                .into_iter()
+                .filter_map(|name| all.get(&name).map(|schema| (name, schema.clone())))
                 .collect();
-            let mut paths = Map::new();
-            for (name, group, version, kind) in &kinds {
-                // Only the kinds of this group-version are resources with a PATCH
-                // (DeleteOptions and friends are listed under every group).
-                if name.starts_with("io.k8s.apimachinery") || kind.ends_with("List") {
-                    continue;
-                }
-                paths.insert(
-                    format!("/{key}/{}", kind.to_lowercase()),
-                    patch_operation(group, version, kind),
-                );
-            }
-            (key, document(paths, components))
+            (key, components)
         })
-        .collect()
-}
-
-/// An OpenAPI v3 document with these paths and schemas.
-pub(crate) fn document(paths: Map<String, Value>, schemas: Map<String, Value>) -> Value {
-    json!({
-        "openapi": "3.0.0",
-        "info": {"title": "Kubernetes (rudder-testkit)", "version": "v1.37.0"},
-        "paths": paths,
-        "components": {"schemas": schemas},
-    })
+        .collect();
+    BuiltinSchemas {
+        by_group_version,
+        names,
+        all,
+    }
 }
 
 #[cfg(test)]
@@ -178,10 +158,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_apps_document_describes_deployments_with_their_dependencies() {
-        let documents = documents();
-        let apps = &documents["apis/apps/v1"];
-        let schemas = apps["components"]["schemas"].as_object().expect("schemas");
+    fn the_apps_schemas_describe_deployments_with_their_dependencies() {
+        let builtin = builtin_schemas();
+        let schemas = &builtin.by_group_version["apis/apps/v1"];
         let deployment = &schemas["io.k8s.api.apps.v1.Deployment"];
         assert_eq!(deployment["type"], "object");
         assert_eq!(
@@ -189,8 +168,8 @@ mod tests {
             "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
         );
         assert!(schemas.contains_key("io.k8s.api.core.v1.Container"));
-        let patch = &apps["paths"]["/apis/apps/v1/deployment"]["patch"];
-        assert_eq!(patch["x-kubernetes-group-version-kind"]["kind"], "Deployment");
-        assert!(documents.contains_key("api/v1"));
+        let key = ("apps".to_owned(), "v1".to_owned(), "Deployment".to_owned());
+        assert_eq!(builtin.names[&key], "io.k8s.api.apps.v1.Deployment");
+        assert!(builtin.by_group_version.contains_key("api/v1"));
     }
 }

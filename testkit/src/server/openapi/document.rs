@@ -1,4 +1,11 @@
 //! Answering `/openapi/v3` (the index) and `/openapi/v3/{api|apis/g}/{v}`.
+//!
+//! A document's schemas are the built-in definitions (or a CRD's schema);
+//! its paths are made from the discovery document the `Rest` serves for that
+//! group-version, so they name the real plurals and scopes. kubectl reads a
+//! resource's GET operation to find its schema (`explain`), and its PATCH
+//! operation's `fieldValidation` parameter to validate on the server (`apply`,
+//! `create`).
 
 use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -8,53 +15,25 @@ use bytes::Bytes;
 use rudder::Rest;
 use serde_json::{Map, Value, json};
 
-use super::builtin::{self, group_version_key};
+use super::builtin::{BuiltinSchemas, builtin_schemas, closure, group_version_key};
 use crate::server::response::{ServerBody, failure, ok};
 
-/// A served document: its JSON and the hash its index entry carries.
-#[derive(Clone)]
-struct Served {
-    body: Bytes,
-    hash: String,
-}
+const OBJECT_META: &str = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
 
-impl Served {
-    fn new(document: &Value) -> Self {
-        let body = Bytes::from(serde_json::to_vec(document).unwrap_or_default());
-        let mut hasher = DefaultHasher::new();
-        body.hash(&mut hasher);
-        Served {
-            body,
-            hash: format!("{:016X}", hasher.finish()),
-        }
-    }
-}
-
-/// The OpenAPI documents of a server: the built-in ones, made once on first
-/// use (parsing the definitions takes a moment), and those of the CRDs the
-/// `Rest` serves at the time of the request.
+/// The OpenAPI documents of a server. The built-in schemas are read once, on
+/// first use (parsing the definitions takes a moment).
 #[derive(Clone, Default)]
 pub(crate) struct OpenApi {
-    builtin: Arc<OnceLock<BTreeMap<String, Served>>>,
+    builtin: Arc<OnceLock<BuiltinSchemas>>,
 }
 
 impl OpenApi {
-    fn builtin(&self) -> &BTreeMap<String, Served> {
-        self.builtin.get_or_init(|| {
-            builtin::documents()
-                .iter()
-                .map(|(key, document)| (key.clone(), Served::new(document)))
-                .collect()
-        })
+    fn builtin(&self) -> &BuiltinSchemas {
+        self.builtin.get_or_init(builtin_schemas)
     }
 
     /// The answer to a GET of `path` (which starts with `/openapi/`).
-    pub async fn answer(
-        &self,
-        rest: &dyn Rest,
-        path: &str,
-        _query: Option<&str>,
-    ) -> http::Response<ServerBody> {
+    pub async fn answer(&self, rest: &dyn Rest, path: &str) -> http::Response<ServerBody> {
         if path == "/openapi/v2" {
             return failure(
                 404,
@@ -62,48 +41,136 @@ impl OpenApi {
             );
         }
         let builtin = self.builtin();
-        let custom = custom_documents(rest, builtin).await;
+        let crds = list(rest, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions")
+            .await
+            .unwrap_or_default();
         let key = path.trim_start_matches("/openapi/v3").trim_matches('/');
         if key.is_empty() {
-            let mut paths = Map::new();
-            for (key, served) in builtin.iter().chain(custom.iter()) {
-                paths.insert(
-                    key.clone(),
-                    json!({"serverRelativeURL": format!("/openapi/v3/{key}?hash={}", served.hash)}),
-                );
+            return self.index(rest, builtin, &crds).await;
+        }
+        let Some(discovery) = get(rest, &format!("/{key}")).await else {
+            return failure(404, format!("the server has no OpenAPI document for {key:?}"));
+        };
+        let custom = crd_schemas(&crds, key, builtin);
+        let schemas = match builtin.by_group_version.get(key) {
+            Some(schemas) => {
+                let mut schemas = schemas.clone();
+                schemas.extend(custom.schemas);
+                schemas
             }
-            let index = serde_json::to_vec(&json!({ "paths": paths })).unwrap_or_default();
-            return ok("application/json", index);
+            None => custom.schemas,
+        };
+        let mut names = builtin.names.clone();
+        names.extend(custom.names);
+        let document = json!({
+            "openapi": "3.0.0",
+            "info": {"title": "Kubernetes (rudder-testkit)", "version": "v1.37.0"},
+            "paths": paths(key, &discovery, &names),
+            "components": {"schemas": schemas},
+        });
+        ok("application/json", serde_json::to_vec(&document).unwrap_or_default())
+    }
+
+    async fn index(&self, rest: &dyn Rest, builtin: &BuiltinSchemas, crds: &[Value]) -> http::Response<ServerBody> {
+        let mut keys: Vec<String> = builtin.by_group_version.keys().cloned().collect();
+        for crd in crds {
+            let group = crd.pointer("/spec/group").and_then(Value::as_str).unwrap_or("");
+            for version in crd.pointer("/spec/versions").and_then(Value::as_array).into_iter().flatten() {
+                if let Some(name) = version["name"].as_str() {
+                    keys.push(group_version_key(group, name));
+                }
+            }
         }
-        match custom.get(key).or_else(|| builtin.get(key)) {
-            Some(served) => ok("application/json", served.body.clone()),
-            None => failure(404, format!("the server has no OpenAPI document for {key:?}")),
+        keys.sort();
+        keys.dedup();
+        let mut paths = Map::new();
+        for key in keys {
+            // Only what the Rest serves; the hash changes when its resources
+            // (or the CRDs) do, so kubectl's cache never serves a stale document.
+            let Some(discovery) = get(rest, &format!("/{key}")).await else {
+                continue;
+            };
+            let mut hasher = DefaultHasher::new();
+            discovery.to_string().hash(&mut hasher);
+            crds.iter().for_each(|crd| crd.to_string().hash(&mut hasher));
+            let url = format!("/openapi/v3/{key}?hash={:016X}", hasher.finish());
+            paths.insert(key, json!({ "serverRelativeURL": url }));
         }
+        ok(
+            "application/json",
+            serde_json::to_vec(&json!({ "paths": paths })).unwrap_or_default(),
+        )
     }
 }
 
-/// The documents of the group-versions custom resources are served at.
-async fn custom_documents(rest: &dyn Rest, builtin: &BTreeMap<String, Served>) -> BTreeMap<String, Served> {
-    let Some(crds) = list_crds(rest).await else {
-        return BTreeMap::new();
+/// The GET and PATCH operations of each resource a discovery document lists.
+fn paths(key: &str, discovery: &Value, names: &BTreeMap<(String, String, String), String>) -> Map<String, Value> {
+    let (group, version) = match key.split('/').collect::<Vec<_>>().as_slice() {
+        ["api", version] => (String::new(), (*version).to_owned()),
+        ["apis", group, version] => ((*group).to_owned(), (*version).to_owned()),
+        _ => return Map::new(),
     };
-    let mut by_key: BTreeMap<String, Parts> = BTreeMap::new();
-    for crd in &crds {
+    let mut paths = Map::new();
+    for resource in discovery.get("resources").and_then(Value::as_array).into_iter().flatten() {
+        let plural = resource["name"].as_str().unwrap_or("");
+        let kind = resource["kind"].as_str().unwrap_or("");
+        if plural.is_empty() || plural.contains('/') {
+            continue;
+        }
+        let Some(schema) = names.get(&(group.clone(), version.clone(), kind.to_owned())) else {
+            continue;
+        };
+        let path = if resource["namespaced"] == true {
+            format!("/{key}/namespaces/{{namespace}}/{plural}/{{name}}")
+        } else {
+            format!("/{key}/{plural}/{{name}}")
+        };
+        let gvk = json!({"group": group, "version": version, "kind": kind});
+        let response = json!({"200": {"description": "OK", "content": {
+            "application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}
+        }}});
+        let query = |name: &str| json!({"name": name, "in": "query", "schema": {"type": "string", "uniqueItems": true}});
+        paths.insert(
+            path,
+            json!({
+                "get": {
+                    "operationId": format!("read{kind}"),
+                    "x-kubernetes-action": "get",
+                    "x-kubernetes-group-version-kind": gvk,
+                    "responses": response,
+                },
+                "patch": {
+                    "operationId": format!("patch{kind}"),
+                    "x-kubernetes-action": "patch",
+                    "x-kubernetes-group-version-kind": gvk,
+                    "parameters": [query("dryRun"), query("fieldManager"), query("fieldValidation"), query("force")],
+                    "responses": response,
+                },
+            }),
+        );
+    }
+    paths
+}
+
+/// The schemas (and kind → schema names) of the CRDs served at `key`.
+#[derive(Default)]
+struct CrdSchemas {
+    schemas: Map<String, Value>,
+    names: BTreeMap<(String, String, String), String>,
+}
+
+fn crd_schemas(crds: &[Value], key: &str, builtin: &BuiltinSchemas) -> CrdSchemas {
+    let mut found = CrdSchemas::default();
+    for crd in crds {
         let group = crd.pointer("/spec/group").and_then(Value::as_str).unwrap_or("");
-        let kind = crd
-            .pointer("/spec/names/kind")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let versions = crd.pointer("/spec/versions").and_then(Value::as_array);
-        for version in versions.map(Vec::as_slice).unwrap_or_default() {
+        let kind = crd.pointer("/spec/names/kind").and_then(Value::as_str).unwrap_or("");
+        for version in crd.pointer("/spec/versions").and_then(Value::as_array).into_iter().flatten() {
             let Some(name) = version["name"].as_str() else {
                 continue;
             };
-            if group.is_empty() || kind.is_empty() || version["served"] == false {
+            if group_version_key(group, name) != key || kind.is_empty() {
                 continue;
             }
-            let key = group_version_key(group, name);
-            let Parts { paths, schemas } = by_key.entry(key.clone()).or_default();
             let mut schema = version
                 .pointer("/schema/openAPIV3Schema")
                 .cloned()
@@ -113,56 +180,30 @@ async fn custom_documents(rest: &dyn Rest, builtin: &BTreeMap<String, Served>) -
                     "x-kubernetes-group-version-kind".to_owned(),
                     json!([{"group": group, "version": name, "kind": kind}]),
                 );
-                let properties = map.entry("properties").or_insert_with(|| json!({}));
-                if let Some(properties) = properties.as_object_mut() {
-                    properties.insert(
-                        "metadata".to_owned(),
-                        json!({"$ref": "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"}),
-                    );
+                if let Some(properties) = map
+                    .entry("properties")
+                    .or_insert_with(|| json!({}))
+                    .as_object_mut()
+                {
+                    properties.insert("metadata".to_owned(), json!({"$ref": format!("#/components/schemas/{OBJECT_META}")}));
                 }
             }
             let schema_name = format!("{}.{name}.{kind}", reversed_domain(group));
-            schemas.insert(schema_name, schema);
-            paths.insert(
-                format!("/{key}/{}", kind.to_lowercase()),
-                builtin::patch_operation(group, name, kind),
-            );
+            found.schemas.insert(schema_name.clone(), schema);
+            found
+                .names
+                .insert((group.to_owned(), name.to_owned(), kind.to_owned()), schema_name);
         }
     }
-    let meta = builtin
-        .get("api/v1")
-        .and_then(|served| serde_json::from_slice::<Value>(&served.body).ok());
-    by_key
-        .into_iter()
-        .filter(|(key, _)| !builtin.contains_key(key))
-        .map(|(key, Parts { paths, mut schemas })| {
-            // ObjectMeta and what it refers to, for `explain foo.metadata`.
-            if let Some(all) = meta
-                .as_ref()
-                .and_then(|meta| meta.pointer("/components/schemas"))
-                .and_then(Value::as_object)
-            {
-                let all: Map<String, Value> = all.clone();
-                let names = builtin::closure(
-                    &all,
-                    ["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta".to_owned()],
-                );
-                for name in names {
-                    if let Some(schema) = all.get(&name) {
-                        schemas.insert(name, schema.clone());
-                    }
-                }
+    if !found.schemas.is_empty() {
+        // ObjectMeta and what it refers to, for `explain foo.metadata`.
+        for name in closure(&builtin.all, [OBJECT_META.to_owned()]) {
+            if let Some(schema) = builtin.all.get(&name) {
+                found.schemas.insert(name, schema.clone());
             }
-            (key, Served::new(&builtin::document(paths, schemas)))
-        })
-        .collect()
-}
-
-/// The paths and schemas of one group-version's document.
-#[derive(Default)]
-struct Parts {
-    paths: Map<String, Value>,
-    schemas: Map<String, Value>,
+        }
+    }
+    found
 }
 
 /// `samplecontroller.k8s.io` → `io.k8s.samplecontroller`, as kube-apiserver names CRD schemas.
@@ -170,8 +211,9 @@ fn reversed_domain(group: &str) -> String {
     group.split('.').rev().collect::<Vec<_>>().join(".")
 }
 
-async fn list_crds(rest: &dyn Rest) -> Option<Vec<Value>> {
-    let request = http::Request::get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions")
+/// The JSON body of a successful GET of `uri`, asked of the `Rest`.
+async fn get(rest: &dyn Rest, uri: &str) -> Option<Value> {
+    let request = http::Request::get(uri)
         .header(http::header::ACCEPT, "application/json")
         .body(Bytes::new())
         .ok()?;
@@ -179,8 +221,11 @@ async fn list_crds(rest: &dyn Rest) -> Option<Vec<Value>> {
     if !response.status().is_success() {
         return None;
     }
-    let list: Value = serde_json::from_slice(response.body()).ok()?;
-    list.get("items").and_then(Value::as_array).cloned()
+    serde_json::from_slice(response.body()).ok()
+}
+
+async fn list(rest: &dyn Rest, uri: &str) -> Option<Vec<Value>> {
+    get(rest, uri).await?.get("items").and_then(Value::as_array).cloned()
 }
 
 #[cfg(test)]
@@ -189,9 +234,25 @@ mod tests {
 
     #[test]
     fn crd_schemas_are_named_by_reversed_group() {
-        assert_eq!(
-            reversed_domain("samplecontroller.k8s.io"),
-            "io.k8s.samplecontroller"
+        assert_eq!(reversed_domain("samplecontroller.k8s.io"), "io.k8s.samplecontroller");
+    }
+
+    #[test]
+    fn each_listed_resource_gets_a_get_and_a_patch_with_field_validation() {
+        let discovery = json!({"resources": [
+            {"name": "deployments", "kind": "Deployment", "namespaced": true},
+            {"name": "deployments/scale", "kind": "Scale", "namespaced": true}
+        ]});
+        let mut names = BTreeMap::new();
+        names.insert(
+            ("apps".to_owned(), "v1".to_owned(), "Deployment".to_owned()),
+            "io.k8s.api.apps.v1.Deployment".to_owned(),
         );
+        let paths = paths("apis/apps/v1", &discovery, &names);
+        assert_eq!(paths.len(), 1);
+        let item = &paths["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"];
+        assert_eq!(item["get"]["x-kubernetes-group-version-kind"]["kind"], "Deployment");
+        let parameters = item["patch"]["parameters"].as_array().unwrap();
+        assert!(parameters.iter().any(|p| p["name"] == "fieldValidation"));
     }
 }

@@ -1,0 +1,36 @@
+/// A selector string that does not parse, or a selector whose keys or values
+/// the API server would reject.
+///
+/// `position` is the byte offset in the input where the problem starts.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {kind} selector {input:?}: at position {position}: {message}")]
+pub struct SelectorError {
+    /// `label` or `field`.
+    pub kind: &'static str,
+    /// The whole selector as given.
+    pub input: String,
+    /// Byte offset of the problem in `input`.
+    pub position: usize,
+    /// What is wrong there.
+    pub message: String,
+}
+
+impl SelectorError {
+    pub(crate) fn label(input: &str, position: usize, message: impl Into<String>) -> Self {
+        SelectorError {
+            kind: "label",
+            input: input.to_string(),
+            position,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn field(input: &str, position: usize, message: impl Into<String>) -> Self {
+        SelectorError {
+            kind: "field",
+            input: input.to_string(),
+            position,
+            message: message.into(),
+        }
+    }
+}

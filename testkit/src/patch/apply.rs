@@ -1,0 +1,277 @@
+//! Server-side apply and the ownership bookkeeping of other writes.
+//!
+//! What is simplified compared with the API server (structured-merge-diff):
+//! no defaulting or conversion before comparing, so a field the server would
+//! default counts as changed; `apiVersion` of entries is recorded but fields
+//! are not converted between versions; a manager that applied and also
+//! updated keeps two entries, as on the server, but the Update entry is
+//! never treated as the applier's; lists without schema (CRDs) are atomic;
+//! removal of a field no longer applied does not prune parents left empty.
+
+use serde_json::Value;
+
+use super::error::PatchError;
+use super::field_set::{
+    Element, FieldSet, ListKind, describe, fields_of, item_key, list_kind, remove_at, value_at,
+};
+use super::managed_fields::{Conflict, ManagedFieldsEntry};
+use super::schema::{FieldSchema, Node, TypeSchema};
+
+/// Who applies, and how.
+#[derive(Clone, Copy, Debug)]
+pub struct ApplyRequest<'a> {
+    /// The field manager (`fieldManager=`); required by the API server for apply.
+    pub manager: &'a str,
+    /// `force=true`: take fields owned by others instead of failing.
+    pub force: bool,
+    /// The time to record in `managedFields` (RFC 3339), from the caller's clock.
+    pub time: &'a str,
+    /// The kind's schema; `None` for CRDs, whose lists are then atomic.
+    pub schema: Option<TypeSchema>,
+}
+
+/// The result of an apply: the object to store and its ownership.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Applied {
+    /// The merged object, with `metadata.managedFields` set to `managed_fields`.
+    pub object: Value,
+    /// The new ownership entries.
+    pub managed_fields: Vec<ManagedFieldsEntry>,
+}
+
+const APPLY: &str = "Apply";
+const UPDATE: &str = "Update";
+const BEFORE_FIRST_APPLY: &str = "before-first-apply";
+
+/// Server-side apply of `applied` (the manager's whole intent) to `live`
+/// (`None` to create): the fields `applied` sets become the manager's; the
+/// fields it set last time and omits now are removed unless another
+/// manager owns them; a field another manager owns with a different value
+/// is a conflict unless `force`.
+///
+/// ```
+/// use rudder_testkit::patch::{ApplyRequest, PatchError, apply};
+/// use serde_json::json;
+///
+/// let request = |manager, force| ApplyRequest { manager, force, time: "2026-01-01T00:00:00Z", schema: None };
+/// let first = apply(None, &json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "1"}}), &request("alice", false), &[])?;
+/// let second = apply(Some(&first.object), &json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "2"}}), &request("bob", false), &first.managed_fields);
+/// assert!(matches!(second, Err(PatchError::Conflicts { .. })));
+/// # Ok::<(), PatchError>(())
+/// ```
+///
+/// # Errors
+/// [`PatchError::Conflicts`] (the server's 409) listing each field and its
+/// owner; [`PatchError::Invalid`] when `applied` is not an object;
+/// [`PatchError::ManagedFields`] when the existing entries cannot be read.
+pub fn apply(
+    live: Option<&Value>,
+    applied: &Value,
+    request: &ApplyRequest<'_>,
+    managed_fields: &[ManagedFieldsEntry],
+) -> Result<Applied, PatchError> {
+    if !applied.is_object() {
+        return Err(PatchError::Invalid(
+            "an apply configuration must be a JSON object".into(),
+        ));
+    }
+    let root = request.schema.map_or(Node::Opaque, Node::Struct);
+    let api_version = applied
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let is_mine = |entry: &ManagedFieldsEntry| entry.manager == request.manager && entry.operation == APPLY;
+    let mut previous = FieldSet::default();
+    let mut others: Vec<(ManagedFieldsEntry, FieldSet)> = Vec::new();
+    for entry in managed_fields {
+        if is_mine(entry) {
+            previous = entry.field_set()?;
+        } else {
+            others.push((entry.clone(), entry.field_set()?));
+        }
+    }
+    if let (Some(live), true) = (live, managed_fields.is_empty()) {
+        // An object nobody has managed yet: the API server gives its
+        // current fields to "before-first-apply", so a first apply that
+        // changes them conflicts instead of silently taking them.
+        let owned = fields_of(live, root);
+        if !owned.is_empty() {
+            let version = live.get("apiVersion").and_then(Value::as_str).unwrap_or_default();
+            let entry = ManagedFieldsEntry::new(BEFORE_FIRST_APPLY, UPDATE, version, request.time, &owned);
+            others.push((entry, owned));
+        }
+    }
+    let wanted = fields_of(applied, root);
+
+    let mut conflicts = Vec::new();
+    if let Some(live) = live {
+        for path in wanted
+            .paths()
+            .filter(|p| !matches!(p.last(), Some(Element::Key(_))))
+        {
+            let differs = value_at(live, path) != value_at(applied, path);
+            for (entry, owned) in &mut others {
+                if owned.contains(path) && differs {
+                    if request.force {
+                        owned.remove(path);
+                    } else {
+                        conflicts.push(Conflict {
+                            manager: entry.manager.clone(),
+                            api_version: entry.api_version.clone(),
+                            field: describe(path),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    if !conflicts.is_empty() {
+        return Err(PatchError::Conflicts(conflicts));
+    }
+
+    let mut object = match live {
+        Some(live) => merge(live, applied, root),
+        None => applied.clone(),
+    };
+    for path in previous.paths().filter(|p| !wanted.contains(p)) {
+        let kept_by_others = others.iter().any(|(_, owned)| owned.covers(path));
+        let still_wanted = wanted.covers(path);
+        if !kept_by_others && !still_wanted {
+            remove_at(&mut object, path);
+        }
+    }
+
+    let mut entries: Vec<ManagedFieldsEntry> = others
+        .into_iter()
+        .filter(|(_, owned)| !owned.is_empty())
+        .map(|(mut entry, owned)| {
+            entry.fields_v1 = Some(owned.to_fields_v1());
+            entry
+        })
+        .collect();
+    let position = managed_fields
+        .iter()
+        .position(is_mine)
+        .unwrap_or(entries.len())
+        .min(entries.len());
+    entries.insert(
+        position,
+        ManagedFieldsEntry::new(request.manager, APPLY, &api_version, request.time, &wanted),
+    );
+    ManagedFieldsEntry::write_to(&mut object, &entries);
+    Ok(Applied {
+        object,
+        managed_fields: entries,
+    })
+}
+
+/// The ownership after a create, update or patch (`operation: Update`):
+/// `manager` takes every field that `new` sets differently from `old`
+/// (all of them on create, `old = None`), other managers lose those fields
+/// and any field that was removed.
+pub fn record_update(
+    old: Option<&Value>,
+    new: &Value,
+    manager: &str,
+    time: &str,
+    schema: Option<TypeSchema>,
+    managed_fields: &[ManagedFieldsEntry],
+) -> Result<Vec<ManagedFieldsEntry>, PatchError> {
+    let root = schema.map_or(Node::Opaque, Node::Struct);
+    let api_version = new.get("apiVersion").and_then(Value::as_str).unwrap_or_default();
+    let now = fields_of(new, root);
+    let before = old.map(|old| fields_of(old, root)).unwrap_or_default();
+    let changed: Vec<&Vec<Element>> = now
+        .paths()
+        .filter(|p| old.is_none_or(|old| !before.contains(p) || value_at(old, p) != value_at(new, p)))
+        .collect();
+    let removed: Vec<&Vec<Element>> = before.paths().filter(|p| !now.contains(p)).collect();
+
+    let mut entries = Vec::new();
+    let mut mine: Option<FieldSet> = None;
+    for entry in managed_fields {
+        let mut owned = entry.field_set()?;
+        if entry.manager == manager && entry.operation == UPDATE {
+            mine = Some(owned);
+            continue;
+        }
+        for path in changed.iter().chain(&removed) {
+            owned.remove(path);
+        }
+        if !owned.is_empty() {
+            let mut entry = entry.clone();
+            entry.fields_v1 = Some(owned.to_fields_v1());
+            entries.push(entry);
+        }
+    }
+    let mut mine = mine.unwrap_or_default();
+    for path in &removed {
+        mine.remove(path);
+    }
+    for path in changed {
+        mine.insert(path.clone());
+    }
+    if !mine.is_empty() {
+        entries.push(ManagedFieldsEntry::new(manager, UPDATE, api_version, time, &mine));
+    }
+    Ok(entries)
+}
+
+/// Merges an apply configuration into the live object: objects merge
+/// member by member, keyed lists by key, sets by value; atomic lists and
+/// atomic structs are replaced.
+fn merge(live: &Value, applied: &Value, node: Node) -> Value {
+    let (Value::Object(live_members), Value::Object(applied_members)) = (live, applied) else {
+        return applied.clone();
+    };
+    if matches!(node, Node::Struct(s) if s.is_atomic()) {
+        return applied.clone();
+    }
+    let mut merged = live_members.clone();
+    for (name, value) in applied_members {
+        let (field, child) = node.member(name);
+        let next = match (merged.get(name), value) {
+            (Some(existing @ Value::Object(_)), Value::Object(_)) if !is_atomic_field(field) => {
+                merge(existing, value, child)
+            }
+            (Some(Value::Array(existing)), Value::Array(items)) => {
+                Value::Array(merge_list(existing, items, field, child))
+            }
+            _ => value.clone(),
+        };
+        merged.insert(name.clone(), next);
+    }
+    Value::Object(merged)
+}
+
+fn is_atomic_field(field: Option<&FieldSchema>) -> bool {
+    field.is_some_and(|f| f.map_type.as_deref() == Some("atomic"))
+}
+
+fn merge_list(live: &[Value], applied: &[Value], field: Option<&FieldSchema>, item_node: Node) -> Vec<Value> {
+    match list_kind(field) {
+        ListKind::Atomic => applied.to_vec(),
+        ListKind::Set => {
+            let mut merged = live.to_vec();
+            merged.extend(applied.iter().filter(|v| !live.contains(v)).cloned());
+            merged
+        }
+        ListKind::Keyed(keys) => {
+            let mut merged = live.to_vec();
+            for item in applied {
+                let key = item_key(item, &keys);
+                let position = key.as_ref().and_then(|key| {
+                    merged
+                        .iter()
+                        .position(|m| item_key(m, &keys).as_ref() == Some(key))
+                });
+                match position {
+                    Some(p) => merged[p] = merge(&merged[p], item, item_node),
+                    None => merged.push(item.clone()),
+                }
+            }
+            merged
+        }
+    }
+}

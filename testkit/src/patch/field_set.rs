@@ -1,0 +1,424 @@
+//! Sets of field paths, as server-side apply records ownership, and their
+//! `fieldsV1` wire form: `{"f:spec":{"f:replicas":{}}}`, with `k:{...}` for
+//! an item of a keyed list, `v:...` for an item of a set, and `".": {}`
+//! where a node that has children is itself a member.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use super::schema::{FieldSchema, Node};
+
+/// One step of a field path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Element {
+    /// An object member: `f:name`.
+    Field(String),
+    /// A keyed list item, by its key fields: `k:{"name":"web"}`.
+    Key(Map<String, Value>),
+    /// A set item, by value: `v:"a"`.
+    Value(Value),
+}
+
+impl Element {
+    fn encode(&self) -> String {
+        match self {
+            Element::Field(name) => format!("f:{name}"),
+            Element::Key(key) => format!("k:{}", Value::Object(key.clone())),
+            Element::Value(value) => format!("v:{value}"),
+        }
+    }
+
+    fn decode(text: &str) -> Result<Element, String> {
+        let json = |s: &str| serde_json::from_str::<Value>(s).map_err(|e| format!("{text:?}: {e}"));
+        match text.split_at_checked(2) {
+            Some(("f:", name)) => Ok(Element::Field(name.to_string())),
+            Some(("k:", key)) => match json(key)? {
+                Value::Object(key) => Ok(Element::Key(key)),
+                _ => Err(format!("{text:?}: a k: element must hold a JSON object")),
+            },
+            Some(("v:", value)) => Ok(Element::Value(json(value)?)),
+            _ => Err(format!("{text:?} is not an f:, k: or v: element")),
+        }
+    }
+}
+
+/// A path from the object's root.
+pub(crate) type Path = Vec<Element>;
+
+/// Renders a path the way the API server names fields in conflicts:
+/// `.spec.containers[name="web"].image`.
+pub(crate) fn describe(path: &[Element]) -> String {
+    let mut out = String::new();
+    for element in path {
+        match element {
+            Element::Field(name) => {
+                out.push('.');
+                out.push_str(name);
+            }
+            Element::Key(key) => {
+                let parts: Vec<String> = key.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                out.push_str(&format!("[{}]", parts.join(",")));
+            }
+            Element::Value(value) => out.push_str(&format!("[={value}]")),
+        }
+    }
+    out
+}
+
+impl fmt::Display for Element {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.encode())
+    }
+}
+
+/// A set of member paths.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct FieldSet {
+    members: BTreeSet<String>,
+    paths: BTreeMap<String, Path>,
+}
+
+impl FieldSet {
+    fn key(path: &[Element]) -> String {
+        path.iter().map(Element::encode).collect::<Vec<_>>().join("\u{0}")
+    }
+
+    pub(crate) fn insert(&mut self, path: Path) {
+        let key = FieldSet::key(&path);
+        self.members.insert(key.clone());
+        self.paths.insert(key, path);
+    }
+
+    pub(crate) fn remove(&mut self, path: &[Element]) {
+        let key = FieldSet::key(path);
+        self.members.remove(&key);
+        self.paths.remove(&key);
+    }
+
+    pub(crate) fn contains(&self, path: &[Element]) -> bool {
+        self.members.contains(&FieldSet::key(path))
+    }
+
+    /// Whether any member is `path` or lies below it.
+    pub(crate) fn covers(&self, path: &[Element]) -> bool {
+        self.paths.values().any(|p| p.starts_with(path))
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    pub(crate) fn paths(&self) -> impl Iterator<Item = &Path> {
+        self.paths.values()
+    }
+
+    /// The `fieldsV1` JSON of this set.
+    pub(crate) fn to_fields_v1(&self) -> Value {
+        let mut root = Tree::default();
+        for path in self.paths.values() {
+            let mut node = &mut root;
+            for element in path {
+                node = node.children.entry(element.encode()).or_default();
+            }
+            node.member = true;
+        }
+        root.render()
+    }
+
+    /// Reads `fieldsV1` JSON.
+    pub(crate) fn from_fields_v1(value: &Value) -> Result<FieldSet, String> {
+        let mut set = FieldSet::default();
+        let Value::Object(root) = value else {
+            return Err("fieldsV1 must be a JSON object".into());
+        };
+        read(root, &mut Vec::new(), &mut set)?;
+        Ok(set)
+    }
+}
+
+/// The nested form of a set, on the way to `fieldsV1`.
+#[derive(Default)]
+struct Tree {
+    member: bool,
+    children: BTreeMap<String, Tree>,
+}
+
+impl Tree {
+    fn render(&self) -> Value {
+        let mut out: Map<String, Value> = self
+            .children
+            .iter()
+            .map(|(k, child)| (k.clone(), child.render()))
+            .collect();
+        // A member that also has members below it is marked with ".".
+        if self.member && !self.children.is_empty() {
+            out.insert(".".into(), Value::Object(Map::new()));
+        }
+        Value::Object(out)
+    }
+}
+
+fn read(node: &Map<String, Value>, prefix: &mut Path, set: &mut FieldSet) -> Result<(), String> {
+    for (text, child) in node {
+        if text == "." {
+            set.insert(prefix.clone());
+            continue;
+        }
+        let Value::Object(child) = child else {
+            return Err(format!("the value of {text:?} must be a JSON object"));
+        };
+        prefix.push(Element::decode(text)?);
+        if child.is_empty() {
+            set.insert(prefix.clone());
+        } else {
+            read(child, prefix, set)?;
+        }
+        prefix.pop();
+    }
+    Ok(())
+}
+
+/// How a list's items are identified, from its schema.
+pub(crate) enum ListKind {
+    /// By the values of these item fields.
+    Keyed(Vec<String>),
+    /// By value.
+    Set,
+    /// Not at all: the list is one value.
+    Atomic,
+}
+
+pub(crate) fn list_kind(field: Option<&FieldSchema>) -> ListKind {
+    let Some(field) = field else {
+        return ListKind::Atomic;
+    };
+    match field.list_type.as_deref() {
+        Some("map") if !field.item_keys().is_empty() => ListKind::Keyed(field.item_keys()),
+        Some("set") => ListKind::Set,
+        Some(_) => ListKind::Atomic,
+        None if field.has_strategy("merge") => match &field.patch_merge_key {
+            Some(key) => ListKind::Keyed(vec![key.clone()]),
+            None => ListKind::Set,
+        },
+        None => ListKind::Atomic,
+    }
+}
+
+/// The key element of a keyed list item.
+pub(crate) fn item_key(item: &Value, keys: &[String]) -> Option<Element> {
+    let key: Map<String, Value> = keys
+        .iter()
+        .filter_map(|k| item.get(k).map(|v| (k.clone(), v.clone())))
+        .collect();
+    (!key.is_empty()).then_some(Element::Key(key))
+}
+
+/// Metadata that the server sets and no manager owns.
+const SERVER_METADATA: [&str; 8] = [
+    "name",
+    "namespace",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "managedFields",
+    "selfLink",
+];
+
+/// The fields an object sets: leaves, keyed list items, set items, and
+/// atomic lists and structs as single members. `apiVersion`, `kind` and the
+/// server-set metadata are left out, as the API server leaves them out.
+pub(crate) fn fields_of(object: &Value, root: Node) -> FieldSet {
+    let mut set = FieldSet::default();
+    if let Value::Object(members) = object {
+        for (name, value) in members {
+            if name == "apiVersion" || name == "kind" {
+                continue;
+            }
+            let (field, node) = root.member(name);
+            let mut path = vec![Element::Field(name.clone())];
+            if name == "metadata" {
+                if let Value::Object(meta) = value {
+                    for (meta_name, meta_value) in meta
+                        .iter()
+                        .filter(|(k, _)| !SERVER_METADATA.contains(&k.as_str()))
+                    {
+                        let (meta_field, meta_node) = node.member(meta_name);
+                        path.push(Element::Field(meta_name.clone()));
+                        collect(meta_value, meta_field, meta_node, &mut path, &mut set);
+                        path.pop();
+                    }
+                }
+                continue;
+            }
+            collect(value, field, node, &mut path, &mut set);
+        }
+    }
+    set
+}
+
+fn collect(value: &Value, field: Option<&FieldSchema>, node: Node, path: &mut Path, set: &mut FieldSet) {
+    let atomic_struct = matches!(node, Node::Struct(s) if s.is_atomic())
+        || field.is_some_and(|f| f.map_type.as_deref() == Some("atomic"));
+    match value {
+        Value::Object(members) if !members.is_empty() && !atomic_struct => {
+            for (name, child) in members {
+                let (child_field, child_node) = node.member(name);
+                path.push(Element::Field(name.clone()));
+                collect(child, child_field, child_node, path, set);
+                path.pop();
+            }
+        }
+        Value::Array(items) => match list_kind(field) {
+            ListKind::Keyed(keys) => {
+                for item in items {
+                    let Some(key) = item_key(item, &keys) else {
+                        continue;
+                    };
+                    path.push(key);
+                    set.insert(path.clone());
+                    if let Value::Object(members) = item {
+                        for (name, child) in members {
+                            let (child_field, child_node) = node.member(name);
+                            path.push(Element::Field(name.clone()));
+                            collect(child, child_field, child_node, path, set);
+                            path.pop();
+                        }
+                    }
+                    path.pop();
+                }
+            }
+            ListKind::Set => {
+                for item in items {
+                    path.push(Element::Value(item.clone()));
+                    set.insert(path.clone());
+                    path.pop();
+                }
+            }
+            ListKind::Atomic => set.insert(path.clone()),
+        },
+        _ => set.insert(path.clone()),
+    }
+}
+
+/// The value at a path, if the object has it.
+pub(crate) fn value_at<'a>(object: &'a Value, path: &[Element]) -> Option<&'a Value> {
+    let mut current = object;
+    for element in path {
+        current = match element {
+            Element::Field(name) => current.get(name)?,
+            Element::Key(key) => current
+                .as_array()?
+                .iter()
+                .find(|item| key.iter().all(|(k, v)| item.get(k) == Some(v)))?,
+            Element::Value(value) => current.as_array()?.iter().find(|item| *item == value)?,
+        };
+    }
+    Some(current)
+}
+
+/// Removes the value at a path, if the object has it.
+pub(crate) fn remove_at(object: &mut Value, path: &[Element]) {
+    let Some((last, parent_path)) = path.split_last() else {
+        return;
+    };
+    let mut current = object;
+    for element in parent_path {
+        let next = match element {
+            Element::Field(name) => current.get_mut(name),
+            Element::Key(key) => current.as_array_mut().and_then(|items| {
+                items
+                    .iter_mut()
+                    .find(|item| key.iter().all(|(k, v)| item.get(k) == Some(v)))
+            }),
+            Element::Value(value) => current
+                .as_array_mut()
+                .and_then(|items| items.iter_mut().find(|item| *item == value)),
+        };
+        let Some(next) = next else { return };
+        current = next;
+    }
+    match (last, current) {
+        (Element::Field(name), Value::Object(members)) => {
+            members.remove(name);
+        }
+        (Element::Key(key), Value::Array(items)) => {
+            items.retain(|item| !key.iter().all(|(k, v)| item.get(k) == Some(v)))
+        }
+        (Element::Value(value), Value::Array(items)) => items.retain(|item| item != value),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn members_with_children_are_marked_with_a_dot() -> Result<(), String> {
+        let fields = json!({"f:spec": {"f:containers": {"k:{\"name\":\"a\"}": {".": {}, "f:image": {}}}, "f:finalizers": {"v:\"x\"": {}}}});
+        let set = FieldSet::from_fields_v1(&fields)?;
+        assert_eq!(set.to_fields_v1(), fields);
+        assert!(set.contains(&[
+            Element::Field("spec".into()),
+            Element::Field("finalizers".into()),
+            Element::Value(json!("x"))
+        ]));
+        Ok(())
+    }
+
+    #[test]
+    fn paths_are_named_as_the_api_server_names_them() {
+        let key = match json!({"name": "web"}) {
+            Value::Object(key) => key,
+            _ => Map::new(),
+        };
+        let path = [
+            Element::Field("spec".into()),
+            Element::Field("containers".into()),
+            Element::Key(key),
+            Element::Field("image".into()),
+        ];
+        assert_eq!(describe(&path), r#".spec.containers[name="web"].image"#);
+        assert_eq!(
+            describe(&[Element::Field("f".into()), Element::Value(json!("x"))]),
+            r#".f[="x"]"#
+        );
+    }
+
+    #[test]
+    fn malformed_fields_v1_is_an_error() {
+        assert!(FieldSet::from_fields_v1(&json!([])).is_err());
+        assert!(FieldSet::from_fields_v1(&json!({"f:a": 1})).is_err());
+        assert!(FieldSet::from_fields_v1(&json!({"k:[1]": {}})).is_err());
+        assert!(FieldSet::from_fields_v1(&json!({"v:{": {}})).is_err());
+    }
+
+    fn element() -> impl Strategy<Value = Element> {
+        prop_oneof![
+            "[a-z]{1,3}".prop_map(Element::Field),
+            "[a-z]{1,3}".prop_map(|v| Element::Value(json!(v))),
+            ("[a-z]{1,3}", 0..3i64).prop_map(|(k, v)| {
+                let mut key = Map::new();
+                key.insert(k, json!(v));
+                Element::Key(key)
+            }),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn fields_v1_round_trips(paths in prop::collection::vec(prop::collection::vec(element(), 1..4), 0..6)) {
+            let mut set = FieldSet::default();
+            for path in paths {
+                set.insert(path);
+            }
+            prop_assert_eq!(FieldSet::from_fields_v1(&set.to_fields_v1()), Ok(set));
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! A small HTTPS server on 127.0.0.1 with certificates made in the test: a
+//! CA, a server certificate for `127.0.0.1` and `kubernetes.test`, and a
+//! client certificate. It answers every request with the HTTP version and
+//! whether the client presented a certificate.
+
+use std::convert::Infallible;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+    KeyUsagePurpose, SanType,
+};
+use rudder::config::ClientIdentity;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use tokio::net::TcpListener;
+
+/// The name in the server certificate besides `127.0.0.1`.
+pub const SERVER_NAME: &str = "kubernetes.test";
+
+/// The certificates of one test.
+pub struct TestPki {
+    pub ca: CertificateDer<'static>,
+    pub server_chain: Vec<CertificateDer<'static>>,
+    pub server_key_pem: String,
+    pub client_certificate_pem: String,
+    pub client_key_pem: String,
+}
+
+impl TestPki {
+    pub fn generate() -> Self {
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "rudder test CA");
+        ca_params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::CrlSign,
+        ];
+        let ca =
+            CertifiedIssuer::self_signed(ca_params, KeyPair::generate().expect("CA key")).expect("CA cert");
+
+        let server_key = KeyPair::generate().expect("server key");
+        let mut server_params = CertificateParams::new(vec![SERVER_NAME.to_owned()]).expect("server params");
+        server_params
+            .subject_alt_names
+            .push(SanType::IpAddress(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+        server_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        let server_cert = server_params.signed_by(&server_key, &ca).expect("server cert");
+
+        let client_key = KeyPair::generate().expect("client key");
+        let mut client_params = CertificateParams::new(Vec::<String>::new()).expect("client params");
+        client_params.distinguished_name.push(DnType::CommonName, "jane");
+        client_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        let client_cert = client_params.signed_by(&client_key, &ca).expect("client cert");
+
+        TestPki {
+            ca: ca.der().clone(),
+            server_chain: vec![server_cert.der().clone()],
+            server_key_pem: server_key.serialize_pem(),
+            client_certificate_pem: client_cert.pem(),
+            client_key_pem: client_key.serialize_pem(),
+        }
+    }
+
+    /// The client certificate as a config's `ClientIdentity`.
+    pub fn client_identity(&self) -> ClientIdentity {
+        ClientIdentity {
+            certificate_chain: CertificateDer::pem_slice_iter(self.client_certificate_pem.as_bytes())
+                .collect::<Result<_, _>>()
+                .expect("client cert PEM"),
+            private_key: PrivateKeyDer::from_pem_slice(self.client_key_pem.as_bytes())
+                .expect("client key PEM"),
+        }
+    }
+}
+
+/// Whether the server asks for a client certificate.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ClientAuth {
+    None,
+    Required,
+}
+
+/// Serves HTTPS (HTTP/1.1 and HTTP/2) on 127.0.0.1; returns its URL.
+pub async fn serve_https(pki: &TestPki, client_auth: ClientAuth) -> String {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions");
+    let builder = match client_auth {
+        ClientAuth::None => builder.with_no_client_auth(),
+        ClientAuth::Required => {
+            let mut roots = rustls::RootCertStore::empty();
+            roots.add(pki.ca.clone()).expect("CA in the store");
+            let verifier =
+                rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                    .build()
+                    .expect("client verifier");
+            builder.with_client_cert_verifier(verifier)
+        }
+    };
+    let key = PrivateKeyDer::from_pem_slice(pki.server_key_pem.as_bytes()).expect("server key PEM");
+    let mut config = builder
+        .with_single_cert(pki.server_chain.clone(), key)
+        .expect("server TLS config");
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+    let port = listener.local_addr().expect("the port").port();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let client_cert = tls
+                    .get_ref()
+                    .1
+                    .peer_certificates()
+                    .is_some_and(|chain| !chain.is_empty());
+                let service = service_fn(move |request: hyper::Request<hyper::body::Incoming>| async move {
+                    let body = format!("{:?} client_cert={client_cert}", request.version());
+                    Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from(body))))
+                });
+                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(tls), service)
+                    .await;
+            });
+        }
+    });
+    format!("https://127.0.0.1:{port}")
+}
