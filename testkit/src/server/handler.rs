@@ -92,10 +92,7 @@ impl Handler {
             return failure(405, format!("the server does not allow the method {method}"));
         }
         if path == "/openapi/v2" || path.starts_with("/openapi/v3") {
-            return self
-                .openapi
-                .answer(self.rest.as_ref(), &path)
-                .await;
+            return self.openapi.answer(self.rest.as_ref(), &path).await;
         }
         let (parts, body) = request.into_parts();
         let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {

@@ -133,7 +133,9 @@ pub(crate) fn builtin_schemas() -> BuiltinSchemas {
                 .push(name.clone());
             // The definition named after its own group-version wins over the
             // shared ones (DeleteOptions is listed under every group).
-            names.entry((group, version, kind)).or_insert_with(|| name.clone());
+            names
+                .entry((group, version, kind))
+                .or_insert_with(|| name.clone());
         }
     }
     let by_group_version = roots

@@ -68,14 +68,27 @@ impl OpenApi {
             "paths": paths(key, &discovery, &names),
             "components": {"schemas": schemas},
         });
-        ok("application/json", serde_json::to_vec(&document).unwrap_or_default())
+        ok(
+            "application/json",
+            serde_json::to_vec(&document).unwrap_or_default(),
+        )
     }
 
-    async fn index(&self, rest: &dyn Rest, builtin: &BuiltinSchemas, crds: &[Value]) -> http::Response<ServerBody> {
+    async fn index(
+        &self,
+        rest: &dyn Rest,
+        builtin: &BuiltinSchemas,
+        crds: &[Value],
+    ) -> http::Response<ServerBody> {
         let mut keys: Vec<String> = builtin.by_group_version.keys().cloned().collect();
         for crd in crds {
             let group = crd.pointer("/spec/group").and_then(Value::as_str).unwrap_or("");
-            for version in crd.pointer("/spec/versions").and_then(Value::as_array).into_iter().flatten() {
+            for version in crd
+                .pointer("/spec/versions")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 if let Some(name) = version["name"].as_str() {
                     keys.push(group_version_key(group, name));
                 }
@@ -104,14 +117,23 @@ impl OpenApi {
 }
 
 /// The GET and PATCH operations of each resource a discovery document lists.
-fn paths(key: &str, discovery: &Value, names: &BTreeMap<(String, String, String), String>) -> Map<String, Value> {
+fn paths(
+    key: &str,
+    discovery: &Value,
+    names: &BTreeMap<(String, String, String), String>,
+) -> Map<String, Value> {
     let (group, version) = match key.split('/').collect::<Vec<_>>().as_slice() {
         ["api", version] => (String::new(), (*version).to_owned()),
         ["apis", group, version] => ((*group).to_owned(), (*version).to_owned()),
         _ => return Map::new(),
     };
     let mut paths = Map::new();
-    for resource in discovery.get("resources").and_then(Value::as_array).into_iter().flatten() {
+    for resource in discovery
+        .get("resources")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let plural = resource["name"].as_str().unwrap_or("");
         let kind = resource["kind"].as_str().unwrap_or("");
         if plural.is_empty() || plural.contains('/') {
@@ -163,8 +185,16 @@ fn crd_schemas(crds: &[Value], key: &str, builtin: &BuiltinSchemas) -> CrdSchema
     let mut found = CrdSchemas::default();
     for crd in crds {
         let group = crd.pointer("/spec/group").and_then(Value::as_str).unwrap_or("");
-        let kind = crd.pointer("/spec/names/kind").and_then(Value::as_str).unwrap_or("");
-        for version in crd.pointer("/spec/versions").and_then(Value::as_array).into_iter().flatten() {
+        let kind = crd
+            .pointer("/spec/names/kind")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        for version in crd
+            .pointer("/spec/versions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let Some(name) = version["name"].as_str() else {
                 continue;
             };
@@ -185,7 +215,10 @@ fn crd_schemas(crds: &[Value], key: &str, builtin: &BuiltinSchemas) -> CrdSchema
                     .or_insert_with(|| json!({}))
                     .as_object_mut()
                 {
-                    properties.insert("metadata".to_owned(), json!({"$ref": format!("#/components/schemas/{OBJECT_META}")}));
+                    properties.insert(
+                        "metadata".to_owned(),
+                        json!({"$ref": format!("#/components/schemas/{OBJECT_META}")}),
+                    );
                 }
             }
             let schema_name = format!("{}.{name}.{kind}", reversed_domain(group));
@@ -225,7 +258,11 @@ async fn get(rest: &dyn Rest, uri: &str) -> Option<Value> {
 }
 
 async fn list(rest: &dyn Rest, uri: &str) -> Option<Vec<Value>> {
-    get(rest, uri).await?.get("items").and_then(Value::as_array).cloned()
+    get(rest, uri)
+        .await?
+        .get("items")
+        .and_then(Value::as_array)
+        .cloned()
 }
 
 #[cfg(test)]
@@ -234,7 +271,10 @@ mod tests {
 
     #[test]
     fn crd_schemas_are_named_by_reversed_group() {
-        assert_eq!(reversed_domain("samplecontroller.k8s.io"), "io.k8s.samplecontroller");
+        assert_eq!(
+            reversed_domain("samplecontroller.k8s.io"),
+            "io.k8s.samplecontroller"
+        );
     }
 
     #[test]
@@ -251,7 +291,10 @@ mod tests {
         let paths = paths("apis/apps/v1", &discovery, &names);
         assert_eq!(paths.len(), 1);
         let item = &paths["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"];
-        assert_eq!(item["get"]["x-kubernetes-group-version-kind"]["kind"], "Deployment");
+        assert_eq!(
+            item["get"]["x-kubernetes-group-version-kind"]["kind"],
+            "Deployment"
+        );
         let parameters = item["patch"]["parameters"].as_array().unwrap();
         assert!(parameters.iter().any(|p| p["name"] == "fieldValidation"));
     }
