@@ -105,6 +105,20 @@ impl Handler {
             }
             Err(error) => return failure(400, format!("cannot read the request body: {error}")),
         };
+        let (mut parts, mut body) = (parts, body);
+        if is_protobuf(&parts.headers) {
+            match super::protobuf::to_json(&body) {
+                Ok(object) => {
+                    body = Bytes::from(object.to_string());
+                    parts.headers.insert(
+                        http::header::CONTENT_TYPE,
+                        http::HeaderValue::from_static("application/json"),
+                    );
+                    parts.headers.remove(http::header::CONTENT_LENGTH);
+                }
+                Err(reason) => return failure(415, reason),
+            }
+        }
         let query = parts.uri.query().map(str::to_owned);
         let negotiation = negotiate(
             parts
@@ -213,6 +227,14 @@ impl Handler {
             .filter_map(|chunk| std::future::ready(chunk.ok().map(|bytes| Ok(Frame::data(bytes)))));
         http::Response::from_parts(parts, BodyExt::boxed_unsync(StreamBody::new(frames)))
     }
+}
+
+/// Whether a request body is Kubernetes protobuf.
+fn is_protobuf(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/vnd.kubernetes.protobuf"))
 }
 
 /// The methods the API answers; anything else is 405 before the `Rest` sees it.

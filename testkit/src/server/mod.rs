@@ -12,6 +12,7 @@ mod handler;
 mod kubeconfig;
 mod negotiate;
 mod openapi;
+mod protobuf;
 mod response;
 mod serve;
 mod table;
