@@ -151,7 +151,7 @@ impl Handler {
                 api_version,
                 include: IncludeObject::from_query(query.as_deref()),
                 printer: printer_for(self.rest.as_ref(), &path).await,
-                now: (self.clock)(),
+                clock: self.clock.clone(),
             }),
             None => None,
         };

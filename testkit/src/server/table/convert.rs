@@ -5,17 +5,19 @@ use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
 use super::printer::Printer;
+use crate::server::handler::Clock;
 use crate::server::negotiate::IncludeObject;
 
 /// How to turn answers to one request into `Table`s.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(crate) struct TableConversion {
     /// `meta.k8s.io/v1` or `meta.k8s.io/v1beta1`.
     pub api_version: &'static str,
     pub include: IncludeObject,
     pub printer: Printer,
-    /// The time AGE is measured at.
-    pub now: Timestamp,
+    /// Where the time AGE is measured at comes from: read for each answer,
+    /// so the events of a long watch show their own ages.
+    pub clock: Clock,
 }
 
 impl TableConversion {
@@ -25,17 +27,18 @@ impl TableConversion {
         if kind == "Status" || kind == "Table" {
             return None;
         }
+        let now = (self.clock)();
         let api_version = body.get("apiVersion").cloned().unwrap_or(Value::Null);
         let (rows, metadata) = match body.get("items").and_then(Value::as_array) {
             Some(items) => {
                 let item_kind = kind.strip_suffix("List").unwrap_or(kind);
                 let rows = items
                     .iter()
-                    .map(|item| self.row(&with_type(item, item_kind, &api_version)))
+                    .map(|item| self.row(&with_type(item, item_kind, &api_version), now))
                     .collect();
                 (rows, list_metadata(body))
             }
-            None if body.get("metadata").is_some() => (vec![self.row(body)], json!({})),
+            None if body.get("metadata").is_some() => (vec![self.row(body, now)], json!({})),
             None => return None,
         };
         let columns: Vec<Value> = self.printer.columns().iter().map(|c| c.to_json()).collect();
@@ -48,8 +51,8 @@ impl TableConversion {
         }))
     }
 
-    fn row(&self, object: &Value) -> Value {
-        let mut row = json!({ "cells": self.printer.cells(object, self.now) });
+    fn row(&self, object: &Value, now: Timestamp) -> Value {
+        let mut row = json!({ "cells": self.printer.cells(object, now) });
         let embedded = match self.include {
             IncludeObject::None => None,
             IncludeObject::Object => Some(object.clone()),
@@ -121,7 +124,7 @@ mod tests {
             api_version: "meta.k8s.io/v1",
             include,
             printer: Printer::Builtin(BuiltinKind::ConfigMap),
-            now: "2026-01-01T00:01:00Z".parse().unwrap(),
+            clock: std::sync::Arc::new(|| "2026-01-01T00:01:00Z".parse().unwrap()),
         }
     }
 
