@@ -1,2 +1,0 @@
-//! `rudder-testkit`: a throwaway fake cluster from the command line.
-fn main() {}
