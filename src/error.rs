@@ -3,7 +3,9 @@
 //! layer itself can fail with, always naming the verb and URL.
 
 use crate::config::{AuthError, ConfigError};
+use crate::discovery::DiscoveryError;
 use crate::rest::RequestError;
+use crate::typed::LineError;
 use crate::types::Status;
 
 /// `Result` with rudder's [`Error`].
@@ -36,6 +38,9 @@ pub enum Error {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// Discovery found no such resource, or not every group version.
+    #[error(transparent)]
+    Discovery(#[from] DiscoveryError),
     /// The server answered 2xx, but the body is not what the request expects.
     #[error("{verb} {url}: cannot decode the response body: {source}")]
     Decode {
@@ -46,6 +51,17 @@ pub enum Error {
         /// What the decoder said.
         #[source]
         source: serde_json::Error,
+    },
+    /// A line of a streamed body (a watch event, a log line) could not be used.
+    #[error("{verb} {url}: {source}")]
+    Stream {
+        /// The HTTP method.
+        verb: String,
+        /// The URL.
+        url: String,
+        /// What was wrong with the line.
+        #[source]
+        source: LineError,
     },
 }
 

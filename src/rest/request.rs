@@ -30,6 +30,10 @@ pub enum RequestError {
         /// Why it is invalid.
         reason: String,
     },
+    /// Parameters that cannot be sent together, or a verb this handle cannot
+    /// send (a namespaced verb on an all-namespaces handle).
+    #[error("invalid request: {0}")]
+    InvalidParams(String),
     /// A body that could not be serialized.
     #[error("cannot serialize the request body: {0}")]
     Body(String),

@@ -1,0 +1,224 @@
+//! The discovery disk cache in kubectl's layout: `servergroups.json` and
+//! `<group>/<version>/serverresources.json` (`v1/serverresources.json` for
+//! the core group) in the server's folder, each fresh for a TTL after it was
+//! written (its modification time, as client-go checks it).
+//!
+//! Nothing here is ever fatal: a missing, stale, unreadable or corrupt file is
+//! a miss (logged), and a failed write only loses the cache.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{APIGroupList, APIResourceList};
+use serde::de::DeserializeOwned;
+
+use crate::rest::validate_path_segment;
+
+use super::convert;
+use super::model::{ServedGroup, ServedResource, ServerApis};
+
+const GROUPS_FILE: &str = "servergroups.json";
+const RESOURCES_FILE: &str = "serverresources.json";
+
+/// One server's folder of discovery documents.
+#[derive(Clone, Debug)]
+pub(crate) struct DiskCache {
+    dir: PathBuf,
+    ttl: Duration,
+}
+
+impl DiskCache {
+    pub(crate) fn new(dir: PathBuf, ttl: Duration) -> Self {
+        DiskCache { dir, ttl }
+    }
+
+    /// The groups, when `servergroups.json` is fresh and readable.
+    pub(crate) async fn read_groups(&self) -> Option<Vec<ServedGroup>> {
+        let list: APIGroupList = read_fresh_json(&self.dir.join(GROUPS_FILE), self.ttl).await?;
+        let groups = convert::groups_of(list);
+        // A group name from the file that could not be a folder cannot have
+        // been written by us.
+        let valid = groups.iter().all(|g| {
+            g.versions
+                .iter()
+                .all(|v| self.resources_path(&g.name, v).is_some())
+        });
+        valid.then_some(groups)
+    }
+
+    /// One group version's resources, when its file is fresh and readable.
+    pub(crate) async fn read_resources(&self, group: &str, version: &str) -> Option<Vec<ServedResource>> {
+        let path = self.resources_path(group, version)?;
+        let list: APIResourceList = read_fresh_json(&path, self.ttl).await?;
+        if list.group_version != convert::group_version(group, version) {
+            tracing::warn!(path = %path.display(), "discovery cache file is for another group version; ignored");
+            return None;
+        }
+        Some(convert::resources_of(group, version, list))
+    }
+
+    /// Writes the groups and every discovered group version's resources.
+    pub(crate) async fn write(&self, apis: &ServerApis) {
+        if apis.groups().is_empty() {
+            return;
+        }
+        let groups = convert::group_list(apis.groups());
+        write_json(&self.dir.join(GROUPS_FILE), &groups).await;
+        for group in apis.groups() {
+            for version in &group.versions {
+                let group_version = convert::group_version(&group.name, version);
+                if apis.failures().iter().any(|f| f.group_version == group_version) {
+                    continue;
+                }
+                self.write_resources(&group.name, version, apis.resources_for(&group.name, version))
+                    .await;
+            }
+        }
+    }
+
+    /// Writes one group version's resources.
+    pub(crate) async fn write_resources<'a>(
+        &self,
+        group: &str,
+        version: &str,
+        resources: impl Iterator<Item = &'a ServedResource>,
+    ) {
+        let Some(path) = self.resources_path(group, version) else {
+            tracing::warn!(
+                group,
+                version,
+                "group or version cannot be a folder name; not cached"
+            );
+            return;
+        };
+        write_json(&path, &convert::resource_list(group, version, resources)).await;
+    }
+
+    /// `<dir>/<group>/<version>/serverresources.json`, or `None` when the
+    /// group or version (which come from the server) could leave the folder.
+    fn resources_path(&self, group: &str, version: &str) -> Option<PathBuf> {
+        let mut path = self.dir.clone();
+        if !group.is_empty() {
+            path.push(safe_segment(group)?);
+        }
+        path.push(safe_segment(version)?);
+        Some(path.join(RESOURCES_FILE))
+    }
+}
+
+fn safe_segment(segment: &str) -> Option<&str> {
+    let ok = validate_path_segment("group or version", segment).is_ok()
+        && !segment.contains('\\')
+        && !segment.contains(':');
+    ok.then_some(segment)
+}
+
+/// The bytes of `path` when it was written less than `ttl` ago.
+pub(crate) async fn read_fresh(path: &Path, ttl: Duration) -> Option<Vec<u8>> {
+    let metadata = match tokio::fs::metadata(path).await {
+        Ok(metadata) => metadata,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(error) => {
+            tracing::warn!(path = %path.display(), %error, "discovery cache file unreadable; ignored");
+            return None;
+        }
+    };
+    let modified = metadata.modified().ok()?;
+    let age = SystemTime::now().duration_since(modified).unwrap_or_default();
+    if age >= ttl {
+        tracing::debug!(path = %path.display(), ?age, "discovery cache file expired");
+        return None;
+    }
+    match tokio::fs::read(path).await {
+        Ok(bytes) => Some(bytes),
+        Err(error) => {
+            tracing::warn!(path = %path.display(), %error, "discovery cache file unreadable; ignored");
+            None
+        }
+    }
+}
+
+async fn read_fresh_json<T: DeserializeOwned>(path: &Path, ttl: Duration) -> Option<T> {
+    let bytes = read_fresh(path, ttl).await?;
+    match serde_json::from_slice(&bytes) {
+        Ok(value) => Some(value),
+        Err(error) => {
+            tracing::warn!(path = %path.display(), %error, "corrupt discovery cache file ignored");
+            None
+        }
+    }
+}
+
+async fn write_json<T: serde::Serialize>(path: &Path, value: &T) {
+    let bytes = match serde_json::to_vec(value) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            tracing::warn!(path = %path.display(), %error, "cannot encode a discovery cache file");
+            return;
+        }
+    };
+    if let Err(error) = write_atomically(path, &bytes).await {
+        tracing::warn!(path = %path.display(), %error, "cannot write a discovery cache file");
+    }
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it over
+/// `path`, so a reader (another kubectl or rudder process) sees the old file
+/// or the new one, never half of one.
+pub(crate) async fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let parent = path.parent().unwrap_or_else(|| Path::new("."));
+    tokio::fs::create_dir_all(parent).await?;
+    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("cache");
+    let temporary = parent.join(format!(
+        ".{file_name}.{}.{}.tmp",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let written = async {
+        tokio::fs::write(&temporary, bytes).await?;
+        tokio::fs::rename(&temporary, path).await
+    }
+    .await;
+    if written.is_err() {
+        // Best effort: the temporary file may not exist.
+        let _ = tokio::fs::remove_file(&temporary).await;
+    }
+    written
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_versions_map_to_kubectls_paths() {
+        let cache = DiskCache::new(PathBuf::from("/c/discovery/host"), Duration::from_secs(1));
+        assert_eq!(
+            cache.resources_path("", "v1").unwrap(),
+            Path::new("/c/discovery/host/v1/serverresources.json")
+        );
+        assert_eq!(
+            cache.resources_path("apps", "v1").unwrap(),
+            Path::new("/c/discovery/host/apps/v1/serverresources.json")
+        );
+    }
+
+    #[test]
+    fn hostile_group_names_from_a_server_get_no_path() {
+        let cache = DiskCache::new(PathBuf::from("/c/discovery/host"), Duration::from_secs(1));
+        for (group, version) in [
+            ("..", "v1"),
+            ("a/b", "v1"),
+            ("apps", ".."),
+            ("apps", ""),
+            ("a\\b", "v1"),
+        ] {
+            assert!(
+                cache.resources_path(group, version).is_none(),
+                "{group} {version}"
+            );
+        }
+    }
+}

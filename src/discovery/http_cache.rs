@@ -1,0 +1,138 @@
+//! An HTTP cache for discovery responses, keyed by URL and `Accept` (the
+//! server varies on it), that revalidates with `ETag` / `If-None-Match`: a
+//! `304 Not Modified` answer means the stored body is still right.
+//!
+//! Entries live in `<cache_dir>/http`, kubectl's HTTP cache folder, as one
+//! small JSON file each, named by a hash of the key. The key is stored too
+//! and checked on read, so a hash collision (even a crafted one) is a miss,
+//! never another URL's body. A corrupt entry is a miss.
+
+use std::path::PathBuf;
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+use super::disk_cache::write_atomically;
+
+/// A stored response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CachedResponse {
+    /// The URL and `Accept` this answers.
+    pub(crate) key: String,
+    /// The server's `ETag`.
+    pub(crate) etag: String,
+    /// The response's `Content-Type`.
+    #[serde(default)]
+    pub(crate) content_type: Option<String>,
+    /// The body (discovery documents are JSON text).
+    pub(crate) body: String,
+}
+
+impl CachedResponse {
+    pub(crate) fn body_bytes(&self) -> Bytes {
+        Bytes::from(self.body.clone())
+    }
+}
+
+/// The HTTP cache folder.
+#[derive(Clone, Debug)]
+pub(crate) struct HttpCache {
+    dir: PathBuf,
+}
+
+impl HttpCache {
+    pub(crate) fn new(dir: PathBuf) -> Self {
+        HttpCache { dir }
+    }
+
+    /// The key of a request to `server` + `uri` asking for `accept`.
+    pub(crate) fn key(server: &str, uri: &str, accept: &str) -> String {
+        format!("{}{uri} accept={accept}", server.trim_end_matches('/'))
+    }
+
+    fn path(&self, key: &str) -> PathBuf {
+        self.dir
+            .join(format!("rudder-{:016x}.json", fnv1a(key.as_bytes())))
+    }
+
+    /// The stored response for `key`, if there is a readable one.
+    pub(crate) async fn get(&self, key: &str) -> Option<CachedResponse> {
+        let path = self.path(key);
+        let bytes = match tokio::fs::read(&path).await {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return None,
+            Err(error) => {
+                tracing::warn!(path = %path.display(), %error, "HTTP cache entry unreadable; ignored");
+                return None;
+            }
+        };
+        match serde_json::from_slice::<CachedResponse>(&bytes) {
+            Ok(entry) if entry.key == key => Some(entry),
+            Ok(_) => None,
+            Err(error) => {
+                tracing::warn!(path = %path.display(), %error, "corrupt HTTP cache entry ignored");
+                None
+            }
+        }
+    }
+
+    /// Stores a response that carried an `ETag`.
+    pub(crate) async fn put(&self, entry: &CachedResponse) {
+        let path = self.path(&entry.key);
+        let written = match serde_json::to_vec(entry) {
+            Ok(bytes) => write_atomically(&path, &bytes).await,
+            Err(error) => Err(std::io::Error::other(error)),
+        };
+        if let Err(error) = written {
+            tracing::warn!(path = %path.display(), %error, "cannot write an HTTP cache entry");
+        }
+    }
+}
+
+/// FNV-1a, 64 bits: a stable file name for a key (the key itself is checked
+/// on read, so this need not resist collisions).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    bytes
+        .iter()
+        .fold(OFFSET, |hash, byte| (hash ^ u64::from(*byte)).wrapping_mul(PRIME))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv1a_matches_the_reference_values() {
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[tokio::test]
+    async fn an_entry_under_another_key_is_a_miss() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = HttpCache::new(dir.path().to_path_buf());
+        let entry = CachedResponse {
+            key: "https://a/apis accept=x".into(),
+            etag: "\"1\"".into(),
+            content_type: None,
+            body: "{}".into(),
+        };
+        cache.put(&entry).await;
+        assert_eq!(cache.get(&entry.key).await, Some(entry.clone()));
+        // Same file name, different key inside: simulate a collision.
+        let path = cache.path(&entry.key);
+        let forged = CachedResponse {
+            key: "https://b/apis accept=x".into(),
+            ..entry.clone()
+        };
+        tokio::fs::write(&path, serde_json::to_vec(&forged).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(cache.get(&entry.key).await, None);
+        tokio::fs::write(&path, b"not json").await.unwrap();
+        assert_eq!(cache.get(&entry.key).await, None);
+    }
+}

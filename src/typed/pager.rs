@@ -1,0 +1,119 @@
+//! Listing everything in pages of `limit`, following `continue` tokens, like
+//! client-go's `ListPager`: whole (`all_pages`) or as a stream that holds one
+//! page at a time (`page_stream`).
+//!
+//! A continue token expires when etcd compacts the revision the list started
+//! at (about five minutes by default). The server then answers `410 Gone`;
+//! the error says the list must restart from the beginning. Unlike
+//! client-go's pager, which silently falls back to one unpaginated list, we
+//! return the error: a silent full list of a large collection is exactly the
+//! load paging exists to avoid, so the caller decides.
+
+use std::future::Future;
+
+use futures::StreamExt;
+use futures::stream::BoxStream;
+
+use crate::types::{ListParams, ObjectList};
+use crate::{Error, Result};
+
+/// The page size when the params set none: what the seed program (and kubectl) use.
+pub const DEFAULT_PAGE_SIZE: u32 = 500;
+
+/// The params of the first page: the caller's, with a limit.
+fn first_page(params: &ListParams) -> ListParams {
+    let mut first = params.clone();
+    first.limit.get_or_insert(DEFAULT_PAGE_SIZE);
+    first
+}
+
+/// The params of the page after `page`, if there is one. A continue token
+/// pins the snapshot, so the resourceVersion is not sent again (the server
+/// refuses both together).
+fn next_page<T>(params: &ListParams, page: &ObjectList<T>) -> Option<ListParams> {
+    let token = page.continue_token()?;
+    let mut next = params.clone();
+    next.continue_token = Some(token.to_owned());
+    next.resource_version = None;
+    next.resource_version_match = None;
+    Some(next)
+}
+
+/// Fetches one page; a 410 on a continue token becomes an error that says
+/// what happened and what to do.
+async fn fetch_page<T, F, Fut>(fetch: &mut F, params: ListParams) -> Result<ObjectList<T>>
+where
+    F: FnMut(ListParams) -> Fut,
+    Fut: Future<Output = Result<ObjectList<T>>>,
+{
+    let continuing = params.continue_token.is_some();
+    match fetch(params).await {
+        Err(Error::Api(mut error)) if continuing && error.status.code == 410 => {
+            error.status.message = format!(
+                "the continue token expired before the list was finished, so the list must restart \
+                 from the beginning (list again without a continue token): {}",
+                error.status.message
+            );
+            Err(Error::Api(error))
+        }
+        other => other,
+    }
+}
+
+/// Every page, in one list: the items of all pages, and the first page's
+/// metadata (its resourceVersion is the snapshot every page came from).
+pub(crate) async fn all_pages<T, F, Fut>(params: &ListParams, mut fetch: F) -> Result<ObjectList<T>>
+where
+    F: FnMut(ListParams) -> Fut,
+    Fut: Future<Output = Result<ObjectList<T>>>,
+{
+    let params = first_page(params);
+    let mut all = fetch_page(&mut fetch, params.clone()).await?;
+    let mut next = next_page(&params, &all);
+    while let Some(page_params) = next {
+        let page = fetch_page(&mut fetch, page_params).await?;
+        next = next_page(&params, &page);
+        all.items.extend(page.items);
+    }
+    all.metadata.continue_ = None;
+    all.metadata.remaining_item_count = None;
+    Ok(all)
+}
+
+/// Every item, fetched a page at a time as the stream is read. An error ends the stream.
+pub(crate) fn page_stream<'a, T, F, Fut>(params: &ListParams, fetch: F) -> BoxStream<'a, Result<T>>
+where
+    T: Send + 'a,
+    F: FnMut(ListParams) -> Fut + Send + 'a,
+    Fut: Future<Output = Result<ObjectList<T>>> + Send + 'a,
+{
+    struct State<T, F> {
+        fetch: F,
+        params: ListParams,
+        next: Option<ListParams>,
+        page: std::vec::IntoIter<T>,
+    }
+    let params = first_page(params);
+    let state = State {
+        fetch,
+        next: Some(params.clone()),
+        params,
+        page: Vec::new().into_iter(),
+    };
+    futures::stream::unfold(state, |mut state| async move {
+        loop {
+            if let Some(item) = state.page.next() {
+                return Some((Ok(item), state));
+            }
+            let page_params = state.next.take()?;
+            match fetch_page(&mut state.fetch, page_params).await {
+                Ok(page) => {
+                    state.next = next_page(&state.params, &page);
+                    state.page = page.items.into_iter();
+                }
+                Err(error) => return Some((Err(error), state)),
+            }
+        }
+    })
+    .boxed()
+}
