@@ -16,6 +16,7 @@ pub(crate) enum BuiltinKind {
     Secret,
     Namespace,
     Node,
+    CustomResourceDefinition,
 }
 
 impl BuiltinKind {
@@ -29,6 +30,7 @@ impl BuiltinKind {
             ("", "secrets") => BuiltinKind::Secret,
             ("", "namespaces") => BuiltinKind::Namespace,
             ("", "nodes") => BuiltinKind::Node,
+            ("apiextensions.k8s.io", "customresourcedefinitions") => BuiltinKind::CustomResourceDefinition,
             _ => return None,
         })
     }
@@ -111,6 +113,10 @@ impl BuiltinKind {
                 string("Kernel-Version", "Kernel version reported by the node.").wide(),
                 string("Container-Runtime", "Container runtime reported by the node.").wide(),
             ],
+            BuiltinKind::CustomResourceDefinition => vec![
+                Column::name(),
+                Column::new("Created At", "date", "When the definition was created."),
+            ],
         }
     }
 
@@ -172,6 +178,10 @@ impl BuiltinKind {
                 vec![json!(name), json!(phase), json!(created)]
             }
             BuiltinKind::Node => node_cells(object, name, created),
+            // kube-apiserver prints the timestamp itself here, not an age.
+            BuiltinKind::CustomResourceDefinition => {
+                vec![json!(name), json!(text(object, "/metadata/creationTimestamp"))]
+            }
         }
     }
 }
@@ -446,6 +456,7 @@ mod tests {
             BuiltinKind::Secret,
             BuiltinKind::Namespace,
             BuiltinKind::Node,
+            BuiltinKind::CustomResourceDefinition,
         ];
         for kind in kinds {
             assert_eq!(
