@@ -50,3 +50,8 @@ pub use error::{Error, Result};
 pub use rest::{HttpRest, Rest};
 pub use typed::{Api, Typed};
 pub use types::{Resource, Status};
+
+/// The README's examples, compiled by `cargo test` so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;

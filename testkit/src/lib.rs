@@ -1,12 +1,15 @@
 //! rudder-testkit: test code written against rudder's traits with no cluster.
 //!
-//! This crate will hold the in-memory fake cluster, its HTTP server and
-//! cassettes; today it re-exports the mocks of rudder's traits.
+//! [`FakeCluster`] is an in-memory API server that implements `Rest`; the
+//! crate also re-exports the mocks of rudder's traits.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod cluster;
 pub mod patch;
 pub mod server;
+
+pub use cluster::FakeCluster;
 
 /// mockall mocks of rudder's traits.
 pub mod mock {

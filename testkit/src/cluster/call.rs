@@ -1,0 +1,67 @@
+//! One resource request, as the handlers see it, and their answer.
+
+use rudder::Status;
+use serde_json::Value;
+
+use super::errors::bad_request;
+use super::query::QueryOptions;
+use super::registry::ResourceKind;
+
+/// A request on a resource, after routing.
+#[derive(Clone, Debug)]
+pub(crate) struct Call {
+    pub kind: ResourceKind,
+    /// The version in the path (a CRD may serve several).
+    pub version: String,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+    pub subresource: Option<String>,
+    pub options: QueryOptions,
+    pub body: bytes::Bytes,
+    pub content_type: String,
+}
+
+impl Call {
+    /// The namespace for objects of this kind (empty for cluster-scoped kinds).
+    pub fn namespace(&self) -> &str {
+        if self.kind.namespaced() {
+            self.namespace.as_deref().unwrap_or("")
+        } else {
+            ""
+        }
+    }
+
+    /// The object name in the path (empty for collections).
+    pub fn name(&self) -> &str {
+        self.name.as_deref().unwrap_or("")
+    }
+
+    /// The body as a JSON object, or the server's 400.
+    pub fn body_object(&self) -> Result<Value, Status> {
+        let value: Value = serde_json::from_slice(&self.body)
+            .map_err(|error| bad_request(format!("couldn't get version/kind; json parse error: {error}")))?;
+        if !value.is_object() {
+            return Err(bad_request(
+                "couldn't get version/kind; json parse error: expected an object",
+            ));
+        }
+        Ok(value)
+    }
+}
+
+/// A successful answer: a code and a JSON body.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Reply {
+    pub code: u16,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn ok(body: Value) -> Self {
+        Reply { code: 200, body }
+    }
+
+    pub fn created(body: Value) -> Self {
+        Reply { code: 201, body }
+    }
+}

@@ -1,0 +1,204 @@
+//! CustomResourceDefinitions: a stored CRD is a servable resource. Creating
+//! one registers its kind in the same call (and reports `NamesAccepted` and
+//! `Established`); deleting one removes its objects, then the kind.
+
+use jiff::Timestamp;
+use rudder::types::{ApiResource, Scope};
+use serde_json::{Value, json};
+
+use super::clock::rfc3339;
+use super::errors::FieldError;
+use super::meta;
+use super::registry::{Registry, ResourceKind, ScalePaths};
+use super::store::{Change, ChangeType, ObjectKey};
+
+/// The group of CRDs.
+pub(crate) const CRD_GROUP: &str = "apiextensions.k8s.io";
+
+/// The finalizer the real server puts on CRDs so their objects go first.
+pub(crate) const CLEANUP_FINALIZER: &str = "customresourcecleanup.apiextensions.k8s.io";
+
+/// Whether `key` is a CRD's.
+pub(crate) fn is_crd_key(key: &ObjectKey) -> bool {
+    key.group == CRD_GROUP && key.plural == "customresourcedefinitions"
+}
+
+/// The kind a CRD defines, if its spec is complete.
+pub(crate) fn kind_of(crd: &Value) -> Option<ResourceKind> {
+    let spec = crd.get("spec")?;
+    let group = spec.get("group")?.as_str()?;
+    let names = spec.get("names")?;
+    let plural = names.get("plural")?.as_str()?;
+    let kind_name = names.get("kind")?.as_str()?;
+    let scope = match spec.get("scope").and_then(Value::as_str) {
+        Some("Cluster") => Scope::Cluster,
+        _ => Scope::Namespaced,
+    };
+    let versions = spec.get("versions")?.as_array()?;
+    let served: Vec<&Value> = versions
+        .iter()
+        .filter(|version| version.get("served").and_then(Value::as_bool).unwrap_or(false))
+        .collect();
+    let storage = versions
+        .iter()
+        .find(|version| version.get("storage").and_then(Value::as_bool).unwrap_or(false))
+        .or_else(|| served.first().copied())?;
+    let storage_name = storage.get("name")?.as_str()?;
+    let mut version_names = vec![storage_name.to_owned()];
+    version_names.extend(
+        served
+            .iter()
+            .filter_map(|version| version.get("name").and_then(Value::as_str))
+            .filter(|name| *name != storage_name)
+            .map(str::to_owned),
+    );
+    let mut kind = ResourceKind::new(ApiResource::new(group, storage_name, kind_name, plural, scope));
+    kind.versions = version_names;
+    kind.custom = true;
+    if let Some(singular) = names.get("singular").and_then(Value::as_str) {
+        kind.singular = singular.to_owned();
+    }
+    kind.short_names = strings(names.get("shortNames"));
+    kind.categories = strings(names.get("categories"));
+    let subresources = storage.get("subresources");
+    kind.status = subresources.and_then(|sub| sub.get("status")).is_some();
+    kind.scale = subresources
+        .and_then(|sub| sub.get("scale"))
+        .map(|scale| ScalePaths {
+            spec_replicas: text(scale, "specReplicasPath", ".spec.replicas"),
+            status_replicas: text(scale, "statusReplicasPath", ".status.replicas"),
+            label_selector: scale
+                .get("labelSelectorPath")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        });
+    Some(kind)
+}
+
+fn strings(value: Option<&Value>) -> Vec<String> {
+    value
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn text(value: &Value, field: &str, default: &str) -> String {
+    value
+        .get(field)
+        .and_then(Value::as_str)
+        .unwrap_or(default)
+        .to_owned()
+}
+
+/// The CRD-specific validation: a complete spec, and a name that is `plural.group`.
+pub(crate) fn validation_errors(crd: &Value) -> Vec<FieldError> {
+    let Some(kind) = kind_of(crd) else {
+        return vec![FieldError::required(
+            "spec",
+            "group, names.plural, names.kind and at least one served version are required",
+        )];
+    };
+    let name = meta::text(crd, "name");
+    let expected = format!("{}.{}", kind.api.plural, kind.api.group);
+    if name != expected {
+        return vec![FieldError::invalid(
+            "metadata.name",
+            name,
+            "must be spec.names.plural+\".\"+spec.group",
+        )];
+    }
+    Vec::new()
+}
+
+/// What the API extensions controller does to a new CRD: accepted names,
+/// stored versions, the `NamesAccepted` and `Established` conditions, and
+/// the cleanup finalizer.
+pub(crate) fn establish(crd: &mut Value, now: Timestamp) {
+    let Some(kind) = kind_of(crd) else { return };
+    let mut finalizers = meta::finalizers(crd);
+    if !finalizers.iter().any(|finalizer| finalizer == CLEANUP_FINALIZER) {
+        finalizers.push(CLEANUP_FINALIZER.to_owned());
+    }
+    meta::set_finalizers(crd, &finalizers);
+    let names = crd.pointer("/spec/names").cloned().unwrap_or_else(|| json!({}));
+    let time = rfc3339(now);
+    let condition = |kind: &str, reason: &str, message: &str| json!({"type": kind, "status": "True", "lastTransitionTime": time, "reason": reason, "message": message});
+    if let Some(map) = crd.as_object_mut() {
+        map.insert(
+            "status".into(),
+            json!({
+                "acceptedNames": names,
+                "storedVersions": [kind.api.version],
+                "conditions": [
+                    condition("NamesAccepted", "NoConflicts", "no conflicts found"),
+                    condition("Established", "InitialNamesAccepted", "the initial names have been accepted"),
+                ],
+            }),
+        );
+    }
+}
+
+/// Keeps the registry in step with a CRD change: registered while the CRD
+/// is stored, removed with it.
+pub(crate) fn sync_registry(registry: &mut Registry, change: &Change) {
+    let previous_kind = change.previous.as_deref().and_then(kind_of);
+    match change.change_type {
+        ChangeType::Deleted => {
+            if let Some(kind) = previous_kind {
+                registry.remove(&kind.api.group, &kind.api.plural);
+            }
+        }
+        ChangeType::Added | ChangeType::Modified => {
+            if let Some(kind) = kind_of(&change.object) {
+                registry.register(kind);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn foo_crd() -> Value {
+        json!({
+            "apiVersion": "apiextensions.k8s.io/v1",
+            "kind": "CustomResourceDefinition",
+            "metadata": {"name": "foos.samplecontroller.k8s.io"},
+            "spec": {
+                "group": "samplecontroller.k8s.io",
+                "scope": "Namespaced",
+                "names": {"plural": "foos", "singular": "foo", "kind": "Foo", "shortNames": ["fo"]},
+                "versions": [
+                    {"name": "v1alpha1", "served": true, "storage": true,
+                     "subresources": {"status": {}, "scale": {"specReplicasPath": ".spec.replicas", "statusReplicasPath": ".status.availableReplicas"}}},
+                    {"name": "v1beta1", "served": true, "storage": false}
+                ]
+            }
+        })
+    }
+
+    #[test]
+    fn a_crd_defines_a_kind_with_its_subresources() {
+        let kind = kind_of(&foo_crd()).expect("a kind");
+        assert_eq!(kind.api.plural, "foos");
+        assert_eq!(kind.versions, ["v1alpha1", "v1beta1"]);
+        assert!(kind.status && kind.custom);
+        assert_eq!(kind.scale.unwrap().status_replicas, ".status.availableReplicas");
+        assert!(validation_errors(&foo_crd()).is_empty());
+    }
+
+    #[test]
+    fn established_crds_have_both_conditions_and_the_cleanup_finalizer() {
+        let mut crd = foo_crd();
+        establish(&mut crd, Timestamp::UNIX_EPOCH);
+        assert_eq!(crd["status"]["conditions"][1]["type"], "Established");
+        assert_eq!(meta::finalizers(&crd), [CLEANUP_FINALIZER]);
+    }
+}

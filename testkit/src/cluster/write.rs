@@ -1,0 +1,396 @@
+//! Create and update (PUT), with the API server's system metadata,
+//! validation, optimistic concurrency, generation and status isolation.
+//! Patches and the scale subresource end up here as updates.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use rudder::Status;
+use serde_json::{Value, json};
+
+use super::call::{Call, Reply};
+use super::clock::rfc3339;
+use super::crd;
+use super::errors::{self, FieldError, bad_request};
+use super::gc;
+use super::immutable;
+use super::meta;
+use super::registry::ResourceKind;
+use super::state::State;
+use super::validation;
+use super::watch::render;
+
+/// How many characters of `generateName` the server keeps before the suffix.
+const GENERATE_NAME_PREFIX_LIMIT: usize = 58;
+
+/// Whether the server tracks `metadata.generation` for this kind.
+fn tracks_generation(kind: &ResourceKind) -> bool {
+    kind.custom
+        || matches!(
+            kind.api.group.as_str(),
+            "apps" | "batch" | "apiextensions.k8s.io" | "networking.k8s.io" | "policy" | "autoscaling"
+        )
+        || kind.api.plural == "pods"
+}
+
+/// Checks the body's `apiVersion` and `kind` against the path, filling them when absent.
+fn check_type(call: &Call, object: &mut Value) -> Result<(), Status> {
+    let expected_version = call.kind.api_version_at(&call.version);
+    let kind_name = &call.kind.api.kind;
+    let api_version = object
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
+    let kind = object
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
+    if !kind.is_empty() && kind != *kind_name {
+        return Err(bad_request(format!(
+            "{kind} in version \"{}\" cannot be handled as a {kind_name}: the kind in the body does not match the resource in the path",
+            call.version
+        )));
+    }
+    if !api_version.is_empty() && api_version != expected_version {
+        return Err(bad_request(format!(
+            "the API version in the data ({api_version}) does not match the expected API version ({expected_version})"
+        )));
+    }
+    if let Some(map) = object.as_object_mut() {
+        map.insert("apiVersion".into(), Value::String(expected_version));
+        map.insert("kind".into(), Value::String(kind_name.clone()));
+    }
+    Ok(())
+}
+
+/// Checks the body's namespace against the path's, filling it when absent.
+fn check_namespace(call: &Call, object: &mut Value) -> Result<(), Status> {
+    let body_namespace = meta::text(object, "namespace").to_owned();
+    if call.kind.namespaced() {
+        if !body_namespace.is_empty() && body_namespace != call.namespace() {
+            return Err(bad_request(
+                "the namespace of the provided object does not match the namespace sent on the request",
+            ));
+        }
+        meta::set(
+            object,
+            "namespace",
+            Some(Value::String(call.namespace().to_owned())),
+        );
+    } else {
+        meta::set(object, "namespace", None);
+    }
+    Ok(())
+}
+
+fn invalid(kind: &ResourceKind, name: &str, errors: &[FieldError]) -> Status {
+    errors::invalid(&kind.api.group, &kind.api.kind, name, errors)
+}
+
+/// Validation shared by create and update.
+fn validate(kind: &ResourceKind, object: &Value) -> Result<(), Status> {
+    let mut errors = validation::object_errors(kind, object);
+    if kind.api.group == crd::CRD_GROUP && kind.api.plural == "customresourcedefinitions" {
+        errors.extend(crd::validation_errors(object));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid(kind, meta::text(object, "name"), &errors))
+    }
+}
+
+/// What a kind's create strategy does to a new object's status.
+fn prepare_status_on_create(kind: &ResourceKind, object: &mut Value) {
+    let Some(map) = object.as_object_mut() else { return };
+    match (kind.api.group.as_str(), kind.api.plural.as_str()) {
+        ("", "pods") => {
+            map.insert("status".into(), json!({"phase": "Pending"}));
+        }
+        ("", "namespaces") => {
+            map.insert("status".into(), json!({"phase": "Active"}));
+            let spec = map.entry("spec").or_insert_with(|| json!({}));
+            if spec.get("finalizers").is_none() {
+                spec["finalizers"] = json!(["kubernetes"]);
+            }
+        }
+        _ if kind.status => {
+            map.remove("status");
+        }
+        _ => {}
+    }
+}
+
+/// POST: creates an object.
+pub(crate) fn create(state: &mut State, call: &Call) -> Result<Reply, Status> {
+    let mut object = call.body_object()?;
+    create_object(state, call, &mut object)
+}
+
+/// Creates `object` (from a POST body or an apply that found nothing).
+pub(crate) fn create_object(state: &mut State, call: &Call, object: &mut Value) -> Result<Reply, Status> {
+    let kind = &call.kind;
+    check_type(call, object)?;
+    check_namespace(call, object)?;
+    if !meta::text(object, "resourceVersion").is_empty() {
+        return Err(errors::internal(
+            "resourceVersion should not be set on objects to be created",
+        ));
+    }
+    if meta::text(object, "name").is_empty() {
+        let prefix = meta::text(object, "generateName");
+        if !prefix.is_empty() {
+            let prefix: String = prefix.chars().take(GENERATE_NAME_PREFIX_LIMIT).collect();
+            let name = format!("{prefix}{}", state.ids.name_suffix());
+            meta::set(object, "name", Some(Value::String(name)));
+        }
+    }
+    validate(kind, object)?;
+    let name = meta::text(object, "name").to_owned();
+    let namespace = meta::text(object, "namespace").to_owned();
+    if kind.namespaced() {
+        match state.namespace_phase(&namespace) {
+            None => {
+                let namespaces = errors::QualifiedResource {
+                    group: "",
+                    plural: "namespaces",
+                };
+                return Err(errors::not_found(&namespaces, &namespace));
+            }
+            Some(true) => {
+                return Err(errors::forbidden(
+                    &kind.qualified(),
+                    &name,
+                    &format!(
+                        "unable to create new content in namespace {namespace} because it is being terminated"
+                    ),
+                ));
+            }
+            Some(false) => {}
+        }
+    }
+    let key = State::key(kind, &namespace, &name);
+    if state.store.get(&key).is_some() {
+        return Err(errors::already_exists(&kind.qualified(), &name));
+    }
+    let now = state.clock.now();
+    meta::set(object, "uid", Some(Value::String(state.ids.uid())));
+    meta::set(object, "creationTimestamp", Some(Value::String(rfc3339(now))));
+    for field in ["deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"] {
+        meta::set(object, field, None);
+    }
+    if tracks_generation(kind) {
+        meta::set(object, "generation", Some(json!(1)));
+    } else {
+        meta::set(object, "generation", None);
+    }
+    prepare_status_on_create(kind, object);
+    fold_string_data(kind, object);
+    record_managed_fields(state, call, None, object)?;
+    if key.group == crd::CRD_GROUP && key.plural == "customresourcedefinitions" {
+        crd::establish(object, now);
+    }
+    if call.options.dry_run {
+        return Ok(Reply::created(render(kind, &call.version, object)));
+    }
+    let change = state.put(key, object.clone());
+    gc::settle(state);
+    Ok(Reply::created(render(kind, &call.version, &change.object)))
+}
+
+/// Which part of the object an update may change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum UpdateTarget {
+    /// The main resource: everything but `status` (for kinds with a status subresource).
+    Main,
+    /// The `status` subresource: only `status`.
+    Status,
+}
+
+/// PUT: replaces an object (or its status).
+pub(crate) fn update(state: &mut State, call: &Call, target: UpdateTarget) -> Result<Reply, Status> {
+    let object = call.body_object()?;
+    update_object(state, call, target, object)
+}
+
+/// Replaces the stored object with `object`, as a PUT of it would.
+pub(crate) fn update_object(
+    state: &mut State,
+    call: &Call,
+    target: UpdateTarget,
+    mut object: Value,
+) -> Result<Reply, Status> {
+    let kind = &call.kind;
+    check_type(call, &mut object)?;
+    let body_name = meta::text(&object, "name").to_owned();
+    if body_name.is_empty() {
+        meta::set(&mut object, "name", Some(Value::String(call.name().to_owned())));
+    } else if body_name != call.name() {
+        return Err(bad_request(format!(
+            "the name of the object ({body_name}) does not match the name on the URL ({})",
+            call.name()
+        )));
+    }
+    check_namespace(call, &mut object)?;
+    let key = State::key(kind, call.namespace(), call.name());
+    let Some(existing) = state.store.get(&key).cloned() else {
+        return Err(errors::not_found(&kind.qualified(), call.name()));
+    };
+    let asked_version = meta::text(&object, "resourceVersion");
+    if !asked_version.is_empty() && asked_version != meta::text(&existing, "resourceVersion") {
+        return Err(errors::conflict(&kind.qualified(), call.name()));
+    }
+    let asked_uid = meta::text(&object, "uid");
+    let stored_uid = meta::text(&existing, "uid");
+    if !asked_uid.is_empty() && asked_uid != stored_uid {
+        return Err(errors::conflict_because(
+            &kind.qualified(),
+            call.name(),
+            &format!(
+                "Precondition failed: UID in precondition: {asked_uid}, UID in object meta: {stored_uid}"
+            ),
+        ));
+    }
+    let mut updated = match target {
+        UpdateTarget::Main => {
+            let mut updated = object;
+            if kind.status {
+                match existing.get("status") {
+                    Some(status) => updated["status"] = status.clone(),
+                    None => {
+                        if let Some(map) = updated.as_object_mut() {
+                            map.remove("status");
+                        }
+                    }
+                }
+            }
+            updated
+        }
+        UpdateTarget::Status => {
+            let mut updated = (*existing).clone();
+            match object.get("status") {
+                Some(status) => updated["status"] = status.clone(),
+                None => {
+                    if let Some(map) = updated.as_object_mut() {
+                        map.remove("status");
+                    }
+                }
+            }
+            updated
+        }
+    };
+    keep_system_metadata(&existing, &mut updated);
+    fold_string_data(kind, &mut updated);
+    if meta::is_deleting(&existing) {
+        let before = meta::finalizers(&existing);
+        if meta::finalizers(&updated)
+            .iter()
+            .any(|finalizer| !before.contains(finalizer))
+        {
+            return Err(invalid(
+                kind,
+                call.name(),
+                &[FieldError::forbidden(
+                    "metadata.finalizers",
+                    "no new finalizers can be added if the object is being deleted",
+                )],
+            ));
+        }
+    }
+    let generation = existing.pointer("/metadata/generation").and_then(Value::as_i64);
+    if let Some(generation) = generation {
+        let next = if meta::spec_changed(&existing, &updated) {
+            generation + 1
+        } else {
+            generation
+        };
+        meta::set(&mut updated, "generation", Some(json!(next)));
+    }
+    record_managed_fields(state, call, Some(&existing), &mut updated)?;
+    validate(kind, &updated)?;
+    let frozen = immutable::errors(kind, &existing, &updated);
+    if !frozen.is_empty() {
+        return Err(invalid(kind, call.name(), &frozen));
+    }
+    if updated == *existing {
+        // A write that changes nothing is not a write: no new resourceVersion, no event.
+        return Ok(Reply::ok(render(kind, &call.version, &existing)));
+    }
+    if call.options.dry_run {
+        return Ok(Reply::ok(render(kind, &call.version, &updated)));
+    }
+    let change = state.put(key, updated);
+    gc::settle(state);
+    Ok(Reply::ok(render(kind, &call.version, &change.object)))
+}
+
+/// Fields only the server sets: copied from the stored object whatever the body says.
+fn keep_system_metadata(existing: &Value, updated: &mut Value) {
+    for field in [
+        "uid",
+        "creationTimestamp",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "generation",
+        "resourceVersion",
+        "namespace",
+    ] {
+        let value = existing
+            .get("metadata")
+            .and_then(|metadata| metadata.get(field))
+            .cloned();
+        meta::set(updated, field, value);
+    }
+}
+
+/// Records an `Update` by the request's `fieldManager` in `managedFields`,
+/// as the server does for creates, updates and non-apply patches (apply
+/// records its own ownership).
+fn record_managed_fields(
+    state: &State,
+    call: &Call,
+    old: Option<&Value>,
+    new: &mut Value,
+) -> Result<(), Status> {
+    let Some(manager) = call.options.field_manager.as_deref() else {
+        return Ok(());
+    };
+    if call.content_type.starts_with("application/apply-patch") {
+        return Ok(());
+    }
+    let invalid = |error: crate::patch::PatchError| bad_request(error.to_string());
+    let owners = crate::patch::ManagedFieldsEntry::from_object(old.unwrap_or(new)).map_err(invalid)?;
+    let schema = if call.kind.custom {
+        None
+    } else {
+        crate::patch::schema_for(&call.kind.api.gvk()).ok()
+    };
+    let time = rfc3339(state.clock.now());
+    let entries = crate::patch::record_update(old, new, manager, &time, schema, &owners).map_err(invalid)?;
+    crate::patch::ManagedFieldsEntry::write_to(new, &entries);
+    Ok(())
+}
+
+/// What the Secret strategy does with `stringData`: each entry is encoded
+/// into `data` (winning over the same key there), and `stringData` is
+/// never stored.
+fn fold_string_data(kind: &ResourceKind, object: &mut Value) {
+    if !(kind.api.group.is_empty() && kind.api.plural == "secrets") {
+        return;
+    }
+    let Some(map) = object.as_object_mut() else { return };
+    let Some(Value::Object(strings)) = map.remove("stringData") else {
+        return;
+    };
+    let data = map.entry("data").or_insert_with(|| json!({}));
+    if !data.is_object() {
+        *data = json!({});
+    }
+    if let Some(data) = data.as_object_mut() {
+        for (key, value) in strings {
+            let text = value.as_str().unwrap_or_default();
+            data.insert(key, Value::String(STANDARD.encode(text)));
+        }
+    }
+}
