@@ -8,6 +8,7 @@
 
 mod auth;
 mod error;
+mod fake;
 mod handler;
 mod kubeconfig;
 mod negotiate;
