@@ -178,3 +178,43 @@ async fn unknown_paths_and_malformed_bodies_get_a_status_not_a_hang() {
     let status = rudder::Status::from_body(malformed.body()).expect("a Status");
     assert!(!status.message.is_empty());
 }
+
+#[tokio::test]
+async fn openapi_v3_describes_the_built_in_kinds_and_a_crd_created_a_moment_ago() {
+    let cluster = FakeCluster::new();
+    let server = cluster.serve().await.unwrap();
+    let live = HttpRest::new(server.config()).unwrap();
+    let get = |uri: String| {
+        let request = http::Request::get(uri).body(bytes::Bytes::new()).unwrap();
+        let live = live.clone();
+        async move {
+            let response = live.send(request).await.unwrap();
+            assert_eq!(response.status(), 200);
+            serde_json::from_slice::<serde_json::Value>(response.body()).unwrap()
+        }
+    };
+    let index = get("/openapi/v3".to_owned()).await;
+    let apps = index["paths"]["apis/apps/v1"]["serverRelativeURL"]
+        .as_str()
+        .expect("apps/v1 is listed")
+        .to_owned();
+    let document = get(apps).await;
+    assert!(document["components"]["schemas"]["io.k8s.api.apps.v1.Deployment"].is_object());
+    let path = &document["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"];
+    assert_eq!(
+        path["get"]["x-kubernetes-group-version-kind"]["kind"],
+        "Deployment"
+    );
+
+    cluster
+        .seed_yaml(include_str!("kubectl_support/foo-crd.yaml"))
+        .expect("the CRD is created");
+    let index = get("/openapi/v3".to_owned()).await;
+    let foos = index["paths"]["apis/samplecontroller.k8s.io/v1alpha1"]["serverRelativeURL"]
+        .as_str()
+        .expect("the CRD's group-version is listed")
+        .to_owned();
+    let document = get(foos).await;
+    let foo = &document["components"]["schemas"]["io.k8s.samplecontroller.v1alpha1.Foo"];
+    assert_eq!(foo["properties"]["spec"]["properties"]["replicas"]["maximum"], 10);
+}
