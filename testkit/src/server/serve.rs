@@ -247,10 +247,9 @@ impl Server {
     /// A [`rudder::Config`] for this server, with the credentials the
     /// kubeconfig holds, ready for `HttpRest::new`.
     pub fn config(&self) -> rudder::Config {
-        let mut config = rudder::Config::new(self.url.parse().unwrap_or_else(|_| {
-            // The URL is made from a socket address, so it always parses.
-            url::Url::parse("http://127.0.0.1/").unwrap_or_else(|_| unreachable!())
-        }));
+        let url = url::Url::parse(&self.url)
+            .unwrap_or_else(|_| unreachable!("a URL made from a socket address always parses"));
+        let mut config = rudder::Config::new(url);
         if let Some(pki) = &self.pki {
             config.tls.root_certificates = vec![pki.ca_der()];
             if self.auth.requires_client_certificate() {
