@@ -7,6 +7,7 @@
 
 pub mod cluster;
 pub mod patch;
+pub mod server;
 
 pub use cluster::FakeCluster;
 
