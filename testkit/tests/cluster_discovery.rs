@@ -14,15 +14,10 @@ use serde_json::Value;
 const AGGREGATED: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
 
 fn real(name: &str) -> Value {
-    let path = format!(
-        "{}/../../shared/fixtures-real/discovery/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let fallback = format!("/work/shared/fixtures-real/discovery/{name}");
-    let text = std::fs::read_to_string(&path).or_else(|_| std::fs::read_to_string(&fallback));
-    text.ok()
-        .and_then(|text| serde_json::from_str(&text).ok())
-        .unwrap_or(Value::Null)
+    // The real documents, copied unmodified into the repository's fixtures.
+    let path = format!("{}/../fixtures/discovery/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"));
+    serde_json::from_str(&text).unwrap_or_else(|error| panic!("{path}: {error}"))
 }
 
 fn resource<'a>(list: &'a Value, name: &str) -> &'a Value {

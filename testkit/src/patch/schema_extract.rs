@@ -1,7 +1,7 @@
 //! Extracts the patch schema table from the Kubernetes OpenAPI definitions.
 //! Test-only: the test below regenerates the table from
-//! `../shared/fixtures-real/openapi/definitions-v1.37.json` (beside the
-//! repository) and fails when the committed file differs; run it with
+//! `testkit/data/openapi-definitions-v1.37.json` (the same file the HTTP
+//! server embeds for `/openapi/v3`) and fails when the committed file differs; run it with
 //! `RUDDER_UPDATE_PATCH_SCHEMA=1` to rewrite the committed file.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -159,26 +159,19 @@ mod tests {
     use super::*;
     use crate::patch::schema::TABLE_JSON;
 
-    const SOURCE: &str = "../shared/fixtures-real/openapi/definitions-v1.37.json";
+    const SOURCE: &str = "data/openapi-definitions-v1.37.json";
 
-    fn repo_root() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+    fn crate_root() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
     }
 
     #[test]
     fn committed_table_is_what_the_openapi_definitions_give() -> Result<(), String> {
-        let source_path = repo_root().join(SOURCE);
-        let text = std::fs::read_to_string(&source_path).map_err(|e| {
-            format!(
-                "{}: {e} (the shared fixtures must sit beside the repository)",
-                source_path.display()
-            )
-        })?;
+        let source_path = crate_root().join(SOURCE);
+        let text =
+            std::fs::read_to_string(&source_path).map_err(|e| format!("{}: {e}", source_path.display()))?;
         let openapi: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-        let rendered = render(&extract(
-            &openapi,
-            "shared/fixtures-real/openapi/definitions-v1.37.json",
-        )?)?;
+        let rendered = render(&extract(&openapi, "openapi-definitions-v1.37.json")?)?;
         if std::env::var_os("RUDDER_UPDATE_PATCH_SCHEMA").is_some() {
             let target = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/patch-schema-v1.37.json");
             std::fs::write(&target, &rendered).map_err(|e| format!("{}: {e}", target.display()))?;

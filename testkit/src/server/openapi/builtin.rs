@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value};
 
 /// The shipped definitions (JSON Schema 2020-12 form, refs as `#/$defs/`).
-const DEFINITIONS: &str = include_str!("definitions-v1.37.json");
+const DEFINITIONS: &str = include_str!("../../../data/openapi-definitions-v1.37.json");
 
 /// A group-version's key in the `/openapi/v3` index: `api/v1`, `apis/apps/v1`.
 pub(crate) fn group_version_key(group: &str, version: &str) -> String {
