@@ -8,7 +8,11 @@ use support::tls_server::{ClientAuth, SERVER_NAME, TestPki, serve_https};
 use support::{ExecScript, config_for, get};
 
 async fn body_of(rest: &HttpRest) -> rudder::Result<String> {
-    let response = rest.send(get("/version")).await?;
+    body_at(rest, "/version").await
+}
+
+async fn body_at(rest: &HttpRest, path: &str) -> rudder::Result<String> {
+    let response = rest.send(get(path)).await?;
     Ok(String::from_utf8(response.body().to_vec()).expect("a text body"))
 }
 
@@ -64,10 +68,28 @@ async fn tls_server_name_is_what_the_certificate_is_checked_against() {
     // configured name can make this fail.
     config.tls.server_name = Some("other.test".into());
     let message = transport_message(body_of(&HttpRest::new(config).unwrap()).await);
+    // Requests travel under the server name, but errors name the configured URL.
+    assert!(message.starts_with(&format!("GET {url}/version: ")), "{message}");
     assert!(
         message.contains(r#"certificate not valid for name "other.test""#),
         "{message}"
     );
+}
+
+#[tokio::test]
+async fn tls_server_name_is_sent_as_sni() {
+    let pki = TestPki::generate();
+    let url = serve_https(&pki, ClientAuth::None).await;
+    let mut config = config_for(&url);
+    config.tls.root_certificates = vec![pki.ca.clone()];
+    // An IP host sends no SNI at all; this checks the server sees that.
+    let without_name = HttpRest::new(config.clone()).unwrap();
+    assert_eq!(body_at(&without_name, "/sni").await.unwrap(), "-");
+
+    config.tls.server_name = Some(SERVER_NAME.into());
+    let rest = HttpRest::new(config).unwrap();
+    assert_eq!(body_at(&rest, "/sni").await.unwrap(), SERVER_NAME);
+    assert_eq!(body_of(&rest).await.unwrap(), "HTTP/2.0 client_cert=false");
 }
 
 #[tokio::test]

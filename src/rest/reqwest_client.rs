@@ -1,8 +1,9 @@
 //! The reqwest client for one server and user: TLS, proxy, user agent,
-//! connect timeout.
+//! connect timeout, and the resolver that sends `tls-server-name` as SNI.
 
 use crate::config::{ClientIdentity, Config, ConfigError};
 
+use super::server_name::ServerNameRoute;
 use super::tls::client_tls_config;
 use super::transport_failure::TransportFailure;
 
@@ -18,6 +19,9 @@ pub(crate) fn build_client(
     let mut builder = reqwest::Client::builder()
         .use_preconfigured_tls(tls)
         .user_agent(user_agent);
+    if let Some(route) = ServerNameRoute::for_config(config) {
+        builder = builder.dns_resolver(route.resolver());
+    }
     if let Some(timeout) = config.connect_timeout {
         builder = builder.connect_timeout(timeout);
     }
