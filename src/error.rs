@@ -56,7 +56,14 @@ pub struct ApiError {
     pub status: Status,
     /// The HTTP method of the request.
     pub verb: String,
-    /// The URL of the request.
+    /// The request's URI as it was given to [`Rest`](crate::rest::Rest):
+    /// path and query, relative to the cluster's URL (`/api/v1/pods?limit=1`).
+    ///
+    /// Relative on purpose: the request contract of `Rest` is relative, and a
+    /// fake cluster, a cassette or a mock has no server URL to add. The
+    /// cluster is in the client's [`Config`](crate::Config); transport errors
+    /// from [`HttpRest`](crate::HttpRest), which does know it, name the
+    /// absolute URL.
     pub url: String,
 }
 
