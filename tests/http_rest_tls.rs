@@ -135,3 +135,30 @@ async fn an_exec_plugin_client_certificate_is_used_for_tls() {
     assert_eq!(body_of(&rest).await.unwrap(), "HTTP/2.0 client_cert=true");
     assert_eq!(script.runs(), 1);
 }
+
+#[tokio::test]
+async fn an_exec_plugin_giving_a_token_and_a_certificate_uses_both() {
+    let pki = TestPki::generate();
+    let url = serve_https(&pki, ClientAuth::Required).await;
+    let credential = serde_json::json!({
+        "apiVersion": "client.authentication.k8s.io/v1",
+        "kind": "ExecCredential",
+        "status": {
+            "token": "plugin-token",
+            "clientCertificateData": pki.client_certificate_pem,
+            "clientKeyData": pki.client_key_pem,
+        }
+    });
+    let script = ExecScript::new("cat \"$dir/credential.json\"");
+    script.write_file("credential.json", &credential.to_string());
+    let mut config = config_for(&url);
+    config.tls.root_certificates = vec![pki.ca.clone()];
+    config.auth = Auth::Exec(Box::new(script.exec_config()));
+    let rest = HttpRest::new(config).unwrap();
+    assert_eq!(body_of(&rest).await.unwrap(), "HTTP/2.0 client_cert=true");
+    assert_eq!(
+        body_at(&rest, "/authorization").await.unwrap(),
+        "Bearer plugin-token"
+    );
+    assert_eq!(script.runs(), 1);
+}
