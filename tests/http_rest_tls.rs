@@ -16,6 +16,22 @@ async fn body_at(rest: &HttpRest, path: &str) -> rudder::Result<String> {
     Ok(String::from_utf8(response.body().to_vec()).expect("a text body"))
 }
 
+/// A client trusting `pki`'s CA whose exec plugin prints an ExecCredential
+/// with `status`; the script tells how often it ran.
+fn rest_with_exec_credential(url: &str, pki: &TestPki, status: serde_json::Value) -> (HttpRest, ExecScript) {
+    let credential = serde_json::json!({
+        "apiVersion": "client.authentication.k8s.io/v1",
+        "kind": "ExecCredential",
+        "status": status,
+    });
+    let script = ExecScript::new("cat \"$dir/credential.json\"");
+    script.write_file("credential.json", &credential.to_string());
+    let mut config = config_for(url);
+    config.tls.root_certificates = vec![pki.ca.clone()];
+    config.auth = Auth::Exec(Box::new(script.exec_config()));
+    (HttpRest::new(config).unwrap(), script)
+}
+
 fn transport_message(result: rudder::Result<String>) -> String {
     match result {
         Err(error @ Error::Transport { .. }) => error.to_string(),
@@ -117,20 +133,11 @@ async fn a_server_that_requires_a_client_certificate_refuses_a_client_without_on
 async fn an_exec_plugin_client_certificate_is_used_for_tls() {
     let pki = TestPki::generate();
     let url = serve_https(&pki, ClientAuth::Required).await;
-    let credential = serde_json::json!({
-        "apiVersion": "client.authentication.k8s.io/v1",
-        "kind": "ExecCredential",
-        "status": {
-            "clientCertificateData": pki.client_certificate_pem,
-            "clientKeyData": pki.client_key_pem,
-        }
+    let status = serde_json::json!({
+        "clientCertificateData": pki.client_certificate_pem,
+        "clientKeyData": pki.client_key_pem,
     });
-    let script = ExecScript::new("cat \"$dir/credential.json\"");
-    script.write_file("credential.json", &credential.to_string());
-    let mut config = config_for(&url);
-    config.tls.root_certificates = vec![pki.ca.clone()];
-    config.auth = Auth::Exec(Box::new(script.exec_config()));
-    let rest = HttpRest::new(config).unwrap();
+    let (rest, script) = rest_with_exec_credential(&url, &pki, status);
     assert_eq!(body_of(&rest).await.unwrap(), "HTTP/2.0 client_cert=true");
     assert_eq!(body_of(&rest).await.unwrap(), "HTTP/2.0 client_cert=true");
     assert_eq!(script.runs(), 1);
@@ -140,21 +147,12 @@ async fn an_exec_plugin_client_certificate_is_used_for_tls() {
 async fn an_exec_plugin_giving_a_token_and_a_certificate_uses_both() {
     let pki = TestPki::generate();
     let url = serve_https(&pki, ClientAuth::Required).await;
-    let credential = serde_json::json!({
-        "apiVersion": "client.authentication.k8s.io/v1",
-        "kind": "ExecCredential",
-        "status": {
-            "token": "plugin-token",
-            "clientCertificateData": pki.client_certificate_pem,
-            "clientKeyData": pki.client_key_pem,
-        }
+    let status = serde_json::json!({
+        "token": "plugin-token",
+        "clientCertificateData": pki.client_certificate_pem,
+        "clientKeyData": pki.client_key_pem,
     });
-    let script = ExecScript::new("cat \"$dir/credential.json\"");
-    script.write_file("credential.json", &credential.to_string());
-    let mut config = config_for(&url);
-    config.tls.root_certificates = vec![pki.ca.clone()];
-    config.auth = Auth::Exec(Box::new(script.exec_config()));
-    let rest = HttpRest::new(config).unwrap();
+    let (rest, script) = rest_with_exec_credential(&url, &pki, status);
     assert_eq!(body_of(&rest).await.unwrap(), "HTTP/2.0 client_cert=true");
     assert_eq!(
         body_at(&rest, "/authorization").await.unwrap(),
