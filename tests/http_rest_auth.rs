@@ -218,6 +218,13 @@ async fn an_unreadable_token_file_without_fallback_is_an_auth_error() {
     );
 }
 
+/// A client of `server` whose credentials come from `script`.
+fn rest_with_exec(server: &MockServer, script: &ExecScript) -> HttpRest {
+    let mut config = config_for(&server.uri());
+    config.auth = Auth::Exec(Box::new(script.exec_config()));
+    HttpRest::new(config).unwrap()
+}
+
 #[tokio::test]
 async fn an_exec_credential_is_cached_until_it_expires() {
     let server = MockServer::start().await;
@@ -227,17 +234,14 @@ async fn an_exec_credential_is_cached_until_it_expires() {
         .await;
 
     let lasting = ExecScript::numbered_tokens("2099-01-01T00:00:00Z");
-    let mut config = config_for(&server.uri());
-    config.auth = Auth::Exec(Box::new(lasting.exec_config()));
-    let rest = HttpRest::new(config.clone()).unwrap();
+    let rest = rest_with_exec(&server, &lasting);
     for _ in 0..3 {
         assert_eq!(status_of(&rest).await, 200);
     }
     assert_eq!(lasting.runs(), 1);
 
     let expired = ExecScript::numbered_tokens("2001-01-01T00:00:00Z");
-    config.auth = Auth::Exec(Box::new(expired.exec_config()));
-    let rest = HttpRest::new(config).unwrap();
+    let rest = rest_with_exec(&server, &expired);
     for _ in 0..3 {
         assert_eq!(status_of(&rest).await, 200);
     }
@@ -248,9 +252,7 @@ async fn an_exec_credential_is_cached_until_it_expires() {
 async fn a_401_drops_the_exec_credential_and_retries_once_with_a_new_one() {
     let server = server_accepting("token-2").await;
     let script = ExecScript::numbered_tokens("2099-01-01T00:00:00Z");
-    let mut config = config_for(&server.uri());
-    config.auth = Auth::Exec(Box::new(script.exec_config()));
-    let rest = HttpRest::new(config).unwrap();
+    let rest = rest_with_exec(&server, &script);
     assert_eq!(status_of(&rest).await, 200);
     assert_eq!(script.runs(), 2);
     // token-2 is cached now.
@@ -262,9 +264,7 @@ async fn a_401_drops_the_exec_credential_and_retries_once_with_a_new_one() {
 async fn a_second_401_is_returned_to_the_caller() {
     let server = server_accepting("never-issued").await;
     let script = ExecScript::numbered_tokens("2099-01-01T00:00:00Z");
-    let mut config = config_for(&server.uri());
-    config.auth = Auth::Exec(Box::new(script.exec_config()));
-    let rest = HttpRest::new(config).unwrap();
+    let rest = rest_with_exec(&server, &script);
     assert_eq!(status_of(&rest).await, 401);
     assert_eq!(script.runs(), 2);
 }
