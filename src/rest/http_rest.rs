@@ -57,7 +57,7 @@ use super::warning::WarningLog;
 /// # Retries
 /// Bounded by [`RetryPolicy`](crate::config::RetryPolicy) (a count and a
 /// total wait): 429, and 5xx for reads, when the answer carries
-/// `Retry-After: <seconds>`; for writes (POST, PUT, PATCH, DELETE) only 429
+/// `Retry-After` (seconds or an HTTP date); for writes (POST, PUT, PATCH, DELETE) only 429
 /// and 503, which say the request was not processed. A refused or reset
 /// connection is retried for reads only, never for writes. A stream is
 /// retried only until its headers arrive. When retries run out, the last
