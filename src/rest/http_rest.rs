@@ -117,6 +117,12 @@ impl std::fmt::Debug for HttpRest {
 impl HttpRest {
     /// A client for the server and user `config` describes.
     ///
+    /// ```no_run
+    /// // The usual pairing: the kubeconfig or in-cluster configuration.
+    /// let rest = rudder::HttpRest::new(rudder::Config::infer()?)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::Config`] when the TLS settings, proxy, token or impersonation
     /// values cannot be used. Credentials are not fetched yet: an exec plugin
