@@ -29,6 +29,16 @@ pub fn no_env() -> rudder::config::Environment {
     rudder::config::Environment::from_vars::<&str, &str>([])
 }
 
+/// A wiremock server on 127.0.0.1 answering every request 200.
+pub async fn ok_server() -> wiremock::MockServer {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(wiremock::ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    server
+}
+
 /// A config for a test server at `url`: no rate limit, and no timeouts, so
 /// paused tokio time cannot fire them while a request waits for the server.
 pub fn config_for(url: &str) -> Config {
