@@ -72,7 +72,14 @@ pub struct ApiError {
     pub status: Status,
     /// The HTTP method of the request.
     pub verb: String,
-    /// The URL of the request.
+    /// The request's URI as it was given to [`Rest`](crate::rest::Rest):
+    /// path and query, relative to the cluster's URL (`/api/v1/pods?limit=1`).
+    ///
+    /// Relative on purpose: the request contract of `Rest` is relative, and a
+    /// fake cluster, a cassette or a mock has no server URL to add. The
+    /// cluster is in the client's [`Config`](crate::Config); transport errors
+    /// from [`HttpRest`](crate::HttpRest), which does know it, name the
+    /// absolute URL.
     pub url: String,
 }
 
@@ -97,7 +104,7 @@ impl ApiError {
     /// The error for a non-2xx answer: the `Status` in `body` when it has one,
     /// else a `Status` made from the HTTP code and the start of the body.
     pub fn from_response(verb: &str, url: &str, code: http::StatusCode, body: &[u8]) -> Self {
-        let status = Status::from_body(body).unwrap_or_else(|| status_from_code(code, body));
+        let status = Status::from_body(body).unwrap_or_else(|| status_from_code(verb, code, body));
         ApiError {
             status,
             verb: verb.to_owned(),
@@ -108,8 +115,8 @@ impl ApiError {
 
 /// The `Status` client-go makes up for an error body that is not one
 /// (an HTML page from a proxy, plain text from a load balancer).
-fn status_from_code(code: http::StatusCode, body: &[u8]) -> Status {
-    let reason = reason_for_code(code.as_u16());
+fn status_from_code(verb: &str, code: http::StatusCode, body: &[u8]) -> Status {
+    let reason = reason_for_unstructured_answer(verb, code.as_u16());
     let text = String::from_utf8_lossy(body);
     let text = text.trim();
     let quoted: String = text.chars().take(QUOTED_BODY_LIMIT).collect();
@@ -125,6 +132,46 @@ fn status_from_code(code: http::StatusCode, body: &[u8]) -> Status {
     };
     Status::failure(code.as_u16(), reason, message)
 }
+
+/// The reason client-go gives an answer without a `Status` body
+/// (apimachinery's `NewGenericServerResponse`): the usual reason for the
+/// codes the API server itself sends, `AlreadyExists` for a 409 to a POST,
+/// `InternalError` for any other 5xx (a 502 from a proxy, say), else
+/// `Unknown`. Codes such as 410 or 413 without a `Status` are `Unknown`, so
+/// the `is_*` helpers fall back to the code for them.
+fn reason_for_unstructured_answer(verb: &str, code: u16) -> &'static str {
+    match code {
+        409 if verb.eq_ignore_ascii_case("POST") => "AlreadyExists",
+        400 | 401 | 403 | 404 | 405 | 406 | 409 | 415 | 422 | 429 | 504 => reason_for_code(code),
+        500.. => "InternalError",
+        _ => "Unknown",
+    }
+}
+
+/// The reasons apimachinery defines (`metav1.StatusReason*`) other than
+/// `Unknown`. A `Status` whose reason is not one of them (empty, `Unknown`,
+/// or something new) is classified by its code, as client-go does.
+const KNOWN_REASONS: [&str; 19] = [
+    "Unauthorized",
+    "Forbidden",
+    "NotFound",
+    "AlreadyExists",
+    "Conflict",
+    "Gone",
+    "Invalid",
+    "ServerTimeout",
+    "StoreReadError",
+    "Timeout",
+    "TooManyRequests",
+    "BadRequest",
+    "MethodNotAllowed",
+    "NotAcceptable",
+    "RequestEntityTooLarge",
+    "UnsupportedMediaType",
+    "InternalError",
+    "Expired",
+    "ServiceUnavailable",
+];
 
 /// The `StatusReason` the API server uses for an HTTP code.
 pub fn reason_for_code(code: u16) -> &'static str {
@@ -159,7 +206,8 @@ impl Error {
 
     fn has_reason_or_code(&self, reason: &str, code: u16) -> bool {
         self.status().is_some_and(|status| {
-            status.reason == reason || (status.reason.is_empty() && status.code == code)
+            status.reason == reason
+                || (!KNOWN_REASONS.contains(&status.reason.as_str()) && status.code == code)
         })
     }
 
@@ -241,8 +289,12 @@ mod tests {
     use super::*;
 
     fn api_error(code: u16, body: &[u8]) -> Error {
+        answer_to("GET", code, body)
+    }
+
+    fn answer_to(verb: &str, code: u16, body: &[u8]) -> Error {
         ApiError::from_response(
-            "GET",
+            verb,
             "https://k8s.test/api/v1/namespaces/default/pods/x",
             http::StatusCode::from_u16(code).unwrap(),
             body,
@@ -286,6 +338,34 @@ mod tests {
         let exists = api_error(409, br#"{"kind":"Status","reason":"AlreadyExists","code":409}"#);
         assert!(conflict.is_conflict() && !conflict.is_already_exists());
         assert!(exists.is_already_exists() && !exists.is_conflict());
+    }
+
+    #[test]
+    fn a_non_status_answer_gets_the_reason_client_go_gives_it() {
+        let reason = |verb: &str, code: u16| {
+            let error = answer_to(verb, code, b"<html>proxy page</html>");
+            error.status().unwrap().reason.clone()
+        };
+        assert_eq!(reason("GET", 404), "NotFound");
+        assert_eq!(reason("PUT", 409), "Conflict");
+        assert_eq!(reason("POST", 409), "AlreadyExists");
+        assert_eq!(reason("GET", 504), "Timeout");
+        assert_eq!(reason("GET", 502), "InternalError");
+        assert_eq!(reason("GET", 503), "InternalError");
+        assert_eq!(reason("GET", 410), "Unknown");
+        assert_eq!(reason("GET", 418), "Unknown");
+    }
+
+    #[test]
+    fn an_unknown_reason_falls_back_to_the_code() {
+        assert!(answer_to("GET", 410, b"gone").is_gone());
+        assert!(answer_to("POST", 409, b"exists").is_already_exists());
+        assert!(!answer_to("POST", 409, b"exists").is_conflict());
+        assert!(answer_to("GET", 503, b"busy").is_internal_error());
+        let unknown = api_error(404, br#"{"kind":"Status","reason":"SomethingNew","code":404}"#);
+        assert!(unknown.is_not_found());
+        let known = api_error(404, br#"{"kind":"Status","reason":"Forbidden","code":404}"#);
+        assert!(!known.is_not_found());
     }
 
     #[test]

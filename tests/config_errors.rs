@@ -1,19 +1,10 @@
 //! Broken kubeconfigs: each gives an error naming the file and the field,
 //! snapshotted so the messages stay readable, and none shows a secret.
 
-use std::path::{Path, PathBuf};
+mod support;
 
-use rudder::config::{Config, ConfigError, Environment, Kubeconfig, KubeconfigOptions};
-
-fn fixture(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/kubeconfig")
-        .join(relative)
-}
-
-fn no_env() -> Environment {
-    Environment::from_vars::<&str, &str>([])
-}
+use rudder::config::{Config, ConfigError, Kubeconfig, KubeconfigOptions};
+use support::{fixture, no_env};
 
 fn load(file: &str, context: Option<&str>) -> Result<Config, ConfigError> {
     let options = KubeconfigOptions {

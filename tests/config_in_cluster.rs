@@ -1,14 +1,11 @@
 //! The in-cluster configuration, and `Config::infer`'s order and fallbacks.
 
-use std::path::{Path, PathBuf};
+mod support;
+
+use std::path::Path;
 
 use rudder::config::{Auth, Config, ConfigError, Environment, KubeconfigOptions};
-
-fn fixture(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/kubeconfig")
-        .join(relative)
-}
+use support::fixture;
 
 /// A service-account folder with a token, and the CA and namespace when given.
 fn service_account(ca: Option<&[u8]>, namespace: Option<&str>) -> tempfile::TempDir {

@@ -1,19 +1,12 @@
 //! Every auth kind and cluster setting a kubeconfig can hold, resolved into a `Config`.
 
-use std::path::{Path, PathBuf};
+mod support;
+
+use std::path::Path;
 
 use rudder::config::{Auth, Config, ConfigError, Environment, ExecInteractiveMode, KubeconfigOptions};
 use rustls_pki_types::PrivateKeyDer;
-
-fn fixture(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/kubeconfig")
-        .join(relative)
-}
-
-fn no_env() -> Environment {
-    Environment::from_vars::<&str, &str>([])
-}
+use support::{fixture, no_env};
 
 fn context(file: &str, context: &str) -> Result<Config, ConfigError> {
     let options = KubeconfigOptions {

@@ -1,14 +1,9 @@
 //! KUBECONFIG merging, one test per rule kubectl follows.
 
-use std::path::{Path, PathBuf};
+mod support;
 
 use rudder::config::{Auth, Config, ConfigError, Environment, Kubeconfig, KubeconfigOptions};
-
-fn fixture(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/kubeconfig")
-        .join(relative)
-}
+use support::fixture;
 
 /// An environment whose `KUBECONFIG` lists `files` (fixture paths, or any text for odd entries).
 fn kubeconfig_env(entries: &[String]) -> Environment {

@@ -7,22 +7,24 @@ use std::time::Duration;
 
 use rudder::config::{Auth, AuthError, ExecConfig, Impersonation, SecretString};
 use rudder::{Error, HttpRest, Rest};
-use support::{ExecScript, LogCapture, config_for, get};
+use support::{ExecScript, LogCapture, config_for, get, ok_server};
 use wiremock::matchers::{header, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// Runs one GET with `auth` against a server that records it; returns the request the server saw.
 async fn seen_request(auth: Auth) -> wiremock::Request {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
+    let server = ok_server().await;
     let mut config = config_for(&server.uri());
     config.auth = auth;
     let rest = HttpRest::new(config).unwrap();
     rest.send(get("/api")).await.unwrap();
     server.received_requests().await.unwrap().remove(0)
+}
+
+/// The `Authorization` header of every request `server` saw, in order.
+async fn authorizations_seen(server: &MockServer) -> Vec<Option<String>> {
+    let requests = server.received_requests().await.unwrap();
+    requests.iter().map(authorization).collect()
 }
 
 fn authorization(request: &wiremock::Request) -> Option<String> {
@@ -75,11 +77,7 @@ async fn an_exec_plugin_token_is_sent_as_bearer() {
 
 #[tokio::test]
 async fn impersonation_sends_every_impersonate_header() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
+    let server = ok_server().await;
     let mut config = config_for(&server.uri());
     config.impersonate = Some(Impersonation {
         user: "jane".into(),
@@ -128,11 +126,7 @@ async fn a_rotated_token_file_is_used_after_the_reread_interval() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("token");
     std::fs::write(&path, "first").unwrap();
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
+    let server = ok_server().await;
     let mut config = config_for(&server.uri());
     config.auth = Auth::BearerFile {
         path: path.clone(),
@@ -148,13 +142,7 @@ async fn a_rotated_token_file_is_used_after_the_reread_interval() {
     tokio::time::advance(rudder::rest::TOKEN_FILE_REREAD_INTERVAL + Duration::from_secs(1)).await;
     rest.send(get("/api")).await.unwrap();
 
-    let tokens: Vec<_> = server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .map(authorization)
-        .collect();
+    let tokens = authorizations_seen(&server).await;
     assert_eq!(
         tokens,
         vec![
@@ -169,11 +157,7 @@ async fn a_rotated_token_file_is_used_after_the_reread_interval() {
 async fn a_token_file_fallback_is_used_until_the_file_can_be_read() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("token");
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
+    let server = ok_server().await;
     let mut config = config_for(&server.uri());
     config.auth = Auth::BearerFile {
         path: path.clone(),
@@ -183,13 +167,7 @@ async fn a_token_file_fallback_is_used_until_the_file_can_be_read() {
     rest.send(get("/api")).await.unwrap();
     std::fs::write(&path, "from-file").unwrap();
     rest.send(get("/api")).await.unwrap();
-    let tokens: Vec<_> = server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .map(authorization)
-        .collect();
+    let tokens = authorizations_seen(&server).await;
     assert_eq!(
         tokens,
         vec![
@@ -218,26 +196,25 @@ async fn an_unreadable_token_file_without_fallback_is_an_auth_error() {
     );
 }
 
+/// A client of `server` whose credentials come from `script`.
+fn rest_with_exec(server: &MockServer, script: &ExecScript) -> HttpRest {
+    let mut config = config_for(&server.uri());
+    config.auth = Auth::Exec(Box::new(script.exec_config()));
+    HttpRest::new(config).unwrap()
+}
+
 #[tokio::test]
 async fn an_exec_credential_is_cached_until_it_expires() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
-
+    let server = ok_server().await;
     let lasting = ExecScript::numbered_tokens("2099-01-01T00:00:00Z");
-    let mut config = config_for(&server.uri());
-    config.auth = Auth::Exec(Box::new(lasting.exec_config()));
-    let rest = HttpRest::new(config.clone()).unwrap();
+    let rest = rest_with_exec(&server, &lasting);
     for _ in 0..3 {
         assert_eq!(status_of(&rest).await, 200);
     }
     assert_eq!(lasting.runs(), 1);
 
     let expired = ExecScript::numbered_tokens("2001-01-01T00:00:00Z");
-    config.auth = Auth::Exec(Box::new(expired.exec_config()));
-    let rest = HttpRest::new(config).unwrap();
+    let rest = rest_with_exec(&server, &expired);
     for _ in 0..3 {
         assert_eq!(status_of(&rest).await, 200);
     }
@@ -248,9 +225,7 @@ async fn an_exec_credential_is_cached_until_it_expires() {
 async fn a_401_drops_the_exec_credential_and_retries_once_with_a_new_one() {
     let server = server_accepting("token-2").await;
     let script = ExecScript::numbered_tokens("2099-01-01T00:00:00Z");
-    let mut config = config_for(&server.uri());
-    config.auth = Auth::Exec(Box::new(script.exec_config()));
-    let rest = HttpRest::new(config).unwrap();
+    let rest = rest_with_exec(&server, &script);
     assert_eq!(status_of(&rest).await, 200);
     assert_eq!(script.runs(), 2);
     // token-2 is cached now.
@@ -262,9 +237,7 @@ async fn a_401_drops_the_exec_credential_and_retries_once_with_a_new_one() {
 async fn a_second_401_is_returned_to_the_caller() {
     let server = server_accepting("never-issued").await;
     let script = ExecScript::numbered_tokens("2099-01-01T00:00:00Z");
-    let mut config = config_for(&server.uri());
-    config.auth = Auth::Exec(Box::new(script.exec_config()));
-    let rest = HttpRest::new(config).unwrap();
+    let rest = rest_with_exec(&server, &script);
     assert_eq!(status_of(&rest).await, 401);
     assert_eq!(script.runs(), 2);
 }
@@ -283,11 +256,7 @@ async fn the_exec_plugin_gets_env_args_and_cluster_info() {
     let script = ExecScript::new(
         r#"printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s-%s"}}' "$GREETING" "$1""#,
     );
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
+    let server = ok_server().await;
     let mut config = config_for(&server.uri());
     config.tls.server_name = Some("kubernetes.test".into());
     config.auth = Auth::Exec(Box::new(ExecConfig {
@@ -422,11 +391,7 @@ async fn an_unsupported_exec_api_version_is_named_before_anything_runs() {
 
 #[tokio::test]
 async fn the_configured_credentials_replace_an_authorization_header_in_the_request() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
+    let server = ok_server().await;
     let mut config = config_for(&server.uri());
     config.auth = Auth::Bearer("configured".into());
     let mut request = get("/api");

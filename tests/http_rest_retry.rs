@@ -11,7 +11,7 @@ use futures::TryStreamExt;
 use http::Method;
 use rudder::config::{RateLimit, RetryPolicy};
 use rudder::{Error, HttpRest, Rest};
-use support::{LogCapture, config_for, get, request};
+use support::{LogCapture, config_for, get, ok_server, request};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::time::Instant;
@@ -228,15 +228,6 @@ fn freeze_clock() -> std::sync::mpsc::Sender<()> {
     let (sender, receiver) = std::sync::mpsc::channel::<()>();
     tokio::task::spawn_blocking(move || receiver.recv());
     sender
-}
-
-async fn ok_server() -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(any_path())
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
-    server
 }
 
 #[tokio::test(start_paused = true)]

@@ -107,6 +107,19 @@ pub enum ConfigError {
 /// The name errors use for a kubeconfig that was not read from a file.
 pub(crate) const IN_MEMORY: &str = "<in-memory>";
 
+impl ConfigError {
+    /// The error for a field of an in-memory [`Config`](crate::Config) (one
+    /// not read from a file) whose value cannot be used, such as
+    /// `tls.server_name` or `proxy_url`. `message` must not quote a secret.
+    pub(crate) fn invalid_in_memory(field: impl Into<String>, message: impl fmt::Display) -> ConfigError {
+        ConfigError::Invalid {
+            path: PathBuf::from(IN_MEMORY),
+            field: field.into(),
+            message: message.to_string(),
+        }
+    }
+}
+
 /// `file:line:column`, with the parts that are known.
 struct Location<'a>(&'a Path, Option<u64>, Option<u64>);
 

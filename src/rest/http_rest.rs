@@ -15,6 +15,7 @@ use super::impersonation::impersonation_headers;
 use super::rate_limit::RateLimiter;
 use super::reqwest_client::build_client;
 use super::retry::RetryBudget;
+use super::server_name::ServerNameRoute;
 use super::transport::{ByteStream, Request, Response, Rest, StreamResponse};
 use super::transport_failure::TransportFailure;
 use super::warning::WarningLog;
@@ -56,7 +57,7 @@ use super::warning::WarningLog;
 /// # Retries
 /// Bounded by [`RetryPolicy`](crate::config::RetryPolicy) (a count and a
 /// total wait): 429, and 5xx for reads, when the answer carries
-/// `Retry-After: <seconds>`; for writes (POST, PUT, PATCH, DELETE) only 429
+/// `Retry-After` (seconds or an HTTP date); for writes (POST, PUT, PATCH, DELETE) only 429
 /// and 503, which say the request was not processed. A refused or reset
 /// connection is retried for reads only, never for writes. A stream is
 /// retried only until its headers arrive. When retries run out, the last
@@ -64,7 +65,9 @@ use super::warning::WarningLog;
 ///
 /// # TLS and proxies
 /// TLS trusts the configured CAs (else the webpki roots), checks the
-/// certificate against `tls.server_name` when set, presents the client
+/// certificate against `tls.server_name` when set and sends that name as the
+/// SNI (then also in `Host`; through a proxy the SNI stays the URL's host),
+/// presents the client
 /// certificate, and offers HTTP/2 (`h2` by ALPN). `proxy_url` may be http,
 /// https or socks5; with none, reqwest's usual `HTTPS_PROXY`/`HTTP_PROXY`/
 /// `NO_PROXY` environment variables apply, as they do for kubectl.
@@ -82,7 +85,9 @@ pub struct HttpRest {
 
 struct Shared {
     config: Config,
-    /// The server's URL without a trailing `/`; request paths are appended.
+    /// Where requests go, without a trailing `/`; request paths are appended.
+    /// The server's URL, with `tls-server-name` as its host when that name
+    /// must be sent as SNI (see `server_name.rs`).
     base_url: String,
     /// The same without user name and password, for errors and logs.
     shown_base_url: String,
@@ -112,6 +117,12 @@ impl std::fmt::Debug for HttpRest {
 impl HttpRest {
     /// A client for the server and user `config` describes.
     ///
+    /// ```no_run
+    /// // The usual pairing: the kubeconfig or in-cluster configuration.
+    /// let rest = rudder::HttpRest::new(rudder::Config::infer()?)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::Config`] when the TLS settings, proxy, token or impersonation
     /// values cannot be used. Credentials are not fetched yet: an exec plugin
@@ -124,7 +135,11 @@ impl HttpRest {
     /// instead of every [`TOKEN_FILE_REREAD_INTERVAL`].
     pub fn with_token_reread_interval(config: Config, interval: Duration) -> Result<Self> {
         let client = build_client(&config, None)?;
-        let base_url = config.cluster_url.as_str().trim_end_matches('/').to_owned();
+        let request_url = match ServerNameRoute::for_config(&config) {
+            Some(route) => route.request_url(&config.cluster_url),
+            None => config.cluster_url.clone(),
+        };
+        let base_url = request_url.as_str().trim_end_matches('/').to_owned();
         let mut shown = config.cluster_url.clone();
         // Both only fail for URLs that cannot have credentials, which then have none.
         let _ = shown.set_username("");

@@ -40,8 +40,8 @@ pub(crate) fn impersonation_headers(
             "impersonate-extra-{}",
             utf8_percent_encode(key, EXTRA_KEY_ESCAPES)
         );
-        let name =
-            HeaderName::try_from(name.to_ascii_lowercase()).map_err(|error| invalid("extra", &error))?;
+        let name = HeaderName::try_from(name.to_ascii_lowercase())
+            .map_err(|error| ConfigError::invalid_in_memory("impersonate.extra", error))?;
         for extra in values {
             headers.push((name.clone(), value("extra", extra)?));
         }
@@ -50,15 +50,8 @@ pub(crate) fn impersonation_headers(
 }
 
 fn value(field: &str, text: &str) -> Result<HeaderValue, ConfigError> {
-    HeaderValue::from_str(text).map_err(|error| invalid(field, &error))
-}
-
-fn invalid(field: &str, error: &dyn std::fmt::Display) -> ConfigError {
-    ConfigError::Invalid {
-        path: "<in-memory>".into(),
-        field: format!("impersonate.{field}"),
-        message: error.to_string(),
-    }
+    HeaderValue::from_str(text)
+        .map_err(|error| ConfigError::invalid_in_memory(format!("impersonate.{field}"), error))
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ mod request;
 mod reqwest_client;
 mod response;
 mod retry;
+mod server_name;
 mod tls;
 mod transport;
 mod transport_failure;

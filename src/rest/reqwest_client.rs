@@ -1,8 +1,9 @@
 //! The reqwest client for one server and user: TLS, proxy, user agent,
-//! connect timeout.
+//! connect timeout, and the resolver that sends `tls-server-name` as SNI.
 
 use crate::config::{ClientIdentity, Config, ConfigError};
 
+use super::server_name::ServerNameRoute;
 use super::tls::client_tls_config;
 use super::transport_failure::TransportFailure;
 
@@ -18,6 +19,9 @@ pub(crate) fn build_client(
     let mut builder = reqwest::Client::builder()
         .use_preconfigured_tls(tls)
         .user_agent(user_agent);
+    if let Some(route) = ServerNameRoute::for_config(config) {
+        builder = builder.dns_resolver(route.resolver());
+    }
     if let Some(timeout) = config.connect_timeout {
         builder = builder.connect_timeout(timeout);
     }
@@ -27,22 +31,15 @@ pub(crate) fn build_client(
                 "unsupported scheme {:?}; use http, https or socks5",
                 proxy_url.scheme()
             );
-            return Err(invalid("proxy_url", &message));
+            return Err(ConfigError::invalid_in_memory("proxy_url", message));
         }
-        let proxy = reqwest::Proxy::all(proxy_url.as_str()).map_err(|error| invalid("proxy_url", &error))?;
+        let proxy = reqwest::Proxy::all(proxy_url.as_str())
+            .map_err(|error| ConfigError::invalid_in_memory("proxy_url", error))?;
         builder = builder.proxy(proxy);
     }
     builder
         .build()
-        .map_err(|error| invalid("tls", &TransportFailure::new(error)))
-}
-
-fn invalid(field: &str, error: &dyn std::fmt::Display) -> ConfigError {
-    ConfigError::Invalid {
-        path: "<in-memory>".into(),
-        field: field.to_owned(),
-        message: error.to_string(),
-    }
+        .map_err(|error| ConfigError::invalid_in_memory("tls", TransportFailure::new(error)))
 }
 
 /// The proxies kubectl supports (`socks5h` resolves names at the proxy).

@@ -5,7 +5,8 @@ use super::transport::{Request, Response};
 
 /// The one place a non-2xx response becomes [`Error::Api`]: a 2xx response is
 /// returned as it is; any other carries the server's `Status` (or one made
-/// from the HTTP code) and the request's verb and URL.
+/// from the HTTP code) and the request's verb and relative URI (see
+/// [`ApiError::url`] for why relative).
 pub fn check_status(
     request_verb: &http::Method,
     request_uri: &http::Uri,

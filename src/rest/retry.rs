@@ -1,7 +1,7 @@
 //! Which failed requests are tried again, and after how long.
 //!
-//! - An answer of 429, or a 5xx, that carries `Retry-After: <seconds>` is
-//!   retried after that many seconds. A request that may change state (POST,
+//! - An answer of 429, or a 5xx, that carries `Retry-After` (seconds, or an
+//!   HTTP date) is retried after that wait. A request that may change state (POST,
 //!   PUT, PATCH, DELETE) is retried only on 429 and 503: the answers that say
 //!   the request was not processed.
 //! - A connection refused, reset or aborted is retried for reads (GET, HEAD,
@@ -52,7 +52,7 @@ impl RetryBudget {
         if !retryable {
             return None;
         }
-        self.spend(retry_after(headers)?)
+        self.spend(retry_after(headers, jiff::Timestamp::now())?)
     }
 
     /// How long to wait before sending again after `error` left the request
@@ -85,11 +85,20 @@ fn is_read(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// `Retry-After` in whole seconds (the form the API server sends). An HTTP
-/// date or garbage counts as absent.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?;
-    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+/// `Retry-After`, read at `now`: whole seconds (the form the API server
+/// sends), or an HTTP date (as a proxy or load balancer in front of it may
+/// send; a date already past means now). Garbage counts as absent.
+///
+/// client-go reads only seconds; a date is honoured here because RFC 9110
+/// allows it and the budget bounds the wait either way.
+fn retry_after(headers: &HeaderMap, now: jiff::Timestamp) -> Option<Duration> {
+    let value = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = jiff::fmt::rfc2822::parse(value).ok()?.timestamp();
+    let until = now.duration_until(date);
+    Some(Duration::try_from(until).unwrap_or(Duration::ZERO))
 }
 
 /// Whether the connection was refused, reset or aborted, somewhere in the
@@ -149,10 +158,25 @@ mod tests {
             budget.after_answer(&Method::GET, StatusCode::TOO_MANY_REQUESTS, &HeaderMap::new()),
             None
         );
+        let garbage = retry_after_header("soon");
+        assert_eq!(
+            budget.after_answer(&Method::GET, StatusCode::SERVICE_UNAVAILABLE, &garbage),
+            None
+        );
+    }
+
+    #[test]
+    fn retry_after_may_be_an_http_date() {
+        let now: jiff::Timestamp = "2015-10-21T07:27:30Z".parse().unwrap();
         let date = retry_after_header("Wed, 21 Oct 2015 07:28:00 GMT");
+        assert_eq!(retry_after(&date, now), Some(Duration::from_secs(30)));
+        let later: jiff::Timestamp = "2015-10-21T08:00:00Z".parse().unwrap();
+        assert_eq!(retry_after(&date, later), Some(Duration::ZERO));
+        // A date in the past is "now": the request is retried at once.
+        let mut budget = budget(5, 60);
         assert_eq!(
             budget.after_answer(&Method::GET, StatusCode::SERVICE_UNAVAILABLE, &date),
-            None
+            Some(Duration::ZERO)
         );
     }
 

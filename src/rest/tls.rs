@@ -1,7 +1,6 @@
 //! The rustls client configuration for one API server: which server
 //! certificates are trusted, under which name, and the client's own identity.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use rustls::DigitallySignedStruct;
@@ -24,13 +23,13 @@ pub(crate) fn client_tls_config(
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|error| invalid("tls", error))?;
+        .map_err(|error| ConfigError::invalid_in_memory("tls", error))?;
     let verifier: Arc<dyn ServerCertVerifier> = if tls.insecure_skip_verify {
         Arc::new(AcceptAnyServerCert { provider })
     } else {
         let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(root_store(tls)?), provider)
             .build()
-            .map_err(|error| invalid("tls.root_certificates", error))?;
+            .map_err(|error| ConfigError::invalid_in_memory("tls.root_certificates", error))?;
         match &tls.server_name {
             Some(name) => Arc::new(NamedServerVerifier::new(webpki, name)?),
             None => webpki,
@@ -43,7 +42,7 @@ pub(crate) fn client_tls_config(
                 identity.certificate_chain.clone(),
                 identity.private_key.clone_key(),
             )
-            .map_err(|error| invalid("tls.client_identity", error))?,
+            .map_err(|error| ConfigError::invalid_in_memory("tls.client_identity", error))?,
         None => builder.with_no_client_auth(),
     };
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
@@ -59,17 +58,9 @@ fn root_store(tls: &TlsConfig) -> Result<rustls::RootCertStore, ConfigError> {
     for certificate in &tls.root_certificates {
         roots
             .add(certificate.clone())
-            .map_err(|error| invalid("tls.root_certificates", error))?;
+            .map_err(|error| ConfigError::invalid_in_memory("tls.root_certificates", error))?;
     }
     Ok(roots)
-}
-
-fn invalid(field: &str, error: impl std::fmt::Display) -> ConfigError {
-    ConfigError::Invalid {
-        path: PathBuf::from("<in-memory>"),
-        field: field.to_owned(),
-        message: error.to_string(),
-    }
 }
 
 /// Verifies the server's certificate against a fixed name (`tls-server-name`)
@@ -82,8 +73,8 @@ struct NamedServerVerifier {
 
 impl NamedServerVerifier {
     fn new(inner: Arc<WebPkiServerVerifier>, name: &str) -> Result<Self, ConfigError> {
-        let name =
-            ServerName::try_from(name.to_owned()).map_err(|error| invalid("tls.server_name", error))?;
+        let name = ServerName::try_from(name.to_owned())
+            .map_err(|error| ConfigError::invalid_in_memory("tls.server_name", error))?;
         Ok(NamedServerVerifier { inner, name })
     }
 }

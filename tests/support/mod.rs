@@ -1,5 +1,6 @@
-//! What the HttpRest tests share: configs for a local server, requests, an
-//! exec plugin written as a shell script, and a log capture.
+//! What the integration tests share: kubeconfig fixtures, configs for a local
+//! server, requests, an exec plugin written as a shell script, and a log
+//! capture.
 //!
 //! Each test file uses a different part of this module.
 #![allow(dead_code)]
@@ -15,6 +16,28 @@ use bytes::Bytes;
 use rudder::Config;
 use rudder::config::{ExecConfig, ExecInteractiveMode, RateLimit};
 use rudder::rest::Request;
+
+/// A file under `fixtures/kubeconfig/`.
+pub fn fixture(relative: &str) -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/kubeconfig")
+        .join(relative)
+}
+
+/// An environment with no variables at all.
+pub fn no_env() -> rudder::config::Environment {
+    rudder::config::Environment::from_vars::<&str, &str>([])
+}
+
+/// A wiremock server on 127.0.0.1 answering every request 200.
+pub async fn ok_server() -> wiremock::MockServer {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(wiremock::ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    server
+}
 
 /// A config for a test server at `url`: no rate limit, and no timeouts, so
 /// paused tokio time cannot fire them while a request waits for the server.

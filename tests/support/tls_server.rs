@@ -1,7 +1,9 @@
 //! A small HTTPS server on 127.0.0.1 with certificates made in the test: a
 //! CA, a server certificate for `127.0.0.1` and `kubernetes.test`, and a
-//! client certificate. It answers every request with the HTTP version and
-//! whether the client presented a certificate.
+//! client certificate. It answers `/sni` with the server name the client sent
+//! (SNI, `-` for none), `/authorization` with the `Authorization` header (`-`
+//! for none), and every other path with the HTTP version and whether the
+//! client presented a certificate.
 
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr};
@@ -127,9 +129,19 @@ pub async fn serve_https(pki: &TestPki, client_auth: ClientAuth) -> String {
                     .1
                     .peer_certificates()
                     .is_some_and(|chain| !chain.is_empty());
-                let service = service_fn(move |request: hyper::Request<hyper::body::Incoming>| async move {
-                    let body = format!("{:?} client_cert={client_cert}", request.version());
-                    Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from(body))))
+                let sni = tls.get_ref().1.server_name().unwrap_or("-").to_owned();
+                let service = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+                    let body = match request.uri().path() {
+                        "/sni" => sni.clone(),
+                        "/authorization" => request
+                            .headers()
+                            .get(hyper::header::AUTHORIZATION)
+                            .map_or("-".to_owned(), |value| {
+                                String::from_utf8_lossy(value.as_bytes()).into_owned()
+                            }),
+                        _ => format!("{:?} client_cert={client_cert}", request.version()),
+                    };
+                    async move { Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from(body)))) }
                 });
                 let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
                     .serve_connection(TokioIo::new(tls), service)

@@ -26,30 +26,15 @@ pub(super) fn select<'a>(
         (None, Some(name)) => Some((name, "current-context".to_owned())),
         (None, None) => None,
     };
-    let context = match context_name {
-        Some((name, wanted_by)) => Some(find(
-            kubeconfig,
-            &kubeconfig.contexts,
-            "context",
-            name,
-            wanted_by,
-        )?),
-        None => None,
-    };
-    let cluster_name = match &options.cluster {
-        Some(name) => Some((name, "options.cluster".to_owned())),
-        None => context.and_then(|context| {
-            let name = context.context.cluster.as_ref()?;
-            Some((name, format!("contexts[{}].context.cluster", context.name)))
-        }),
-    };
-    let user_name = match &options.user {
-        Some(name) => Some((name, "options.user".to_owned())),
-        None => context.and_then(|context| {
-            let name = context.context.user.as_ref()?;
-            Some((name, format!("contexts[{}].context.user", context.name)))
-        }),
-    };
+    let context = context_name
+        .map(|(name, wanted_by)| find(kubeconfig, &kubeconfig.contexts, "context", name, wanted_by))
+        .transpose()?;
+    let cluster_name = chosen_name(options.cluster.as_ref(), context, "cluster", |context| {
+        context.context.cluster.as_ref()
+    });
+    let user_name = chosen_name(options.user.as_ref(), context, "user", |context| {
+        context.context.user.as_ref()
+    });
     if context.is_none() && cluster_name.is_none() && options.server.is_none() {
         return Err(ConfigError::NoContext {
             sources: kubeconfig.sources.clone(),
@@ -60,25 +45,37 @@ pub(super) fn select<'a>(
                 .collect(),
         });
     }
-    let cluster = match cluster_name {
-        Some((name, wanted_by)) => Some(find(
-            kubeconfig,
-            &kubeconfig.clusters,
-            "cluster",
-            name,
-            wanted_by,
-        )?),
-        None => None,
-    };
-    let user = match user_name {
-        Some((name, wanted_by)) => Some(find(kubeconfig, &kubeconfig.users, "user", name, wanted_by)?),
-        None => None,
-    };
+    let cluster = cluster_name
+        .map(|(name, wanted_by)| find(kubeconfig, &kubeconfig.clusters, "cluster", name, wanted_by))
+        .transpose()?;
+    let user = user_name
+        .map(|(name, wanted_by)| find(kubeconfig, &kubeconfig.users, "user", name, wanted_by))
+        .transpose()?;
     Ok(Selection {
         context,
         cluster,
         user,
     })
+}
+
+/// The `kind` (cluster or user) to use and where its name came from: the
+/// override `options.<kind>`, else the context's own field.
+fn chosen_name<'a>(
+    overridden: Option<&'a String>,
+    context: Option<&'a NamedContext>,
+    kind: &str,
+    field: impl Fn(&'a NamedContext) -> Option<&'a String>,
+) -> Option<(&'a String, String)> {
+    match overridden {
+        Some(name) => Some((name, format!("options.{kind}"))),
+        None => {
+            let context = context?;
+            Some((
+                field(context)?,
+                format!("contexts[{}].context.{kind}", context.name),
+            ))
+        }
+    }
 }
 
 /// A kubeconfig entry that has a name.

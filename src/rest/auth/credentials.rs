@@ -1,6 +1,5 @@
 //! What each request carries to prove who it is, for every kind of [`Auth`].
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use base64::Engine;
@@ -45,10 +44,10 @@ impl Credentials {
                 let pair = format!("{username}:{}", password.expose());
                 let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
                 Credentials::Fixed(
-                    sensitive_header(&format!("Basic {encoded}")).ok_or_else(|| invalid("auth.basic"))?,
+                    sensitive_header(&format!("Basic {encoded}")).ok_or_else(|| unsendable("auth.basic"))?,
                 )
             }
-            Auth::Bearer(token) => Credentials::Fixed(bearer(token).ok_or_else(|| invalid("auth.token"))?),
+            Auth::Bearer(token) => Credentials::Fixed(bearer(token).ok_or_else(|| unsendable("auth.token"))?),
             Auth::BearerFile { path, fallback } => {
                 Credentials::TokenFile(TokenFile::new(path, fallback.clone(), token_reread_interval))
             }
@@ -123,10 +122,6 @@ fn sensitive_header(value: &str) -> Option<HeaderValue> {
 }
 
 /// The error for a secret that cannot be sent; the secret itself is not quoted.
-fn invalid(field: &str) -> ConfigError {
-    ConfigError::Invalid {
-        path: PathBuf::from("<in-memory>"),
-        field: field.to_owned(),
-        message: "holds characters an HTTP header cannot carry".into(),
-    }
+fn unsendable(field: &str) -> ConfigError {
+    ConfigError::invalid_in_memory(field, "holds characters an HTTP header cannot carry")
 }

@@ -24,42 +24,18 @@ pub(crate) fn parse_exec_credential(stdout: &[u8], api_version: &str) -> Result<
     let Value::Object(object) = value else {
         return Err("its output is JSON but not an object; an ExecCredential was expected".into());
     };
-    let kind = optional_string(&object, "kind")?;
-    if kind != Some("ExecCredential") {
-        return Err(format!("its output has kind {}, not ExecCredential", shown(kind)));
-    }
-    let output_version = optional_string(&object, "apiVersion")?;
-    if output_version != Some(api_version) {
-        return Err(format!(
-            "its output has apiVersion {}, but the kubeconfig asks for {api_version}",
-            shown(output_version)
-        ));
-    }
-    let status = match object.get("status") {
-        Some(Value::Object(status)) => status,
-        Some(_) => return Err("its output's status is not an object".into()),
-        None => return Err("its output has no status".into()),
-    };
+    let status = credential_status(&object, api_version)?;
     let token = secret_field(status, "token")?;
     let client_certificate_data = optional_string(status, "clientCertificateData")
         .map_err(|message| format!("its output's status.{message}"))?
         .filter(|data| !data.is_empty())
         .map(str::to_owned);
     let client_key_data = secret_field(status, "clientKeyData")?;
-    match (&client_certificate_data, &client_key_data) {
-        (Some(_), None) => {
-            return Err("its output has status.clientCertificateData without status.clientKeyData".into());
-        }
-        (None, Some(_)) => {
-            return Err("its output has status.clientKeyData without status.clientCertificateData".into());
-        }
-        (None, None) if token.is_none() => {
-            return Err(
-                "its output's status has neither a token nor clientCertificateData and clientKeyData".into(),
-            );
-        }
-        _ => {}
-    }
+    check_credential_parts(
+        token.is_some(),
+        client_certificate_data.is_some(),
+        client_key_data.is_some(),
+    )?;
     let expiration_timestamp = match optional_string(status, "expirationTimestamp")
         .map_err(|message| format!("its output's status.{message}"))?
     {
@@ -74,6 +50,48 @@ pub(crate) fn parse_exec_credential(stdout: &[u8], api_version: &str) -> Result<
         client_key_data,
         expiration_timestamp,
     })
+}
+
+/// The `status` of an ExecCredential of `api_version`, after checking
+/// `kind` and `apiVersion`.
+fn credential_status<'a>(
+    object: &'a Map<String, Value>,
+    api_version: &str,
+) -> Result<&'a Map<String, Value>, String> {
+    let kind = optional_string(object, "kind").map_err(|message| format!("its output's {message}"))?;
+    if kind != Some("ExecCredential") {
+        return Err(format!("its output has kind {}, not ExecCredential", shown(kind)));
+    }
+    let output_version =
+        optional_string(object, "apiVersion").map_err(|message| format!("its output's {message}"))?;
+    if output_version != Some(api_version) {
+        return Err(format!(
+            "its output has apiVersion {}, but the kubeconfig asks for {api_version}",
+            shown(output_version)
+        ));
+    }
+    match object.get("status") {
+        Some(Value::Object(status)) => Ok(status),
+        Some(_) => Err("its output's status is not an object".into()),
+        None => Err("its output has no status".into()),
+    }
+}
+
+/// A credential is a token, a certificate and its key, or both; never half
+/// a certificate.
+fn check_credential_parts(token: bool, certificate: bool, key: bool) -> Result<(), String> {
+    match (certificate, key) {
+        (true, false) => {
+            Err("its output has status.clientCertificateData without status.clientKeyData".into())
+        }
+        (false, true) => {
+            Err("its output has status.clientKeyData without status.clientCertificateData".into())
+        }
+        (false, false) if !token => {
+            Err("its output's status has neither a token nor clientCertificateData and clientKeyData".into())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// A field that is a string when present (`null` counts as absent).

@@ -78,7 +78,11 @@ impl ExecPlugin {
 
     /// Whether the plugin gets our standard input (`spec.interactive`).
     fn interactive(&self) -> Result<bool, AuthError> {
-        let terminal = std::io::stdin().is_terminal();
+        self.interactive_when(std::io::stdin().is_terminal())
+    }
+
+    /// [`ExecPlugin::interactive`] when standard input is (or is not) a terminal.
+    fn interactive_when(&self, terminal: bool) -> Result<bool, AuthError> {
         match self.exec.interactive_mode {
             ExecInteractiveMode::Never => Ok(false),
             ExecInteractiveMode::IfAvailable => Ok(terminal),
@@ -205,6 +209,32 @@ mod tests {
         assert_eq!(
             info,
             json!({"apiVersion": "client.authentication.k8s.io/v1beta1", "kind": "ExecCredential", "spec": {"interactive": false}})
+        );
+    }
+
+    #[test]
+    fn interactive_mode_decides_whether_the_plugin_gets_the_terminal() {
+        let config = Config::new("https://10.0.0.1:6443".parse().unwrap());
+        let interactive = |mode: ExecInteractiveMode, terminal: bool| {
+            let exec = ExecConfig {
+                api_version: "client.authentication.k8s.io/v1".into(),
+                command: "plugin".into(),
+                interactive_mode: mode,
+                ..ExecConfig::default()
+            };
+            ExecPlugin::new(&exec, &config)
+                .interactive_when(terminal)
+                .map_err(|error| error.to_string())
+        };
+        assert_eq!(interactive(ExecInteractiveMode::Never, true), Ok(false));
+        assert_eq!(interactive(ExecInteractiveMode::IfAvailable, true), Ok(true));
+        assert_eq!(interactive(ExecInteractiveMode::IfAvailable, false), Ok(false));
+        assert_eq!(interactive(ExecInteractiveMode::Always, true), Ok(true));
+        let error = interactive(ExecInteractiveMode::Always, false).unwrap_err();
+        assert!(error.contains("plugin"), "{error}");
+        assert!(
+            error.contains("interactiveMode is Always but standard input is not a terminal"),
+            "{error}"
         );
     }
 
