@@ -13,8 +13,8 @@ use k8s_openapi::api::autoscaling::v1::{Scale, ScaleSpec};
 use k8s_openapi::api::core::v1::{ConfigMap, Pod};
 use rudder::typed::{Api, PodLogs, Typed};
 use rudder::types::{
-    DeleteParams, Deletion, FieldValidation, ListParams, LogParams, Patch, PatchParams, PostParams,
-    PropagationPolicy,
+    DeleteParams, Deletion, FieldValidation, LabelSelector, ListParams, LogParams, Patch, PatchParams,
+    PostParams, PropagationPolicy,
 };
 use rudder::{Error, Resource};
 use serde_json::json;
@@ -131,6 +131,17 @@ async fn list_sends_the_params_and_decodes_items_and_metadata() {
     assert_eq!(page.resource_version(), Some("2051"));
     assert!(page.continue_token().is_some());
     assert_eq!(page.remaining_item_count(), Some(1));
+
+    // A built selector is sent as its text.
+    let built = pods
+        .list(
+            &ListParams::default()
+                .labels_from(&LabelSelector::new().eq("app", "web"))
+                .limit(2),
+        )
+        .await
+        .unwrap();
+    assert_eq!(built, page);
 }
 
 #[tokio::test]
