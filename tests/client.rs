@@ -1,6 +1,6 @@
 //! `Client` hands out every layer over one transport and one discovery cache.
 
-mod discovery_support;
+mod api_support;
 
 use k8s_openapi::api::core::v1::{ConfigMap, Node};
 use rudder::types::{GroupVersionResource, ListParams};
@@ -9,7 +9,8 @@ use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use discovery_support::{mount_aggregated, requested_paths, rest};
+use api_support::discovery::{mount_aggregated, requested_paths};
+use api_support::rest_for;
 
 fn empty_list(kind: &str, api_version: &str) -> serde_json::Value {
     json!({"kind": kind, "apiVersion": api_version, "metadata": {"resourceVersion": "7"}, "items": []})
@@ -42,7 +43,7 @@ async fn typed_handles_use_the_default_namespace_unless_told_otherwise() {
     .await;
     mount_list(&server, "/api/v1/configmaps", "ConfigMapList", "v1").await;
     mount_list(&server, "/api/v1/nodes", "NodeList", "v1").await;
-    let client = Client::new(rest(&server), "team-a");
+    let client = Client::new(rest_for(&server), "team-a");
     let params = ListParams::default();
 
     client
@@ -81,7 +82,7 @@ async fn dynamic_handles_resolve_names_through_one_shared_discovery_cache() {
     )
     .await;
     mount_list(&server, "/api/v1/namespaces", "NamespaceList", "v1").await;
-    let client = Client::new(rest(&server), "team-a");
+    let client = Client::new(rest_for(&server), "team-a");
     let params = ListParams::default();
 
     let deployments = client.dynamic_for("deploy").await.unwrap();
@@ -111,7 +112,7 @@ async fn dynamic_handles_resolve_names_through_one_shared_discovery_cache() {
 async fn an_unknown_resource_name_is_a_clear_error() {
     let server = MockServer::start().await;
     mount_aggregated(&server).await;
-    let client = Client::new(rest(&server), "default");
+    let client = Client::new(rest_for(&server), "default");
     let error = client.dynamic_for("no-such-things").await.unwrap_err();
     assert!(error.to_string().contains("no-such-things"), "{error}");
 }

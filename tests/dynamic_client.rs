@@ -1,8 +1,9 @@
 //! Every verb of `DynamicClient` over the live client against wiremock,
 //! on the sample-controller Foo and on built-in kinds, with no compiled-in types.
 
-mod typed_support;
+mod api_support;
 
+use api_support::{event, foo, list, not_found, pod, rest_for, status};
 use futures::{StreamExt, TryStreamExt};
 use rudder::dynamic::{Dynamic, DynamicClient};
 use rudder::types::{
@@ -10,7 +11,6 @@ use rudder::types::{
     WatchEvent, WatchParams,
 };
 use serde_json::json;
-use typed_support::{event, foo, list, not_found, pod, rest_for, status};
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

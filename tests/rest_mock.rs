@@ -3,13 +3,13 @@
 //! the layers send.
 #![cfg(feature = "mock")]
 
-mod discovery_support;
+mod api_support;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use api_support::discovery::{AGGREGATED_CONTENT_TYPE, aggregated_core, fixture};
 use bytes::Bytes;
-use discovery_support::{AGGREGATED_CONTENT_TYPE, aggregated_core, fixture};
 use k8s_openapi::api::core::v1::ConfigMap;
 use mockall::predicate::function;
 use rudder::discovery::{Discovery, DiscoveryClient};

@@ -1,12 +1,13 @@
 //! Every verb of `Api<K>` over the live client against wiremock, with
 //! bodies in the shapes kube-apiserver sends, errors included.
 
-mod typed_support;
+mod api_support;
 
 #[allow(dead_code)] // the tests use part of the example type
 #[path = "../examples/shared/foo.rs"]
 mod foo;
 
+use api_support::{foo, list, not_found, pod, rest_for, status};
 use foo::Foo;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v1::{Scale, ScaleSpec};
@@ -18,7 +19,6 @@ use rudder::types::{
 };
 use rudder::{Error, Resource};
 use serde_json::json;
-use typed_support::{foo, list, not_found, pod, rest_for, status};
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
