@@ -3,8 +3,9 @@
 mod api_support;
 
 use k8s_openapi::api::core::v1::{ConfigMap, Node};
+use rudder::dynamic::DynamicClient;
 use rudder::types::{GroupVersionResource, ListParams};
-use rudder::{Client, Dynamic, Typed};
+use rudder::{Client, Discovery, Dynamic, Typed};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -115,4 +116,53 @@ async fn an_unknown_resource_name_is_a_clear_error() {
     let client = Client::new(rest_for(&server), "default");
     let error = client.dynamic_for("no-such-things").await.unwrap_err();
     assert!(error.to_string().contains("no-such-things"), "{error}");
+}
+
+#[tokio::test]
+async fn a_gvr_gets_its_kind_and_scope_from_discovery() {
+    let server = MockServer::start().await;
+    mount_aggregated(&server).await;
+    let deployment = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "team-a"}, "spec": {"replicas": 3}});
+    Mock::given(method("GET"))
+        .and(path("/apis/apps/v1/namespaces/team-a/deployments/web"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&deployment))
+        .mount(&server)
+        .await;
+    mount_list(&server, "/apis/apps/v1/deployments", "DeploymentList", "apps/v1").await;
+    let client = Client::new(rest_for(&server), "team-a");
+    let gvr = GroupVersionResource::new("apps", "v1", "deployments");
+
+    let deployments = client.dynamic_for_gvr(&gvr).await.unwrap();
+    assert_eq!(deployments.resource().kind, "Deployment");
+    assert_eq!(deployments.namespace(), Some("team-a"));
+    let web = deployments.get("web").await.unwrap();
+    assert_eq!(web.data["spec"]["replicas"], 3);
+
+    // Another scope for the same GVR: resolve it, then pick the handle.
+    let served = client.discovery().resolve_gvr(&gvr).await.unwrap();
+    let everywhere = DynamicClient::all(client.rest().clone(), served.resource);
+    assert!(
+        everywhere
+            .list(&ListParams::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_gvr_the_server_does_not_serve_is_an_error_naming_it() {
+    let server = MockServer::start().await;
+    mount_aggregated(&server).await;
+    let client = Client::new(rest_for(&server), "default");
+    let error = client
+        .dynamic_for_gvr(&GroupVersionResource::new("apps", "v1beta1", "deployments"))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("deployments.v1beta1.apps"), "{error}");
+    let paths = requested_paths(&server).await;
+    let apis_requests = paths.iter().filter(|p| *p == "/apis").count();
+    // Discovery was fetched for this very call, so the miss is not retried.
+    assert_eq!(apis_requests, 1, "{paths:?}");
 }
