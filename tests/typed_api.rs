@@ -565,3 +565,45 @@ async fn an_all_namespaces_handle_refuses_to_name_an_object() {
     assert!(error.to_string().contains("needs a namespace"), "{error}");
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn names_and_namespaces_that_would_change_the_path_are_refused_before_sending() {
+    let server = MockServer::start().await;
+    let rest = rest_for(&server);
+    for namespace in ["", ".", "..", "../kube-system", "a/b"] {
+        let pods: Api<Pod> = Api::namespaced(rest.clone(), namespace);
+        let error = pods.list(&ListParams::default()).await.unwrap_err();
+        assert!(matches!(error, Error::Request(_)), "{namespace:?}: {error}");
+    }
+    let pods: Api<Pod> = Api::namespaced(rest, "default");
+    for name in ["", ".", "..", "a/b", "../../secrets/x", "a%2Fb"] {
+        let error = pods.get(name).await.unwrap_err();
+        assert!(matches!(error, Error::Request(_)), "{name:?}: {error}");
+        let error = pods.delete(name, &DeleteParams::default()).await.unwrap_err();
+        assert!(matches!(error, Error::Request(_)), "{name:?}: {error}");
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
+
+    // Other odd characters cannot change the path: they are percent-encoded.
+    let pods: Api<Pod> = Api::namespaced(rest_for(&server), "default");
+    for name in ["web?watch=true", "a#b"] {
+        pods.get_opt(name).await.unwrap();
+    }
+    let paths: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|request| {
+            format!(
+                "{}{}",
+                request.url.path(),
+                request.url.query().map(|q| format!("?{q}")).unwrap_or_default()
+            )
+        })
+        .collect();
+    assert_eq!(
+        paths,
+        [format!("{PODS}/web%3Fwatch=true"), format!("{PODS}/a%23b")]
+    );
+}
