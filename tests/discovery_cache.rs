@@ -313,12 +313,28 @@ async fn a_corrupt_http_cache_entry_is_a_plain_request() {
         .ttl(Duration::ZERO)
         .build();
     discovery.server_apis().await.unwrap();
-    for entry in files_under(&cache.path().join("http")) {
+    let entries = files_under(&cache.path().join("http"));
+    let written: Vec<serde_json::Value> = entries
+        .iter()
+        .map(|entry| serde_json::from_slice(&std::fs::read(entry).unwrap()).unwrap())
+        .collect();
+    for entry in &entries {
         std::fs::write(entry, b"garbage").unwrap();
     }
     discovery.server_apis().await.unwrap();
     let requests = server.received_requests().await.unwrap();
     assert!(requests.iter().all(|r| !r.headers.contains_key("if-none-match")));
+
+    // Well-formed JSON whose ETag cannot be a header value (edited by hand,
+    // or written by something else) is no better: a plain request again.
+    for (entry, mut content) in entries.iter().zip(written) {
+        content["etag"] = "\"x\"\r\nX-Injected: 1".into();
+        std::fs::write(entry, content.to_string()).unwrap();
+    }
+    discovery.server_apis().await.unwrap();
+    let requests = server.received_requests().await.unwrap();
+    assert!(requests.iter().all(|r| !r.headers.contains_key("if-none-match")));
+    assert!(requests.iter().all(|r| !r.headers.contains_key("x-injected")));
 }
 
 #[tokio::test]
