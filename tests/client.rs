@@ -5,7 +5,7 @@ mod api_support;
 use k8s_openapi::api::core::v1::{ConfigMap, Node};
 use rudder::dynamic::DynamicClient;
 use rudder::types::{GroupVersionResource, ListParams};
-use rudder::{Client, Discovery, Dynamic, Typed};
+use rudder::{Client, Config, Discovery, Dynamic, Typed};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -165,4 +165,29 @@ async fn a_gvr_the_server_does_not_serve_is_an_error_naming_it() {
     let apis_requests = paths.iter().filter(|p| *p == "/apis").count();
     // Discovery was fetched for this very call, so the miss is not retried.
     assert_eq!(apis_requests, 1, "{paths:?}");
+}
+
+#[tokio::test]
+async fn a_client_from_a_config_takes_its_default_namespace() {
+    let server = MockServer::start().await;
+    mount_list(
+        &server,
+        "/api/v1/namespaces/team-b/configmaps",
+        "ConfigMapList",
+        "v1",
+    )
+    .await;
+    let mut config = Config::new(server.uri().parse().unwrap());
+    config.default_namespace = "team-b".into();
+
+    let client = Client::try_from_config(config).unwrap();
+
+    assert_eq!(client.default_namespace(), "team-b");
+    let config_maps = client.default_namespaced::<ConfigMap>();
+    assert_eq!(config_maps.namespace(), Some("team-b"));
+    config_maps.list(&ListParams::default()).await.unwrap();
+    assert_eq!(
+        requested_paths(&server).await,
+        ["/api/v1/namespaces/team-b/configmaps"]
+    );
 }
