@@ -68,7 +68,7 @@ async fn get_and_get_opt_keep_every_field() {
 }
 
 #[tokio::test]
-async fn list_decodes_items_of_a_built_in_kind_without_type_meta() {
+async fn list_items_of_a_built_in_kind_get_their_api_version_and_kind() {
     let server = MockServer::start().await;
     let pods = ApiResource::new("", "v1", "Pod", "pods", Scope::Namespaced);
     let client = DynamicClient::all(rest_for(&server), pods);
@@ -88,6 +88,18 @@ async fn list_decodes_items_of_a_built_in_kind_without_type_meta() {
     assert_eq!(page.items[0].name(), Some("a"));
     assert_eq!(page.items[0].data["status"]["phase"], "Running");
     assert_eq!(page.resource_version(), Some("90"));
+    // Filled in from the resource, so the item can be told apart and sent back.
+    assert_eq!(page.items[0].api_version, "v1");
+    assert_eq!(page.items[0].kind, "Pod");
+    let streamed: Vec<_> = client
+        .list_stream(&ListParams::default().fields("status.phase=Running"))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(
+        (streamed[0].api_version.as_str(), streamed[0].kind.as_str()),
+        ("v1", "Pod")
+    );
 }
 
 #[tokio::test]
