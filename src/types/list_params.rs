@@ -22,6 +22,38 @@ impl ResourceVersionMatch {
     }
 }
 
+/// The selector setters `ListParams` and `WatchParams` share: both have
+/// `label_selector` and `field_selector` fields.
+macro_rules! selector_methods {
+    () => {
+        /// Only objects whose labels match `selector`.
+        pub fn labels(mut self, selector: &str) -> Self {
+            self.label_selector = Some(selector.to_owned());
+            self
+        }
+
+        /// Only objects whose fields match `selector`.
+        pub fn fields(mut self, selector: &str) -> Self {
+            self.field_selector = Some(selector.to_owned());
+            self
+        }
+
+        /// Only objects whose labels match a built (or parsed) `selector`; an
+        /// empty one selects everything, so nothing is sent.
+        pub fn labels_from(mut self, selector: &LabelSelector) -> Self {
+            self.label_selector = (!selector.is_empty()).then(|| selector.to_string());
+            self
+        }
+
+        /// Only objects whose fields match a built (or parsed) `selector`; an
+        /// empty one selects everything, so nothing is sent.
+        pub fn fields_from(mut self, selector: &FieldSelector) -> Self {
+            self.field_selector = (!selector.is_empty()).then(|| selector.to_string());
+            self
+        }
+    };
+}
+
 /// Parameters of a `get`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct GetParams {
@@ -79,31 +111,7 @@ pub struct ListParams {
 }
 
 impl ListParams {
-    /// Only objects whose labels match `selector`.
-    pub fn labels(mut self, selector: &str) -> Self {
-        self.label_selector = Some(selector.to_owned());
-        self
-    }
-
-    /// Only objects whose fields match `selector`.
-    pub fn fields(mut self, selector: &str) -> Self {
-        self.field_selector = Some(selector.to_owned());
-        self
-    }
-
-    /// Only objects whose labels match a built (or parsed) `selector`; an
-    /// empty one selects everything, so nothing is sent.
-    pub fn labels_from(mut self, selector: &LabelSelector) -> Self {
-        self.label_selector = (!selector.is_empty()).then(|| selector.to_string());
-        self
-    }
-
-    /// Only objects whose fields match a built (or parsed) `selector`; an
-    /// empty one selects everything, so nothing is sent.
-    pub fn fields_from(mut self, selector: &FieldSelector) -> Self {
-        self.field_selector = (!selector.is_empty()).then(|| selector.to_string());
-        self
-    }
+    selector_methods!();
 
     /// At most `limit` items per page.
     pub fn limit(mut self, limit: u32) -> Self {
@@ -228,31 +236,7 @@ impl Default for WatchParams {
 }
 
 impl WatchParams {
-    /// Only objects whose labels match `selector`.
-    pub fn labels(mut self, selector: &str) -> Self {
-        self.label_selector = Some(selector.to_owned());
-        self
-    }
-
-    /// Only objects whose fields match `selector`.
-    pub fn fields(mut self, selector: &str) -> Self {
-        self.field_selector = Some(selector.to_owned());
-        self
-    }
-
-    /// Only objects whose labels match a built (or parsed) `selector`; an
-    /// empty one selects everything, so nothing is sent.
-    pub fn labels_from(mut self, selector: &LabelSelector) -> Self {
-        self.label_selector = (!selector.is_empty()).then(|| selector.to_string());
-        self
-    }
-
-    /// Only objects whose fields match a built (or parsed) `selector`; an
-    /// empty one selects everything, so nothing is sent.
-    pub fn fields_from(mut self, selector: &FieldSelector) -> Self {
-        self.field_selector = (!selector.is_empty()).then(|| selector.to_string());
-        self
-    }
+    selector_methods!();
 
     /// The changes after `resource_version`.
     pub fn from_version(mut self, resource_version: &str) -> Self {
