@@ -13,6 +13,8 @@
 mod connect;
 #[path = "shared/foo.rs"]
 mod foo;
+#[path = "shared/report.rs"]
+mod report;
 
 use foo::Foo;
 use futures::StreamExt;
@@ -22,13 +24,7 @@ use serde_json::json;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match run().await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    report::exit_code(run().await)
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {

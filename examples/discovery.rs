@@ -9,13 +9,20 @@
 //! kubectl resolves its resource argument. Discovery is cached in kubectl's
 //! layout under `$KUBECACHEDIR` or `~/.kube/cache`.
 
-use rudder::Client;
+#[path = "shared/connect.rs"]
+mod connect;
+#[path = "shared/report.rs"]
+mod report;
+
 use rudder::discovery::Discovery;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // KUBECONFIG, else ~/.kube/config, else the pod's service account.
-    let client = Client::try_default()?;
+async fn main() -> std::process::ExitCode {
+    report::exit_code(run().await)
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let client = connect::connect()?;
     let discovery = client.discovery();
 
     let version = discovery.server_version().await?;

@@ -15,6 +15,8 @@
 
 #[path = "shared/connect.rs"]
 mod connect;
+#[path = "shared/report.rs"]
+mod report;
 
 use futures::TryStreamExt;
 use rudder::dynamic::DynamicClient;
@@ -37,13 +39,7 @@ fn parse_resource(spec: &str, namespaced: bool) -> Result<ApiResource, String> {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match run().await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    report::exit_code(run().await)
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {

@@ -9,19 +9,16 @@
 //! Outside a pod it explains why it cannot run. The token is re-read from
 //! its file, so a rotated service-account token is picked up.
 
+#[path = "shared/report.rs"]
+mod report;
+
 use k8s_openapi::api::core::v1::ConfigMap;
 use rudder::types::ListParams;
 use rudder::{Api, Client, Config, Typed};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match run().await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    report::exit_code(run().await)
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {

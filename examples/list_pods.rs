@@ -7,6 +7,8 @@
 
 #[path = "shared/connect.rs"]
 mod connect;
+#[path = "shared/report.rs"]
+mod report;
 
 use futures::TryStreamExt;
 use k8s_openapi::api::core::v1::Pod;
@@ -15,13 +17,7 @@ use rudder::types::ListParams;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match run().await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    report::exit_code(run().await)
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {

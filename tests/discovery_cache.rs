@@ -1,19 +1,20 @@
 //! The caches: kubectl's disk layout used with no server at all, the TTL,
 //! corrupt files, ETag revalidation, hostile server names, invalidation.
 
-mod discovery_support;
+mod api_support;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use discovery_support::*;
+use api_support::discovery::*;
+use api_support::rest_for;
 use rudder::discovery::{Discovery, DiscoveryClient, DiscoverySource, server_cache_dir};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn cached_client(server: &MockServer, cache: &Path) -> DiscoveryClient {
-    DiscoveryClient::builder(rest(server))
+    DiscoveryClient::builder(rest_for(server))
         .disk_cache(server.uri())
         .cache_dir(cache)
         .build()
@@ -136,7 +137,7 @@ async fn a_zero_ttl_asks_the_server_every_time() {
     let cache = tempfile::tempdir().unwrap();
     let server = MockServer::start().await;
     mount_aggregated(&server).await;
-    let discovery = DiscoveryClient::builder(rest(&server))
+    let discovery = DiscoveryClient::builder(rest_for(&server))
         .disk_cache(server.uri())
         .cache_dir(cache.path())
         .ttl(Duration::ZERO)
@@ -258,7 +259,7 @@ async fn an_unchanged_document_is_revalidated_with_its_etag() {
             .mount(&server)
             .await;
     }
-    let discovery = DiscoveryClient::builder(rest(&server))
+    let discovery = DiscoveryClient::builder(rest_for(&server))
         .disk_cache(server.uri())
         .cache_dir(cache.path())
         .ttl(Duration::ZERO)
@@ -306,18 +307,34 @@ async fn a_corrupt_http_cache_entry_is_a_plain_request() {
         )
         .mount(&server)
         .await;
-    let discovery = DiscoveryClient::builder(rest(&server))
+    let discovery = DiscoveryClient::builder(rest_for(&server))
         .disk_cache(server.uri())
         .cache_dir(cache.path())
         .ttl(Duration::ZERO)
         .build();
     discovery.server_apis().await.unwrap();
-    for entry in files_under(&cache.path().join("http")) {
+    let entries = files_under(&cache.path().join("http"));
+    let written: Vec<serde_json::Value> = entries
+        .iter()
+        .map(|entry| serde_json::from_slice(&std::fs::read(entry).unwrap()).unwrap())
+        .collect();
+    for entry in &entries {
         std::fs::write(entry, b"garbage").unwrap();
     }
     discovery.server_apis().await.unwrap();
     let requests = server.received_requests().await.unwrap();
     assert!(requests.iter().all(|r| !r.headers.contains_key("if-none-match")));
+
+    // Well-formed JSON whose ETag cannot be a header value (edited by hand,
+    // or written by something else) is no better: a plain request again.
+    for (entry, mut content) in entries.iter().zip(written) {
+        content["etag"] = "\"x\"\r\nX-Injected: 1".into();
+        std::fs::write(entry, content.to_string()).unwrap();
+    }
+    discovery.server_apis().await.unwrap();
+    let requests = server.received_requests().await.unwrap();
+    assert!(requests.iter().all(|r| !r.headers.contains_key("if-none-match")));
+    assert!(requests.iter().all(|r| !r.headers.contains_key("x-injected")));
 }
 
 #[tokio::test]
@@ -348,7 +365,7 @@ async fn hostile_server_names_cannot_escape_the_cache_folder() {
             dir.display()
         );
         assert_ne!(dir, cache.join("discovery"), "{server_name}");
-        let discovery = DiscoveryClient::builder(rest(&server))
+        let discovery = DiscoveryClient::builder(rest_for(&server))
             .disk_cache(server_name)
             .cache_dir(&cache)
             .build();
@@ -366,15 +383,8 @@ async fn hostile_server_names_cannot_escape_the_cache_folder() {
 /// real documents: `servergroups.json` (core group first) and one
 /// `serverresources.json` per group version.
 fn write_kubectl_cache(dir: &Path) {
-    let mut apis = fixture_json("apis.json");
+    let mut apis = legacy_apis();
     let groups = apis["groups"].as_array_mut().unwrap();
-    groups.retain(|g| {
-        g["versions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|v| LEGACY_GROUP_VERSIONS.contains(&v["groupVersion"].as_str().unwrap()))
-    });
     groups.insert(
         0,
         serde_json::json!({
@@ -385,14 +395,7 @@ fn write_kubectl_cache(dir: &Path) {
     );
     std::fs::create_dir_all(dir).unwrap();
     std::fs::write(dir.join("servergroups.json"), apis.to_string()).unwrap();
-    let documents = [
-        ("v1", "api__v1.json"),
-        ("apps/v1", "apis__apps__v1.json"),
-        ("batch/v1", "apis__batch__v1.json"),
-        ("coordination.k8s.io/v1", "apis__coordination.k8s.io__v1.json"),
-        ("apiextensions.k8s.io/v1", "apis__apiextensions.k8s.io__v1.json"),
-    ];
-    for (group_version, fixture_name) in documents {
+    for (group_version, fixture_name) in LEGACY_DOCUMENTS {
         let folder = dir.join(group_version);
         std::fs::create_dir_all(&folder).unwrap();
         std::fs::write(folder.join("serverresources.json"), fixture(fixture_name)).unwrap();

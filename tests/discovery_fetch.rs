@@ -1,9 +1,10 @@
 //! Discovery from the real documents: aggregated when the server offers it,
 //! the legacy fallback when it does not, partial failures, `/version`.
 
-mod discovery_support;
+mod api_support;
 
-use discovery_support::*;
+use api_support::discovery::*;
+use api_support::rest_for;
 use rudder::discovery::{Discovery, DiscoveryClient, DiscoverySource};
 use rudder::types::Scope;
 use wiremock::matchers::{method, path};
@@ -13,7 +14,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 async fn an_aggregated_server_is_discovered_in_two_requests() {
     let server = MockServer::start().await;
     mount_aggregated(&server).await;
-    let discovery = DiscoveryClient::new(rest(&server));
+    let discovery = DiscoveryClient::new(rest_for(&server));
 
     let apis = discovery.server_apis().await.unwrap();
 
@@ -54,7 +55,10 @@ async fn an_aggregated_server_is_discovered_in_two_requests() {
 async fn the_discovery_accept_header_asks_for_v2_then_v2beta1_then_json() {
     let server = MockServer::start().await;
     mount_aggregated(&server).await;
-    DiscoveryClient::new(rest(&server)).server_apis().await.unwrap();
+    DiscoveryClient::new(rest_for(&server))
+        .server_apis()
+        .await
+        .unwrap();
     let requests = server.received_requests().await.unwrap();
     for request in requests {
         assert_eq!(
@@ -70,7 +74,7 @@ async fn the_discovery_accept_header_asks_for_v2_then_v2beta1_then_json() {
 async fn a_legacy_only_server_gets_the_per_group_version_fallback() {
     let server = MockServer::start().await;
     mount_legacy(&server, false).await;
-    let discovery = DiscoveryClient::new(rest(&server));
+    let discovery = DiscoveryClient::new(rest_for(&server));
 
     let apis = discovery.server_apis().await.unwrap();
 
@@ -116,11 +120,11 @@ async fn aggregated_and_legacy_discovery_agree_on_shared_resources() {
     mount_aggregated(&aggregated_server).await;
     let legacy_server = MockServer::start().await;
     mount_legacy(&legacy_server, false).await;
-    let aggregated = DiscoveryClient::new(rest(&aggregated_server))
+    let aggregated = DiscoveryClient::new(rest_for(&aggregated_server))
         .server_apis()
         .await
         .unwrap();
-    let legacy = DiscoveryClient::new(rest(&legacy_server))
+    let legacy = DiscoveryClient::new(rest_for(&legacy_server))
         .server_apis()
         .await
         .unwrap();
@@ -156,7 +160,10 @@ async fn an_aggregated_body_sent_as_plain_json_is_recognised_by_its_kind() {
         )
         .mount(&server)
         .await;
-    let apis = DiscoveryClient::new(rest(&server)).server_apis().await.unwrap();
+    let apis = DiscoveryClient::new(rest_for(&server))
+        .server_apis()
+        .await
+        .unwrap();
     assert_eq!(apis.source(), DiscoverySource::Aggregated);
     assert!(
         apis.resources_for("apps", "v1")
@@ -177,7 +184,7 @@ async fn a_failed_group_version_is_reported_and_the_others_are_kept() {
         .mount(&server)
         .await;
     mount_legacy(&server, false).await;
-    let discovery = DiscoveryClient::new(rest(&server));
+    let discovery = DiscoveryClient::new(rest_for(&server));
 
     let apis = discovery.server_apis().await.unwrap();
 
@@ -201,7 +208,10 @@ async fn a_failed_group_version_is_reported_and_the_others_are_kept() {
 async fn the_real_apis_list_with_missing_documents_keeps_what_answered() {
     let server = MockServer::start().await;
     mount_legacy(&server, true).await;
-    let apis = DiscoveryClient::new(rest(&server)).server_apis().await.unwrap();
+    let apis = DiscoveryClient::new(rest_for(&server))
+        .server_apis()
+        .await
+        .unwrap();
     assert!(!apis.is_complete());
     let failed: Vec<&str> = apis.failures().iter().map(|f| f.group_version.as_str()).collect();
     assert!(failed.contains(&"autoscaling/v2"), "{failed:?}");
@@ -224,7 +234,10 @@ async fn a_failing_discovery_root_is_an_error_but_a_missing_apis_is_not() {
         .mount(&server)
         .await;
     // No /apis at all: wiremock answers 404, an old or core-only server.
-    let apis = DiscoveryClient::new(rest(&server)).server_apis().await.unwrap();
+    let apis = DiscoveryClient::new(rest_for(&server))
+        .server_apis()
+        .await
+        .unwrap();
     assert_eq!(apis.groups().len(), 1);
     assert!(apis.resources_for("", "v1").any(|r| r.resource.plural == "pods"));
 
@@ -233,7 +246,7 @@ async fn a_failing_discovery_root_is_an_error_but_a_missing_apis_is_not() {
         .respond_with(ResponseTemplate::new(500).set_body_string("boom"))
         .mount(&broken)
         .await;
-    let error = DiscoveryClient::new(rest(&broken))
+    let error = DiscoveryClient::new(rest_for(&broken))
         .server_apis()
         .await
         .unwrap_err();
@@ -251,7 +264,7 @@ async fn server_version_reads_slash_version() {
         ))
         .mount(&server)
         .await;
-    let version = DiscoveryClient::new(rest(&server))
+    let version = DiscoveryClient::new(rest_for(&server))
         .server_version()
         .await
         .unwrap();
@@ -269,7 +282,7 @@ async fn a_version_body_that_is_not_json_is_a_decode_error_naming_the_url() {
         .respond_with(ResponseTemplate::new(200).set_body_string("<html>"))
         .mount(&server)
         .await;
-    let error = DiscoveryClient::new(rest(&server))
+    let error = DiscoveryClient::new(rest_for(&server))
         .server_version()
         .await
         .unwrap_err();
@@ -365,7 +378,10 @@ async fn a_v2beta1_server_and_a_stale_aggregated_api_are_handled() {
             .await;
     }
 
-    let apis = DiscoveryClient::new(rest(&server)).server_apis().await.unwrap();
+    let apis = DiscoveryClient::new(rest_for(&server))
+        .server_apis()
+        .await
+        .unwrap();
 
     assert_eq!(apis.source(), DiscoverySource::Aggregated);
     assert_eq!(apis.failures().len(), 1);

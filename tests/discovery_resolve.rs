@@ -1,9 +1,10 @@
 //! `resolve`: kubectl-style resource arguments against the real documents,
 //! the preferred version on ambiguity, and one refresh on a miss.
 
-mod discovery_support;
+mod api_support;
 
-use discovery_support::*;
+use api_support::discovery::*;
+use api_support::rest_for;
 use rudder::discovery::{Discovery, DiscoveryClient};
 use rudder::types::{GroupVersionKind, GroupVersionResource};
 use serde_json::json;
@@ -13,7 +14,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 async fn aggregated_discovery() -> (MockServer, DiscoveryClient) {
     let server = MockServer::start().await;
     mount_aggregated(&server).await;
-    let discovery = DiscoveryClient::new(rest(&server));
+    let discovery = DiscoveryClient::new(rest_for(&server));
     (server, discovery)
 }
 
@@ -145,7 +146,7 @@ async fn misses_name_close_resources() {
 #[tokio::test]
 async fn names_that_cannot_be_resource_types_are_refused_without_a_request() {
     let server = MockServer::start().await;
-    let discovery = DiscoveryClient::new(rest(&server));
+    let discovery = DiscoveryClient::new(rest_for(&server));
     for argument in ["", "pods/web"] {
         let error = discovery.resolve(argument).await.unwrap_err();
         assert!(error.to_string().starts_with("invalid resource name"), "{error}");

@@ -1,8 +1,9 @@
 //! Every verb of `DynamicClient` over the live client against wiremock,
 //! on the sample-controller Foo and on built-in kinds, with no compiled-in types.
 
-mod typed_support;
+mod api_support;
 
+use api_support::{event, foo, list, not_found, pod, rest_for, status};
 use futures::{StreamExt, TryStreamExt};
 use rudder::dynamic::{Dynamic, DynamicClient};
 use rudder::types::{
@@ -10,7 +11,6 @@ use rudder::types::{
     WatchEvent, WatchParams,
 };
 use serde_json::json;
-use typed_support::{event, foo, list, not_found, pod, rest_for, status};
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -68,7 +68,7 @@ async fn get_and_get_opt_keep_every_field() {
 }
 
 #[tokio::test]
-async fn list_decodes_items_of_a_built_in_kind_without_type_meta() {
+async fn list_items_of_a_built_in_kind_get_their_api_version_and_kind() {
     let server = MockServer::start().await;
     let pods = ApiResource::new("", "v1", "Pod", "pods", Scope::Namespaced);
     let client = DynamicClient::all(rest_for(&server), pods);
@@ -88,6 +88,18 @@ async fn list_decodes_items_of_a_built_in_kind_without_type_meta() {
     assert_eq!(page.items[0].name(), Some("a"));
     assert_eq!(page.items[0].data["status"]["phase"], "Running");
     assert_eq!(page.resource_version(), Some("90"));
+    // Filled in from the resource, so the item can be told apart and sent back.
+    assert_eq!(page.items[0].api_version, "v1");
+    assert_eq!(page.items[0].kind, "Pod");
+    let streamed: Vec<_> = client
+        .list_stream(&ListParams::default().fields("status.phase=Running"))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(
+        (streamed[0].api_version.as_str(), streamed[0].kind.as_str()),
+        ("v1", "Pod")
+    );
 }
 
 #[tokio::test]

@@ -1,24 +1,24 @@
 //! Every verb of `Api<K>` over the live client against wiremock, with
 //! bodies in the shapes kube-apiserver sends, errors included.
 
-mod typed_support;
+mod api_support;
 
 #[allow(dead_code)] // the tests use part of the example type
 #[path = "../examples/shared/foo.rs"]
 mod foo;
 
+use api_support::{foo, list, not_found, pod, rest_for, status};
 use foo::Foo;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v1::{Scale, ScaleSpec};
 use k8s_openapi::api::core::v1::{ConfigMap, Pod};
 use rudder::typed::{Api, PodLogs, Typed};
 use rudder::types::{
-    DeleteParams, Deletion, FieldValidation, ListParams, LogParams, Patch, PatchParams, PostParams,
-    PropagationPolicy,
+    DeleteParams, Deletion, FieldValidation, LabelSelector, ListParams, LogParams, Patch, PatchParams,
+    PostParams, PropagationPolicy,
 };
 use rudder::{Error, Resource};
 use serde_json::json;
-use typed_support::{foo, list, not_found, pod, rest_for, status};
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -131,6 +131,17 @@ async fn list_sends_the_params_and_decodes_items_and_metadata() {
     assert_eq!(page.resource_version(), Some("2051"));
     assert!(page.continue_token().is_some());
     assert_eq!(page.remaining_item_count(), Some(1));
+
+    // A built selector is sent as its text.
+    let built = pods
+        .list(
+            &ListParams::default()
+                .labels_from(&LabelSelector::new().eq("app", "web"))
+                .limit(2),
+        )
+        .await
+        .unwrap();
+    assert_eq!(built, page);
 }
 
 #[tokio::test]
@@ -553,4 +564,46 @@ async fn an_all_namespaces_handle_refuses_to_name_an_object() {
     let error = pods.get("web").await.unwrap_err();
     assert!(error.to_string().contains("needs a namespace"), "{error}");
     assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn names_and_namespaces_that_would_change_the_path_are_refused_before_sending() {
+    let server = MockServer::start().await;
+    let rest = rest_for(&server);
+    for namespace in ["", ".", "..", "../kube-system", "a/b"] {
+        let pods: Api<Pod> = Api::namespaced(rest.clone(), namespace);
+        let error = pods.list(&ListParams::default()).await.unwrap_err();
+        assert!(matches!(error, Error::Request(_)), "{namespace:?}: {error}");
+    }
+    let pods: Api<Pod> = Api::namespaced(rest, "default");
+    for name in ["", ".", "..", "a/b", "../../secrets/x", "a%2Fb"] {
+        let error = pods.get(name).await.unwrap_err();
+        assert!(matches!(error, Error::Request(_)), "{name:?}: {error}");
+        let error = pods.delete(name, &DeleteParams::default()).await.unwrap_err();
+        assert!(matches!(error, Error::Request(_)), "{name:?}: {error}");
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
+
+    // Other odd characters cannot change the path: they are percent-encoded.
+    let pods: Api<Pod> = Api::namespaced(rest_for(&server), "default");
+    for name in ["web?watch=true", "a#b"] {
+        pods.get_opt(name).await.unwrap();
+    }
+    let paths: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|request| {
+            format!(
+                "{}{}",
+                request.url.path(),
+                request.url.query().map(|q| format!("?{q}")).unwrap_or_default()
+            )
+        })
+        .collect();
+    assert_eq!(
+        paths,
+        [format!("{PODS}/web%3Fwatch=true"), format!("{PODS}/a%23b")]
+    );
 }

@@ -1,15 +1,15 @@
 //! The pager: every page of a list, whole or as a stream, following
 //! continue tokens; an expired token is an error that says so.
 
-mod typed_support;
+mod api_support;
 
+use api_support::{list, pod, rest_for, status};
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::Pod;
 use rudder::Resource;
 use rudder::typed::Api;
 use rudder::types::{ListParams, ResourceVersionMatch};
 use serde_json::json;
-use typed_support::{list, pod, rest_for, status};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

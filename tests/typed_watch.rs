@@ -1,10 +1,11 @@
 //! Watch streams: decoded line by line whatever the chunk boundaries, with a
 //! line limit, a clear error for a bad line, and the server's errors.
 
-mod typed_support;
+mod api_support;
 
 use std::sync::Arc;
 
+use api_support::{ChunkedRest, event, pod, rest_for, status};
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::Pod;
 use proptest::prelude::*;
@@ -12,7 +13,6 @@ use rudder::Error;
 use rudder::typed::{Api, LineError, Typed};
 use rudder::types::{WatchEvent, WatchParams};
 use serde_json::json;
-use typed_support::{ChunkedRest, event, pod, rest_for, status};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

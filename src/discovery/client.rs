@@ -1,7 +1,10 @@
 //! `DiscoveryClient`: discovery over any [`Rest`], with its caches.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+// tokio's clock, so that a test with paused time can step past the TTL.
+use tokio::time::Instant;
 
 use http::header::{CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use http::{Method, StatusCode};

@@ -5,7 +5,8 @@
 //! Entries live in `<cache_dir>/http`, kubectl's HTTP cache folder, as one
 //! small JSON file each, named by a hash of the key. The key is stored too
 //! and checked on read, so a hash collision (even a crafted one) is a miss,
-//! never another URL's body. A corrupt entry is a miss.
+//! never another URL's body. A corrupt entry (bad JSON, or an ETag that
+//! cannot be sent back as a header) is a miss.
 
 use std::path::PathBuf;
 
@@ -68,7 +69,13 @@ impl HttpCache {
             }
         };
         match serde_json::from_slice::<CachedResponse>(&bytes) {
-            Ok(entry) if entry.key == key => Some(entry),
+            // The ETag goes back to the server as `If-None-Match`: one that
+            // cannot be a header value would fail the request, so it is a miss.
+            Ok(entry) if entry.key == key && http::HeaderValue::from_str(&entry.etag).is_ok() => Some(entry),
+            Ok(entry) if entry.key == key => {
+                tracing::warn!(path = %path.display(), "HTTP cache entry with an unusable ETag ignored");
+                None
+            }
             Ok(_) => None,
             Err(error) => {
                 tracing::warn!(path = %path.display(), %error, "corrupt HTTP cache entry ignored");

@@ -100,12 +100,36 @@ impl DynamicClient {
 
     /// Every object, listed in pages of `params.limit` (500 when unset).
     pub async fn list_all(&self, params: &ListParams) -> Result<ObjectList<DynamicObject>> {
-        all_pages(params, |page| async move { self.client.list(&page).await }).await
+        all_pages(params, |page| async move { self.list_page(&page).await }).await
     }
 
     /// Every object, fetched a page at a time as the stream is read.
     pub fn list_stream(&self, params: &ListParams) -> BoxStream<'_, Result<DynamicObject>> {
-        page_stream(params, move |page| async move { self.client.list(&page).await })
+        page_stream(params, move |page| async move { self.list_page(&page).await })
+    }
+
+    /// One page, each item with its `apiVersion` and `kind`.
+    async fn list_page(&self, params: &ListParams) -> Result<ObjectList<DynamicObject>> {
+        let mut list = self.client.list(params).await?;
+        self.fill_type_meta(&mut list);
+        Ok(list)
+    }
+
+    /// The API server leaves `apiVersion` and `kind` out of the items of a
+    /// list of a built-in kind (the list itself says them). A dynamic object
+    /// without them cannot be told apart or sent back (`replace`, `apply`),
+    /// so they are filled in from the resource, as client-go's unstructured
+    /// lists do.
+    fn fill_type_meta(&self, list: &mut ObjectList<DynamicObject>) {
+        let resource = self.client.requests().resource();
+        for item in &mut list.items {
+            if item.api_version.is_empty() {
+                item.api_version = resource.api_version();
+            }
+            if item.kind.is_empty() {
+                item.kind.clone_from(&resource.kind);
+            }
+        }
     }
 }
 
@@ -131,7 +155,7 @@ impl Dynamic for DynamicClient {
     }
 
     async fn list(&self, params: &ListParams) -> Result<ObjectList<DynamicObject>> {
-        self.client.list(params).await
+        self.list_page(params).await
     }
 
     async fn create(&self, params: &PostParams, object: &DynamicObject) -> Result<DynamicObject> {
@@ -166,7 +190,11 @@ impl Dynamic for DynamicClient {
         params: &DeleteParams,
         selection: &ListParams,
     ) -> Result<Deletion<ObjectList<DynamicObject>>> {
-        self.client.delete_collection(params, selection).await
+        let deletion = self.client.delete_collection(params, selection).await?;
+        Ok(deletion.map(|mut list| {
+            self.fill_type_meta(&mut list);
+            list
+        }))
     }
 
     async fn watch(&self, params: &WatchParams) -> Result<WatchStream<DynamicObject>> {

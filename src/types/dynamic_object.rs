@@ -19,7 +19,8 @@ use super::gvk::{ApiResource, GroupVersionKind};
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct DynamicObject {
-    /// `v1`, `apps/v1`... Items of a list of built-in kinds come without it; it is then empty.
+    /// `v1`, `apps/v1`... Items of a list of built-in kinds come without it
+    /// (and without `kind`); `DynamicClient` fills both in from its resource.
     #[serde(default, rename = "apiVersion", skip_serializing_if = "String::is_empty")]
     pub api_version: String,
     /// `Pod`, `Foo`... Empty when the server left it out.

@@ -1,5 +1,6 @@
 //! Parameters of reads: `GetParams`, `ListParams`, `WatchParams`.
 
+use super::selector::{FieldSelector, LabelSelector};
 use crate::rest::{Query, RequestError};
 
 /// How a list's `resourceVersion` is matched.
@@ -19,6 +20,38 @@ impl ResourceVersionMatch {
             ResourceVersionMatch::Exact => "Exact",
         }
     }
+}
+
+/// The selector setters `ListParams` and `WatchParams` share: both have
+/// `label_selector` and `field_selector` fields.
+macro_rules! selector_methods {
+    () => {
+        /// Only objects whose labels match `selector`.
+        pub fn labels(mut self, selector: &str) -> Self {
+            self.label_selector = Some(selector.to_owned());
+            self
+        }
+
+        /// Only objects whose fields match `selector`.
+        pub fn fields(mut self, selector: &str) -> Self {
+            self.field_selector = Some(selector.to_owned());
+            self
+        }
+
+        /// Only objects whose labels match a built (or parsed) `selector`; an
+        /// empty one selects everything, so nothing is sent.
+        pub fn labels_from(mut self, selector: &LabelSelector) -> Self {
+            self.label_selector = (!selector.is_empty()).then(|| selector.to_string());
+            self
+        }
+
+        /// Only objects whose fields match a built (or parsed) `selector`; an
+        /// empty one selects everything, so nothing is sent.
+        pub fn fields_from(mut self, selector: &FieldSelector) -> Self {
+            self.field_selector = (!selector.is_empty()).then(|| selector.to_string());
+            self
+        }
+    };
 }
 
 /// Parameters of a `get`.
@@ -47,12 +80,17 @@ impl GetParams {
 /// Parameters of a `list` (and of `delete_collection`'s selection).
 ///
 /// Selectors are given as strings in the Kubernetes syntax
-/// (`app=web,tier!=db`, `status.phase=Running`).
+/// (`app=web,tier!=db`, `status.phase=Running`), or built as a
+/// [`LabelSelector`] / [`FieldSelector`].
 ///
 /// ```
-/// use rudder::types::ListParams;
+/// use rudder::types::{LabelSelector, ListParams};
 /// let params = ListParams::default().labels("app=web").limit(500);
 /// assert_eq!(params.to_query().unwrap().encode(), "labelSelector=app%3Dweb&limit=500");
+///
+/// let selector = LabelSelector::new().eq("app", "web").in_("tier", ["api", "cache"]);
+/// let params = ListParams::default().labels_from(&selector);
+/// assert_eq!(params.label_selector.as_deref(), Some("app=web,tier in (api,cache)"));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ListParams {
@@ -73,17 +111,7 @@ pub struct ListParams {
 }
 
 impl ListParams {
-    /// Only objects whose labels match `selector`.
-    pub fn labels(mut self, selector: &str) -> Self {
-        self.label_selector = Some(selector.to_owned());
-        self
-    }
-
-    /// Only objects whose fields match `selector`.
-    pub fn fields(mut self, selector: &str) -> Self {
-        self.field_selector = Some(selector.to_owned());
-        self
-    }
+    selector_methods!();
 
     /// At most `limit` items per page.
     pub fn limit(mut self, limit: u32) -> Self {
@@ -208,17 +236,7 @@ impl Default for WatchParams {
 }
 
 impl WatchParams {
-    /// Only objects whose labels match `selector`.
-    pub fn labels(mut self, selector: &str) -> Self {
-        self.label_selector = Some(selector.to_owned());
-        self
-    }
-
-    /// Only objects whose fields match `selector`.
-    pub fn fields(mut self, selector: &str) -> Self {
-        self.field_selector = Some(selector.to_owned());
-        self
-    }
+    selector_methods!();
 
     /// The changes after `resource_version`.
     pub fn from_version(mut self, resource_version: &str) -> Self {
@@ -341,6 +359,42 @@ mod tests {
                 .unwrap()
                 .encode(),
             "watch=true&fieldSelector=metadata.name%3Da"
+        );
+    }
+
+    #[test]
+    fn built_selectors_are_sent_like_their_text() {
+        let labels = LabelSelector::new()
+            .eq("app", "web")
+            .not_in("tier", ["db"])
+            .does_not_exist("canary");
+        let fields = FieldSelector::new()
+            .eq("status.phase", "Running")
+            .ne("spec.nodeName", "");
+        // Requirements are sorted by key, as apimachinery writes them.
+        let expected = "labelSelector=app%3Dweb%2C%21canary%2Ctier+notin+%28db%29&fieldSelector=spec.nodeName%21%3D%2Cstatus.phase%3DRunning";
+        let built = ListParams::default().labels_from(&labels).fields_from(&fields);
+        let text = ListParams::default()
+            .labels("app=web,!canary,tier notin (db)")
+            .fields("spec.nodeName!=,status.phase=Running");
+        assert_eq!(built, text);
+        assert_eq!(built.to_query().unwrap().encode(), expected);
+        let parsed = LabelSelector::parse("app=web, tier notin (db), !canary").unwrap();
+        assert_eq!(
+            ListParams::default().labels_from(&parsed).label_selector,
+            text.label_selector
+        );
+        let everything = ListParams::default()
+            .labels_from(&LabelSelector::new())
+            .fields_from(&FieldSelector::new());
+        assert_eq!(everything.to_query().unwrap().encode(), "");
+        let watch = WatchParams::default()
+            .bookmarks(false)
+            .labels_from(&labels)
+            .fields_from(&fields);
+        assert_eq!(
+            watch.to_query().unwrap().encode(),
+            format!("watch=true&{expected}")
         );
     }
 

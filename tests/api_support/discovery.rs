@@ -1,11 +1,8 @@
-//! Shared by the discovery integration tests: the real discovery documents
-//! served by wiremock, in the aggregated or the legacy form.
-#![allow(dead_code)] // each test file uses its own part of this
+//! The real discovery documents served by wiremock, in the aggregated or
+//! the legacy form, and a `Rest` with no server behind it.
 
-use std::sync::Arc;
-
+use rudder::Error;
 use rudder::rest::{Request, Response, Rest, StreamResponse};
-use rudder::{Config, Error, HttpRest};
 use serde_json::{Value, json};
 use wiremock::matchers::{header_regex, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -31,12 +28,6 @@ pub fn fixture(name: &str) -> String {
 /// A real discovery document, parsed.
 pub fn fixture_json(name: &str) -> Value {
     serde_json::from_str(&fixture(name)).unwrap()
-}
-
-/// The live client against `server`.
-pub fn rest(server: &MockServer) -> Arc<dyn Rest> {
-    let config = Config::new(server.uri().parse().unwrap());
-    Arc::new(HttpRest::new(config).unwrap())
 }
 
 /// The core group in the aggregated form, made from the real legacy
@@ -113,42 +104,55 @@ pub async fn mount_aggregated(server: &MockServer) {
     }
 }
 
-/// Mounts the legacy documents: `/api`, `/api/v1`, an `/apis` listing only
-/// the groups with a real per-group-version document (unless `all_groups`,
-/// which serves the real `apis.json` whose other groups then 404), and those
-/// documents.
-pub async fn mount_legacy(server: &MockServer, all_groups: bool) {
+/// The real per-group-version documents: group version and fixture file.
+pub const LEGACY_DOCUMENTS: [(&str, &str); 5] = [
+    ("v1", "api__v1.json"),
+    ("apiextensions.k8s.io/v1", "apis__apiextensions.k8s.io__v1.json"),
+    ("apps/v1", "apis__apps__v1.json"),
+    ("batch/v1", "apis__batch__v1.json"),
+    ("coordination.k8s.io/v1", "apis__coordination.k8s.io__v1.json"),
+];
+
+/// The real `apis.json` cut down to the group versions with a real document.
+pub fn legacy_apis() -> Value {
     let mut apis = fixture_json("apis.json");
-    if !all_groups {
-        let groups = apis["groups"].as_array_mut().unwrap();
-        groups.retain(|g| {
-            g["versions"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|v| LEGACY_GROUP_VERSIONS.contains(&v["groupVersion"].as_str().unwrap()))
-        });
-        for group in groups.iter_mut() {
-            let versions = group["versions"].as_array_mut().unwrap();
-            versions.retain(|v| LEGACY_GROUP_VERSIONS.contains(&v["groupVersion"].as_str().unwrap()));
-        }
+    let groups = apis["groups"].as_array_mut().unwrap();
+    groups.retain(|g| {
+        g["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| LEGACY_GROUP_VERSIONS.contains(&v["groupVersion"].as_str().unwrap()))
+    });
+    for group in groups.iter_mut() {
+        let versions = group["versions"].as_array_mut().unwrap();
+        versions.retain(|v| LEGACY_GROUP_VERSIONS.contains(&v["groupVersion"].as_str().unwrap()));
     }
-    let documents = [
-        ("/api", fixture("api.json")),
-        ("/apis", apis.to_string()),
-        ("/api/v1", fixture("api__v1.json")),
-        (
-            "/apis/apiextensions.k8s.io/v1",
-            fixture("apis__apiextensions.k8s.io__v1.json"),
-        ),
-        ("/apis/apps/v1", fixture("apis__apps__v1.json")),
-        ("/apis/batch/v1", fixture("apis__batch__v1.json")),
-        (
-            "/apis/coordination.k8s.io/v1",
-            fixture("apis__coordination.k8s.io__v1.json"),
-        ),
+    apis
+}
+
+/// Mounts the legacy documents: `/api`, an `/apis` listing only the groups
+/// with a real per-group-version document (unless `all_groups`, which serves
+/// the real `apis.json` whose other groups then 404), and those documents.
+pub async fn mount_legacy(server: &MockServer, all_groups: bool) {
+    let apis = if all_groups {
+        fixture_json("apis.json")
+    } else {
+        legacy_apis()
+    };
+    let roots = [
+        ("/api".to_owned(), fixture("api.json")),
+        ("/apis".to_owned(), apis.to_string()),
     ];
-    for (document_path, body) in documents {
+    let documents = LEGACY_DOCUMENTS.map(|(group_version, name)| {
+        let prefix = if group_version.contains('/') {
+            "/apis"
+        } else {
+            "/api"
+        };
+        (format!("{prefix}/{group_version}"), fixture(name))
+    });
+    for (document_path, body) in roots.into_iter().chain(documents) {
         Mock::given(method("GET"))
             .and(path(document_path))
             .respond_with(json_response(body))

@@ -1,8 +1,11 @@
-//! What the typed and dynamic tests share: a client for a wiremock server,
-//! a `Rest` that delivers a streamed body in chosen chunks, and response
-//! bodies in the shapes a real API server sends.
+//! What the typed, dynamic, discovery and client tests share: a client for
+//! a wiremock server, a `Rest` that delivers a streamed body in chosen
+//! chunks, response bodies in the shapes a real API server sends, and (in
+//! [`discovery`]) the real discovery documents.
 
 #![allow(dead_code)] // each test file uses a different part
+
+pub mod discovery;
 
 use std::sync::{Arc, Mutex};
 
