@@ -35,7 +35,7 @@ fn a_bad_option_is_a_usage_error() {
 }
 
 #[test]
-fn a_bad_fixture_names_the_file_and_the_object() {
+fn a_bad_fixture_names_the_file_the_document_and_the_object() {
     let folder = tempfile::tempdir().unwrap();
     let file = folder.path().join("bad.yaml");
     std::fs::write(
@@ -47,7 +47,7 @@ fn a_bad_fixture_names_the_file_and_the_object() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("bad.yaml") && stderr.contains("Not_Valid"),
+        stderr.contains("bad.yaml, document 2: cannot create ConfigMap \"Not_Valid\""),
         "{stderr}"
     );
 
@@ -55,7 +55,7 @@ fn a_bad_fixture_names_the_file_and_the_object() {
     let output = run(&["serve", "--fixtures", file.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("bad.yaml") && stderr.contains("document"),
+        stderr.contains("bad.yaml: invalid YAML") && stderr.contains("line"),
         "{stderr}"
     );
 }

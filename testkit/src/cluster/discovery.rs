@@ -183,14 +183,16 @@ fn aggregated_list(items: Vec<Value>) -> Value {
 /// `aggregated` picks the apidiscovery.k8s.io/v2 form of `/api` and `/apis`.
 pub(crate) fn document(registry: &Registry, route: &Route, aggregated: bool) -> Option<Value> {
     match route {
+        // The API the fake serves is k8s-openapi's `latest` (v1.37) and the
+        // v1.37 OpenAPI definitions, so it says so.
         Route::Version => Some(json!({
             "major": "1",
-            "minor": "34",
+            "minor": "37",
             "emulationMajor": "1",
-            "emulationMinor": "34",
+            "emulationMinor": "37",
             "minCompatibilityMajor": "1",
-            "minCompatibilityMinor": "33",
-            "gitVersion": "v1.34.0-rudder-fake",
+            "minCompatibilityMinor": "36",
+            "gitVersion": "v1.37.0-rudder-fake",
             "gitCommit": "0000000000000000000000000000000000000000",
             "gitTreeState": "clean",
             "buildDate": "2026-01-01T00:00:00Z",

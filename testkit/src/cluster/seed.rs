@@ -22,23 +22,22 @@ pub enum SeedError {
         #[source]
         source: std::io::Error,
     },
-    /// A YAML document could not be parsed.
-    #[error("{origin}: document {index}: invalid YAML: {message}")]
+    /// The YAML could not be parsed (the parser's message gives the line
+    /// and column), or a document is not a mapping.
+    #[error("{origin}: invalid YAML: {message}")]
     Yaml {
-        /// The file, or `<string>`.
+        /// The file, or `<string>`, and the document (from 1) when known.
         origin: String,
-        /// The document's position, from 1.
-        index: usize,
-        /// What the parser said.
+        /// What is wrong.
         message: String,
     },
     /// An object could not be serialized to JSON.
     #[error("cannot serialize the object: {0}")]
     Serialize(#[from] serde_json::Error),
-    /// The fake refused an object.
+    /// The fake refused an object; `origin` names the file and the document.
     #[error("{origin}: cannot create {kind} {name:?}: {} ({})", .status.message, .status.reason)]
     Refused {
-        /// The file, or `<object>`.
+        /// The file and document (`seed/app.yaml, document 2`), or `<object>`.
         origin: String,
         /// The object's kind.
         kind: String,
@@ -105,18 +104,17 @@ impl FakeCluster {
     fn seed_yaml_from(&self, yaml: &str, origin: &str) -> Result<Vec<Value>, SeedError> {
         let documents: Vec<Value> = serde_saphyr::from_multiple(yaml).map_err(|error| SeedError::Yaml {
             origin: origin.to_owned(),
-            index: 0,
             message: error.to_string(),
         })?;
         let mut created = Vec::new();
         for (index, document) in documents.into_iter().enumerate() {
+            let document_origin = format!("{origin}, document {}", index + 1);
             match document {
                 Value::Null => continue,
-                Value::Object(_) => created.push(self.seed_value(document, origin)?),
+                Value::Object(_) => created.push(self.seed_value(document, &document_origin)?),
                 _ => {
                     return Err(SeedError::Yaml {
-                        origin: origin.to_owned(),
-                        index: index + 1,
+                        origin: document_origin,
                         message: "a document must be a mapping (an object)".into(),
                     });
                 }
