@@ -2,11 +2,12 @@
 //!
 //! Creates (or finds) `example-foo` in the context's namespace, scales it with a merge
 //! patch, server-side applies a label, reads its status, and watches Foos
-//! for a few events. Needs the CRD installed:
+//! for a few events. The embedded fake cluster has the CRD; a real cluster
+//! needs it installed (`kubectl apply -f fixtures/seed/foo-crd.yaml`):
 //!
 //! ```text
-//! kubectl apply -f https://raw.githubusercontent.com/kubernetes/sample-controller/master/artifacts/examples/crd-status-subresource.yaml
-//! cargo run --example crd_foo
+//! cargo run --example crd_foo                    # the embedded fake cluster
+//! cargo run --example crd_foo -- --live          # the cluster kubectl uses
 //! ```
 
 #[path = "shared/connect.rs"]
@@ -28,7 +29,7 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let client = connect::connect()?;
+    let client = connect::connect()?.client;
     let foos: Api<Foo> = client.default_namespaced();
 
     let current = match foos.get_opt("example-foo").await? {

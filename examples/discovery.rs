@@ -2,12 +2,13 @@
 //! of each group's preferred version — a small `kubectl api-resources`.
 //!
 //! ```sh
-//! cargo run --example discovery [NAME...]
+//! cargo run --example discovery [NAME...]               # the embedded fake cluster
+//! cargo run --example discovery -- --live [NAME...]     # the cluster kubectl uses
 //! ```
 //!
 //! Each NAME (`deploy`, `deployments.apps`, `Deployment`) is resolved as
-//! kubectl resolves its resource argument. Discovery is cached in kubectl's
-//! layout under `$KUBECACHEDIR` or `~/.kube/cache`.
+//! kubectl resolves its resource argument. Against a real cluster, discovery
+//! is cached in kubectl's layout under `$KUBECACHEDIR` or `~/.kube/cache`.
 
 #[path = "shared/connect.rs"]
 mod connect;
@@ -22,7 +23,8 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let client = connect::connect()?;
+    let connection = connect::connect()?;
+    let client = connection.client;
     let discovery = client.discovery();
 
     let version = discovery.server_version().await?;
@@ -61,7 +63,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
-    for name in std::env::args().skip(1) {
+    for name in connection.args {
         match discovery.resolve(&name).await {
             Ok(served) => println!(
                 "\n{name} -> {} ({})",

@@ -6,8 +6,9 @@
 //! it has. Without arguments it lists `apps/v1/deployments`.
 //!
 //! ```text
-//! cargo run --example dynamic -- samplecontroller.k8s.io/v1alpha1/foos/Foo default
-//! cargo run --example dynamic -- /v1/nodes/Node
+//! cargo run --example dynamic                                  # deployments on the embedded fake
+//! cargo run --example dynamic -- /v1/namespaces/Namespace
+//! cargo run --example dynamic -- --live samplecontroller.k8s.io/v1alpha1/foos/Foo default
 //! ```
 //!
 //! Discovery will resolve a bare kind or plural to an `ApiResource`; until
@@ -43,13 +44,14 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = std::env::args().skip(1);
+    let connection = connect::connect()?;
+    let mut args = connection.args.into_iter();
     let spec = args
         .next()
         .unwrap_or_else(|| "apps/v1/deployments/Deployment".into());
     let namespace = args.next();
     let resource = parse_resource(&spec, namespace.is_some())?;
-    let rest = connect::connect()?.rest().clone();
+    let rest = connection.client.rest().clone();
     let client = match &namespace {
         Some(namespace) => DynamicClient::namespaced(rest, resource, namespace)?,
         None => DynamicClient::all(rest, resource),

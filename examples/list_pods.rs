@@ -2,7 +2,8 @@
 //! namespace, name and phase.
 //!
 //! ```text
-//! cargo run --example list_pods
+//! cargo run --example list_pods                  # the embedded fake cluster
+//! cargo run --example list_pods -- --live        # the cluster kubectl uses
 //! ```
 
 #[path = "shared/connect.rs"]
@@ -21,7 +22,7 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let pods: Api<Pod> = connect::connect()?.all();
+    let pods: Api<Pod> = connect::connect()?.client.all();
     // One page of 500 in memory at a time, however many pods there are.
     let mut stream = pods.list_stream(&ListParams::default().limit(500));
     println!("{:<24} {:<48} PHASE", "NAMESPACE", "NAME");
