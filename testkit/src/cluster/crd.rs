@@ -58,8 +58,8 @@ pub(crate) fn kind_of(crd: &Value) -> Option<ResourceKind> {
     if let Some(singular) = names.get("singular").and_then(Value::as_str) {
         kind.singular = singular.to_owned();
     }
-    kind.short_names = strings(names.get("shortNames"));
-    kind.categories = strings(names.get("categories"));
+    kind.short_names = meta::strings(names.get("shortNames"));
+    kind.categories = meta::strings(names.get("categories"));
     let subresources = storage.get("subresources");
     kind.status = subresources.and_then(|sub| sub.get("status")).is_some();
     kind.scale = subresources
@@ -73,19 +73,6 @@ pub(crate) fn kind_of(crd: &Value) -> Option<ResourceKind> {
                 .map(str::to_owned),
         });
     Some(kind)
-}
-
-fn strings(value: Option<&Value>) -> Vec<String> {
-    value
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn text(value: &Value, field: &str, default: &str) -> String {

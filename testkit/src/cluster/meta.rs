@@ -40,8 +40,13 @@ pub(crate) fn set(object: &mut Value, field: &str, value: Option<Value>) {
 
 /// `metadata.finalizers`.
 pub(crate) fn finalizers(object: &Value) -> Vec<String> {
-    object
-        .pointer("/metadata/finalizers")
+    strings(object.pointer("/metadata/finalizers"))
+}
+
+/// The strings of a JSON array (`shortNames`, `externalIPs`); other items and
+/// a missing or non-array value give none.
+pub(crate) fn strings(value: Option<&Value>) -> Vec<String> {
+    value
         .and_then(Value::as_array)
         .map(|items| {
             items

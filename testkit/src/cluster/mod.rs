@@ -36,7 +36,7 @@ mod fake_cluster;
 mod fields;
 mod gc;
 mod immutable;
-mod meta;
+pub(crate) mod meta;
 mod patching;
 mod query;
 mod reactor;

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use super::age::age;
 use super::column::Column;
+use crate::cluster::meta::strings;
 
 /// A built-in kind with its own columns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -370,19 +371,6 @@ fn or_none(object: &Value, pointer: &str) -> String {
 
 fn number(object: &Value, pointer: &str) -> i64 {
     object.pointer(pointer).and_then(Value::as_i64).unwrap_or(0)
-}
-
-fn strings(value: Option<&Value>) -> Vec<String> {
-    value
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn join_field(object: &Value, pointer: &str, field: &str) -> String {
