@@ -55,7 +55,7 @@ data: {greeting: hello}
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: unrelated, namespace: default}
-data: {x: y}
+data: {x: 'y'}
 ";
 
 #[tokio::test]

@@ -396,3 +396,49 @@ async fn kinds_registered_by_type_and_objects_seeded_as_dynamic_objects() {
     let fetched = roles.get("reader").await.unwrap();
     assert_eq!(fetched.rules.unwrap()[0].verbs, ["get"]);
 }
+
+#[tokio::test]
+async fn bodies_that_do_not_decode_as_their_kind_are_bad_requests_and_nothing_is_stored() {
+    use rudder::dynamic::{Dynamic, DynamicClient};
+    use rudder::types::{DynamicObject, Patch, PatchParams};
+
+    let cluster = FakeCluster::new();
+    let deployments_resource = <Deployment as rudder::Resource>::api_resource();
+    let dynamic = DynamicClient::namespaced(rest(&cluster), deployments_resource, "default").unwrap();
+    let typed: Api<Deployment> = Api::namespaced(rest(&cluster), "default");
+
+    // A string where the Go type has an int32: the decoder's 400.
+    let mut wrong_type = serde_json::to_value(deployment("web", 1)).unwrap();
+    wrong_type["apiVersion"] = json!("apps/v1");
+    wrong_type["kind"] = json!("Deployment");
+    wrong_type["spec"]["replicas"] = json!("two");
+    let object: DynamicObject = serde_json::from_value(wrong_type).unwrap();
+    let error = dynamic.create(&PostParams::default(), &object).await.unwrap_err();
+    assert!(error.is_bad_request(), "{error}");
+    assert!(
+        error.to_string().contains(
+            "Deployment in version \"v1\" cannot be handled as a Deployment: invalid type: string \"two\""
+        ),
+        "{error}"
+    );
+
+    assert!(
+        typed.get_opt("web").await.unwrap().is_none(),
+        "nothing was stored"
+    );
+
+    // A patch that would make the object undecodable leaves it as it was.
+    let stored = typed
+        .create(&PostParams::default(), &deployment("web", 1))
+        .await
+        .unwrap();
+    let patch = Patch::Merge(json!({"spec": {"replicas": "two"}}));
+    let error = typed
+        .patch("web", &PatchParams::default(), &patch)
+        .await
+        .unwrap_err();
+    assert!(error.is_bad_request(), "{error}");
+    let after = typed.get("web").await.unwrap();
+    assert_eq!(after.metadata.resource_version, stored.metadata.resource_version);
+    assert_eq!(after.spec.replicas, Some(1));
+}

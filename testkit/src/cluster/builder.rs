@@ -100,7 +100,7 @@ impl FakeClusterBuilder {
     /// Serves the k8s-openapi type `K` as well (no subresources).
     pub fn register_type<K>(self) -> Self
     where
-        K: Resource + ListableResource,
+        K: Resource + ListableResource + serde::de::DeserializeOwned,
         K::Scope: ScopeOf,
     {
         self.register(ResourceKind::of::<K>())

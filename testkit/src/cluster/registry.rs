@@ -5,6 +5,7 @@ use k8s_openapi::{
     ClusterResourceScope, ListableResource, NamespaceResourceScope, Resource, SubResourceScope,
 };
 use rudder::types::{ApiResource, Scope};
+use serde_json::Value;
 
 use super::errors::QualifiedResource;
 
@@ -30,6 +31,49 @@ impl ScalePaths {
     }
 }
 
+/// Whether a JSON object decodes as a built-in kind's Rust (and so Go) type.
+///
+/// The real API server decodes every body into its Go type before anything
+/// else, so a wrong type (`replicas: "two"`) never gets stored; a fake that stored it would hand typed clients an object they
+/// cannot read back.
+#[derive(Clone, Copy)]
+pub(crate) struct TypeCheck {
+    type_name: &'static str,
+    check: fn(&Value) -> Result<(), String>,
+}
+
+impl TypeCheck {
+    fn of<K: serde::de::DeserializeOwned>() -> Self {
+        TypeCheck {
+            type_name: std::any::type_name::<K>(),
+            check: |object| {
+                K::deserialize(object)
+                    .map(drop)
+                    .map_err(|error| error.to_string())
+            },
+        }
+    }
+
+    /// What the decoder said, when `object` is not a valid value of the type.
+    pub(crate) fn run(&self, object: &Value) -> Result<(), String> {
+        (self.check)(object)
+    }
+}
+
+impl PartialEq for TypeCheck {
+    fn eq(&self, other: &Self) -> bool {
+        self.type_name == other.type_name
+    }
+}
+
+impl Eq for TypeCheck {}
+
+impl std::fmt::Debug for TypeCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.type_name)
+    }
+}
+
 /// One resource the fake serves, with everything discovery reports about it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ResourceKind {
@@ -51,6 +95,8 @@ pub struct ResourceKind {
     pub custom: bool,
     /// Whether deleting it orphans dependents unless asked otherwise (batch/v1 Jobs).
     pub orphans_by_default: bool,
+    /// For a built-in kind, the check that a body decodes as its type.
+    pub(crate) type_check: Option<TypeCheck>,
 }
 
 impl ResourceKind {
@@ -66,22 +112,25 @@ impl ResourceKind {
             scale: None,
             custom: false,
             orphans_by_default: false,
+            type_check: None,
         }
     }
 
     /// The kind of a k8s-openapi type.
     pub fn of<K>() -> Self
     where
-        K: Resource + ListableResource,
+        K: Resource + ListableResource + serde::de::DeserializeOwned,
         K::Scope: ScopeOf,
     {
-        ResourceKind::new(ApiResource::new(
+        let mut kind = ResourceKind::new(ApiResource::new(
             K::GROUP,
             K::VERSION,
             K::KIND,
             K::URL_PATH_SEGMENT,
             <K::Scope as ScopeOf>::SCOPE,
-        ))
+        ));
+        kind.type_check = Some(TypeCheck::of::<K>());
+        kind
     }
 
     /// With a `status` subresource.

@@ -88,8 +88,13 @@ fn invalid(kind: &ResourceKind, name: &str, errors: &[FieldError]) -> Status {
     errors::invalid(&kind.api.group, &kind.api.kind, name, errors)
 }
 
-/// Validation shared by create and update.
+/// Validation shared by create and update (and so every patch): first
+/// that the object decodes as its kind's type, as the real server's decoder
+/// checks, then the per-field rules.
 fn validate(kind: &ResourceKind, object: &Value) -> Result<(), Status> {
+    if let Some(check) = &kind.type_check {
+        check.run(object).map_err(|message| undecodable(kind, &message))?;
+    }
     let mut errors = validation::object_errors(kind, object);
     if kind.api.group == crd::CRD_GROUP && kind.api.plural == "customresourcedefinitions" {
         errors.extend(crd::validation_errors(object));
@@ -99,6 +104,18 @@ fn validate(kind: &ResourceKind, object: &Value) -> Result<(), Status> {
     } else {
         Err(invalid(kind, meta::text(object, "name"), &errors))
     }
+}
+
+/// A body that does not decode as its kind (a string where a number goes):
+/// the decoder's 400 `Deployment in version "v1" cannot be handled as a
+/// Deployment: ...`. (Missing required fields decode as their defaults, as in
+/// Go; the per-kind validation rules catch the ones the server requires.)
+fn undecodable(kind: &ResourceKind, message: &str) -> Status {
+    errors::bad_request(format!(
+        "{kind_name} in version \"{version}\" cannot be handled as a {kind_name}: {message}",
+        kind_name = kind.api.kind,
+        version = kind.api.version,
+    ))
 }
 
 /// What a kind's create strategy does to a new object's status.
