@@ -253,7 +253,7 @@ async fn finalizers_and_cascading_deletion_through_api() {
     let configmaps: Api<ConfigMap> = Api::namespaced(rest(&cluster), "default");
     let owner: Deployment = serde_json::from_value(json!({
         "metadata": {"name": "web"},
-        "spec": {"selector": {"matchLabels": {"a": "b"}}, "template": {"metadata": {"labels": {"a": "b"}}, "spec": {"containers": []}}}
+        "spec": {"selector": {"matchLabels": {"a": "b"}}, "template": {"metadata": {"labels": {"a": "b"}}, "spec": {"containers": [{"name": "c", "image": "x"}]}}}
     }))
     .unwrap();
     let owner = deployments.create(&PostParams::default(), &owner).await.unwrap();

@@ -374,9 +374,13 @@ async fn immutable_fields_refuse_changes() {
         .replace("web", &PostParams::default(), &reselected)
         .await
         .unwrap_err();
-    assert_eq!(
-        error.status().unwrap().details.as_ref().unwrap().causes[0].field,
-        "spec.selector"
+    // As on the real server, the template's labels no longer match either.
+    let causes = &error.status().unwrap().details.as_ref().unwrap().causes;
+    assert!(
+        causes
+            .iter()
+            .any(|cause| cause.field == "spec.selector" && cause.message.contains("immutable")),
+        "{causes:?}"
     );
 }
 
@@ -441,4 +445,77 @@ async fn bodies_that_do_not_decode_as_their_kind_are_bad_requests_and_nothing_is
     let after = typed.get("web").await.unwrap();
     assert_eq!(after.metadata.resource_version, stored.metadata.resource_version);
     assert_eq!(after.spec.replicas, Some(1));
+}
+
+#[tokio::test]
+async fn the_spec_rules_controllers_trip_over_are_enforced_with_the_servers_field_paths() {
+    use k8s_openapi::api::core::v1::Pod;
+
+    let cluster = FakeCluster::new();
+    let deployments: Api<Deployment> = Api::namespaced(rest(&cluster), "default");
+    let pods: Api<Pod> = Api::namespaced(rest(&cluster), "default");
+    let post = PostParams::default();
+
+    let mut mismatched = deployment("web", 1);
+    mismatched.spec.template.metadata.as_mut().unwrap().labels =
+        Some(BTreeMap::from([("app".to_owned(), "other".to_owned())]));
+    let mut negative = deployment("web", 1);
+    negative.spec.replicas = Some(-1);
+    let mut no_image = deployment("web", 1);
+    no_image.spec.template.spec.as_mut().unwrap().containers[0].image = None;
+    let mut no_selector = deployment("web", 1);
+    no_selector.spec.selector = Default::default();
+
+    let cases: [(&str, Deployment, &str, &str); 4] = [
+        (
+            "labels not matched by the selector",
+            mismatched,
+            "spec.template.metadata.labels",
+            "FieldValueInvalid",
+        ),
+        (
+            "negative replicas",
+            negative,
+            "spec.replicas",
+            "FieldValueInvalid",
+        ),
+        (
+            "a container without an image",
+            no_image,
+            "spec.template.spec.containers[0].image",
+            "FieldValueRequired",
+        ),
+        (
+            "an empty selector",
+            no_selector,
+            "spec.selector",
+            "FieldValueInvalid",
+        ),
+    ];
+    for (case, object, field, reason) in cases {
+        let error = deployments.create(&post, &object).await.unwrap_err();
+        assert!(error.is_invalid(), "{case}: {error}");
+        let causes = &error.status().unwrap().details.as_ref().unwrap().causes;
+        assert!(
+            causes
+                .iter()
+                .any(|cause| cause.field == field && cause.reason == reason),
+            "{case}: {causes:?}"
+        );
+    }
+    assert!(
+        deployments.get_opt("web").await.unwrap().is_none(),
+        "nothing was stored"
+    );
+
+    let empty_pod: Pod = serde_json::from_value(json!({"metadata": {"name": "p"}})).unwrap();
+    let error = pods.create(&post, &empty_pod).await.unwrap_err();
+    assert_eq!(
+        error.status().unwrap().message,
+        "Pod \"p\" is invalid: spec.containers: Required value"
+    );
+    deployments
+        .create(&post, &deployment("web", 1))
+        .await
+        .expect("a valid deployment is stored");
 }

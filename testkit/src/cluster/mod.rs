@@ -46,6 +46,7 @@ mod router;
 mod scale;
 mod seed;
 mod selector;
+mod spec_rules;
 mod state;
 mod store;
 mod transport;

@@ -15,6 +15,7 @@ use super::gc;
 use super::immutable;
 use super::meta;
 use super::registry::ResourceKind;
+use super::spec_rules;
 use super::state::State;
 use super::validation;
 use super::watch::render;
@@ -90,12 +91,17 @@ fn invalid(kind: &ResourceKind, name: &str, errors: &[FieldError]) -> Status {
 
 /// Validation shared by create and update (and so every patch): first
 /// that the object decodes as its kind's type, as the real server's decoder
-/// checks, then the per-field rules.
-fn validate(kind: &ResourceKind, object: &Value) -> Result<(), Status> {
+/// checks, then the per-field rules and, on update (`old` is the stored
+/// object), the immutable fields, all reported together as the server does.
+fn validate(kind: &ResourceKind, object: &Value, old: Option<&Value>) -> Result<(), Status> {
     if let Some(check) = &kind.type_check {
         check.run(object).map_err(|message| undecodable(kind, &message))?;
     }
     let mut errors = validation::object_errors(kind, object);
+    errors.extend(spec_rules::spec_errors(kind, object));
+    if let Some(old) = old {
+        errors.extend(immutable::errors(kind, old, object));
+    }
     if kind.api.group == crd::CRD_GROUP && kind.api.plural == "customresourcedefinitions" {
         errors.extend(crd::validation_errors(object));
     }
@@ -163,7 +169,7 @@ pub(crate) fn create_object(state: &mut State, call: &Call, object: &mut Value) 
             meta::set(object, "name", Some(Value::String(name)));
         }
     }
-    validate(kind, object)?;
+    validate(kind, object, None)?;
     let name = meta::text(object, "name").to_owned();
     let namespace = meta::text(object, "namespace").to_owned();
     if kind.namespaced() {
@@ -325,11 +331,7 @@ pub(crate) fn update_object(
         meta::set(&mut updated, "generation", Some(json!(next)));
     }
     record_managed_fields(state, call, Some(&existing), &mut updated)?;
-    validate(kind, &updated)?;
-    let frozen = immutable::errors(kind, &existing, &updated);
-    if !frozen.is_empty() {
-        return Err(invalid(kind, call.name(), &frozen));
-    }
+    validate(kind, &updated, Some(&existing))?;
     if updated == *existing {
         // A write that changes nothing is not a write: no new resourceVersion, no event.
         return Ok(Reply::ok(render(kind, &call.version, &existing)));
