@@ -218,3 +218,36 @@ async fn openapi_v3_describes_the_built_in_kinds_and_a_crd_created_a_moment_ago(
     let foo = &document["components"]["schemas"]["io.k8s.samplecontroller.v1alpha1.Foo"];
     assert_eq!(foo["properties"]["spec"]["properties"]["replicas"]["maximum"], 10);
 }
+
+#[tokio::test]
+async fn a_write_without_a_field_manager_is_owned_by_the_user_agents_program() {
+    let cluster = FakeCluster::new();
+    let server = cluster.serve().await.unwrap();
+    let live = api(server.config());
+    let created = live
+        .create(&PostParams::default(), &config_map("settings"))
+        .await
+        .unwrap();
+    let managers: Vec<String> = created
+        .metadata
+        .managed_fields
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|entry| entry.manager)
+        .collect();
+    // HttpRest sends `User-Agent: rudder/<version>`; the API server records
+    // the part before the first `/`.
+    assert_eq!(managers, ["rudder"]);
+
+    let named = live
+        .create(
+            &PostParams::default().manager("my-controller"),
+            &config_map("named"),
+        )
+        .await
+        .unwrap();
+    let manager = named.metadata.managed_fields.unwrap_or_default()[0]
+        .manager
+        .clone();
+    assert_eq!(manager.as_deref(), Some("my-controller"));
+}

@@ -19,6 +19,9 @@ pub(crate) struct Call {
     pub options: QueryOptions,
     pub body: bytes::Bytes,
     pub content_type: String,
+    /// The manager the API server records for a write that names none: the
+    /// User-Agent up to its first `/` (`kubectl`, `rudder`), if there is one.
+    pub user_agent_manager: Option<String>,
 }
 
 impl Call {

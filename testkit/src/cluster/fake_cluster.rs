@@ -166,6 +166,7 @@ impl FakeCluster {
             options: QueryOptions::default(),
             body: Bytes::new(),
             content_type: "application/json".into(),
+            user_agent_manager: None,
             kind,
         };
         let mut object = object;
@@ -193,6 +194,7 @@ impl FakeCluster {
             options: QueryOptions::default(),
             body: Bytes::new(),
             content_type: "application/json".into(),
+            user_agent_manager: None,
             kind,
         };
         write::update_object(&mut state, &call, write::UpdateTarget::Status, body).map(|reply| reply.body)
@@ -234,6 +236,13 @@ impl FakeCluster {
                 .and_then(|value| value.to_str().ok())
                 .unwrap_or("")
                 .to_owned();
+            let user_agent_manager = parts
+                .headers
+                .get(http::header::USER_AGENT)
+                .and_then(|value| value.to_str().ok())
+                .and_then(|agent| agent.split('/').next())
+                .filter(|prefix| !prefix.is_empty())
+                .map(str::to_owned);
             Call {
                 kind,
                 version: resource.version.clone(),
@@ -243,6 +252,7 @@ impl FakeCluster {
                 options,
                 body,
                 content_type,
+                user_agent_manager,
             }
         };
         let verb = verb_of(&parts.method, &resource, &call.options)?;

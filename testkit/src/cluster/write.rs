@@ -372,7 +372,12 @@ fn record_managed_fields(
     old: Option<&Value>,
     new: &mut Value,
 ) -> Result<(), Status> {
-    let Some(manager) = call.options.field_manager.as_deref() else {
+    let manager = call
+        .options
+        .field_manager
+        .as_deref()
+        .or(call.user_agent_manager.as_deref());
+    let Some(manager) = manager else {
         return Ok(());
     };
     if call.content_type.starts_with("application/apply-patch") {
