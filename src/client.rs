@@ -124,6 +124,17 @@ impl Client {
         }
     }
 
+    /// Dynamic verbs on a namespaced `resource` in `namespace`.
+    pub fn dynamic_namespaced(&self, resource: ApiResource, namespace: &str) -> Result<DynamicClient> {
+        DynamicClient::namespaced(self.rest.clone(), resource, namespace)
+    }
+
+    /// Dynamic verbs on `resource` across all namespaces (or, for a
+    /// cluster-scoped one, cluster-wide).
+    pub fn dynamic_all(&self, resource: ApiResource) -> DynamicClient {
+        DynamicClient::all(self.rest.clone(), resource)
+    }
+
     /// Dynamic verbs on a resource named as kubectl names it (`deploy`,
     /// `foos.samplecontroller.k8s.io`, `Deployment`), resolved through
     /// discovery; scoped as [`Client::dynamic`] scopes.

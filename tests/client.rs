@@ -3,7 +3,6 @@
 mod api_support;
 
 use k8s_openapi::api::core::v1::{ConfigMap, Node};
-use rudder::dynamic::DynamicClient;
 use rudder::types::{GroupVersionResource, ListParams};
 use rudder::{Client, Config, Discovery, Dynamic, Typed};
 use serde_json::json;
@@ -140,7 +139,12 @@ async fn a_gvr_gets_its_kind_and_scope_from_discovery() {
 
     // Another scope for the same GVR: resolve it, then pick the handle.
     let served = client.discovery().resolve_gvr(&gvr).await.unwrap();
-    let everywhere = DynamicClient::all(client.rest().clone(), served.resource);
+    let elsewhere = client
+        .dynamic_namespaced(served.resource.clone(), "team-b")
+        .unwrap();
+    assert_eq!(elsewhere.namespace(), Some("team-b"));
+    let everywhere = client.dynamic_all(served.resource);
+    assert_eq!(everywhere.namespace(), None);
     assert!(
         everywhere
             .list(&ListParams::default())
