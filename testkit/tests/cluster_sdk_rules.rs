@@ -9,8 +9,8 @@ use futures::StreamExt;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
 use rudder::types::{
-    DeleteParams, ListParams, ObjectMeta, PostParams, PropagationPolicy, ResourceVersionMatch, WatchEvent,
-    WatchParams,
+    DeleteParams, ListParams, ObjectMeta, Patch, PatchParams, PostParams, PropagationPolicy,
+    ResourceVersionMatch, WatchEvent, WatchParams,
 };
 use rudder::{Api, Error, Rest, Typed};
 use rudder_testkit::FakeCluster;
@@ -184,6 +184,30 @@ async fn dry_run_stores_nothing() {
     assert_eq!(answered.metadata.name.as_deref(), Some("a"));
     assert_eq!(cluster.resource_version(), before);
     assert!(api.get_opt("a").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn dry_run_update_patch_and_delete_store_nothing() {
+    let cluster = FakeCluster::new();
+    let api: Api<ConfigMap> = Api::namespaced(rest(&cluster), "default");
+    let stored = api.create(&PostParams::default(), &configmap("a")).await.unwrap();
+    let before = cluster.resource_version();
+    let mut changed = stored.clone();
+    changed.data = Some(BTreeMap::from([("k".to_owned(), "replaced".to_owned())]));
+    let replaced = api
+        .replace("a", &PostParams::default().dry_run(), &changed)
+        .await
+        .unwrap();
+    assert_eq!(replaced.data, changed.data);
+    let patch = Patch::Merge(json!({"data": {"k": "patched"}}));
+    let patched = api
+        .patch("a", &PatchParams::default().dry_run(), &patch)
+        .await
+        .unwrap();
+    assert_eq!(patched.data.unwrap()["k"], "patched");
+    api.delete("a", &DeleteParams::default().dry_run()).await.unwrap();
+    assert_eq!(cluster.resource_version(), before);
+    assert_eq!(api.get("a").await.unwrap(), stored);
 }
 
 #[tokio::test]
