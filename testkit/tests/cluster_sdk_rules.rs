@@ -211,6 +211,33 @@ async fn dry_run_update_patch_and_delete_store_nothing() {
 }
 
 #[tokio::test]
+async fn an_expired_continue_token_is_gone_through_api_list() {
+    let cluster = FakeCluster::builder().history_limit(3).build();
+    let api: Api<ConfigMap> = Api::namespaced(rest(&cluster), "default");
+    for name in ["a", "b", "c"] {
+        api.create(&PostParams::default(), &configmap(name))
+            .await
+            .unwrap();
+    }
+    let first_page = ListParams {
+        limit: Some(1),
+        ..ListParams::default()
+    };
+    let first = api.list(&first_page).await.unwrap();
+    let token = first.continue_token().expect("a continue token").to_owned();
+    api.create(&PostParams::default(), &configmap("later"))
+        .await
+        .unwrap();
+    cluster.compact();
+    let next_page = ListParams {
+        continue_token: Some(token),
+        ..first_page
+    };
+    let error = api.list(&next_page).await.expect_err("an expired token");
+    assert!(error.is_gone(), "{error:?}");
+}
+
+#[tokio::test]
 async fn deletion_policies_for_dependents() {
     let cases = [
         (PropagationPolicy::Background, false, false),
