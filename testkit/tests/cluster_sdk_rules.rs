@@ -9,8 +9,8 @@ use futures::StreamExt;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
 use rudder::types::{
-    DeleteParams, ListParams, ObjectMeta, PostParams, PropagationPolicy, ResourceVersionMatch, WatchEvent,
-    WatchParams,
+    DeleteParams, ListParams, ObjectMeta, Patch, PatchParams, PostParams, PropagationPolicy,
+    ResourceVersionMatch, WatchEvent, WatchParams,
 };
 use rudder::{Api, Error, Rest, Typed};
 use rudder_testkit::FakeCluster;
@@ -184,6 +184,57 @@ async fn dry_run_stores_nothing() {
     assert_eq!(answered.metadata.name.as_deref(), Some("a"));
     assert_eq!(cluster.resource_version(), before);
     assert!(api.get_opt("a").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn dry_run_update_patch_and_delete_store_nothing() {
+    let cluster = FakeCluster::new();
+    let api: Api<ConfigMap> = Api::namespaced(rest(&cluster), "default");
+    let stored = api.create(&PostParams::default(), &configmap("a")).await.unwrap();
+    let before = cluster.resource_version();
+    let mut changed = stored.clone();
+    changed.data = Some(BTreeMap::from([("k".to_owned(), "replaced".to_owned())]));
+    let replaced = api
+        .replace("a", &PostParams::default().dry_run(), &changed)
+        .await
+        .unwrap();
+    assert_eq!(replaced.data, changed.data);
+    let patch = Patch::Merge(json!({"data": {"k": "patched"}}));
+    let patched = api
+        .patch("a", &PatchParams::default().dry_run(), &patch)
+        .await
+        .unwrap();
+    assert_eq!(patched.data.unwrap()["k"], "patched");
+    api.delete("a", &DeleteParams::default().dry_run()).await.unwrap();
+    assert_eq!(cluster.resource_version(), before);
+    assert_eq!(api.get("a").await.unwrap(), stored);
+}
+
+#[tokio::test]
+async fn an_expired_continue_token_is_gone_through_api_list() {
+    let cluster = FakeCluster::builder().history_limit(3).build();
+    let api: Api<ConfigMap> = Api::namespaced(rest(&cluster), "default");
+    for name in ["a", "b", "c"] {
+        api.create(&PostParams::default(), &configmap(name))
+            .await
+            .unwrap();
+    }
+    let first_page = ListParams {
+        limit: Some(1),
+        ..ListParams::default()
+    };
+    let first = api.list(&first_page).await.unwrap();
+    let token = first.continue_token().expect("a continue token").to_owned();
+    api.create(&PostParams::default(), &configmap("later"))
+        .await
+        .unwrap();
+    cluster.compact();
+    let next_page = ListParams {
+        continue_token: Some(token),
+        ..first_page
+    };
+    let error = api.list(&next_page).await.expect_err("an expired token");
+    assert!(error.is_gone(), "{error:?}");
 }
 
 #[tokio::test]
