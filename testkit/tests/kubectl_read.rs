@@ -165,3 +165,24 @@ async fn explain_reads_the_openapi_documents() {
     assert!(out.contains("KIND:       Deployment"), "{out}");
     assert!(out.contains("FIELD: replicas <integer>"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_print_what_the_test_gave_the_pod_and_a_missing_pod_is_not_found() {
+    let Some(kube) = Kube::start(SEED).await else {
+        return;
+    };
+    kube.cluster
+        .set_pod_logs("shop", "web-0", "listening on :80\nready\n");
+    let logs = kube.ok(&["logs", "-n", "shop", "web-0"]).await;
+    assert_eq!(logs, "listening on :80\nready\n");
+    let empty = kube.ok(&["logs", "-n", "shop", "db-0"]).await;
+    assert_eq!(empty, "", "a pod with no log set has an empty log");
+
+    let missing = kube.run(&["logs", "-n", "shop", "nope"]).await;
+    assert!(!missing.success);
+    assert!(
+        missing.stderr.contains("pods \"nope\" not found"),
+        "{}",
+        missing.stderr
+    );
+}

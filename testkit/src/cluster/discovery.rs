@@ -112,6 +112,15 @@ fn resource_list(registry: &Registry, group: &str, version: &str) -> Option<Valu
                 "verbs": SUBRESOURCE_VERBS,
             }));
         }
+        if kind.subresources().contains(&"log") {
+            resources.push(json!({
+                "name": format!("{}/log", kind.api.plural),
+                "singularName": "",
+                "namespaced": kind.namespaced(),
+                "kind": kind.api.kind,
+                "verbs": ["get"],
+            }));
+        }
     }
     if resources.is_empty() {
         return None;
@@ -148,6 +157,13 @@ fn aggregated_group(registry: &Registry, name: &str, versions: &[String]) -> Val
                             "subresource": "scale",
                             "responseKind": {"group": "autoscaling", "version": "v1", "kind": "Scale"},
                             "verbs": SUBRESOURCE_VERBS,
+                        }));
+                    }
+                    if kind.subresources().contains(&"log") {
+                        subresources.push(json!({
+                            "subresource": "log",
+                            "responseKind": {"group": "", "version": "", "kind": kind.api.kind},
+                            "verbs": ["get"],
                         }));
                     }
                     let mut entry = json!({

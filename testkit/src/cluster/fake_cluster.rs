@@ -16,6 +16,7 @@ use super::call::{Call, Reply};
 use super::clock::IdGenerator;
 use super::errors::{self, method_not_allowed, path_not_found};
 use super::gc;
+use super::pod_logs::PodLogs;
 use super::query::QueryOptions;
 use super::reactor::{Reaction, Reactor};
 use super::router::{self, ResourcePath, Route};
@@ -56,6 +57,7 @@ pub(super) struct Inner {
     pub(super) state: Mutex<State>,
     pub(super) reactors: Mutex<Vec<Reactor>>,
     pub(super) actions: Mutex<Vec<Action>>,
+    pub(super) pod_logs: Mutex<PodLogs>,
     pub(super) latency: Mutex<Option<Duration>>,
     pub(super) bookmark_interval: Duration,
 }
@@ -120,6 +122,7 @@ impl FakeCluster {
                 state: Mutex::new(state),
                 reactors: Mutex::new(Vec::new()),
                 actions: Mutex::new(Vec::new()),
+                pod_logs: Mutex::new(PodLogs::new()),
                 latency: Mutex::new(None),
                 bookmark_interval: builder.bookmark_interval,
             }),
@@ -285,6 +288,9 @@ impl FakeCluster {
                 return Ok(Answer::Watch(opened));
             }
             "list" => read::list(&state, &call)?,
+            "get" if call.subresource.as_deref() == Some("log") => {
+                return Ok(Answer::Whole(self.pod_log(&state, &call)?));
+            }
             "get" if call.subresource.as_deref() == Some("scale") => scale::get(&state, &call)?,
             "get" => read::get(&state, &call)?,
             "create" => write::create(&mut state, &call)?,

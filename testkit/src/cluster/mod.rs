@@ -38,6 +38,7 @@ mod gc;
 mod immutable;
 pub(crate) mod meta;
 mod patching;
+mod pod_logs;
 mod query;
 mod reactor;
 mod read;

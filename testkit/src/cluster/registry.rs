@@ -212,6 +212,9 @@ impl ResourceKind {
         if self.scale.is_some() {
             names.push("scale");
         }
+        if self.api.group.is_empty() && self.api.plural == "pods" {
+            names.push("log");
+        }
         names
     }
 }
