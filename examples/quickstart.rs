@@ -11,20 +11,21 @@
 //! and the sample-controller `Foo` CRD), then shows each layer at work:
 //! discovery, typed pods, the typed `Foo` client, dynamic listing and a watch.
 
+#[path = "shared/connect.rs"]
+mod connect;
 #[path = "shared/foo.rs"]
 mod foo;
+#[path = "shared/report.rs"]
+mod report;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::{ConfigMap, Pod};
-use rudder::config::KubeconfigOptions;
 use rudder::discovery::Discovery;
 use rudder::dynamic::{Dynamic, DynamicClient};
 use rudder::types::{ListParams, Patch, PatchParams, PostParams, WatchEvent, WatchParams};
-use rudder::{Api, Client, Config, Typed};
-use rudder_testkit::FakeCluster;
+use rudder::{Api, Client, Typed};
 
 use foo::Foo;
 
@@ -32,57 +33,15 @@ type Failure = Box<dyn std::error::Error>;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match run().await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            std::process::ExitCode::FAILURE
-        }
-    }
-}
-
-/// Where the tour runs.
-enum Target {
-    Fake,
-    Kubeconfig(PathBuf),
-    Live,
-}
-
-fn target_from_args() -> Result<Target, Failure> {
-    let mut args = std::env::args().skip(1);
-    match (args.next().as_deref(), args.next()) {
-        (None, _) => Ok(Target::Fake),
-        (Some("--live"), None) => Ok(Target::Live),
-        (Some("--kubeconfig"), Some(path)) => Ok(Target::Kubeconfig(path.into())),
-        _ => Err("usage: quickstart [--kubeconfig PATH | --live]".into()),
-    }
-}
-
-fn connect(target: Target) -> Result<Client, Failure> {
-    let client = match target {
-        Target::Fake => {
-            let cluster = FakeCluster::new();
-            let seeded = cluster.seed_path(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/seed"))?;
-            println!(
-                "Started an in-memory FakeCluster seeded with {} objects from fixtures/seed/.",
-                seeded.len()
-            );
-            cluster.client()
-        }
-        Target::Kubeconfig(path) => {
-            let options = KubeconfigOptions {
-                path: Some(path),
-                ..KubeconfigOptions::default()
-            };
-            Client::try_from_config(Config::from_kubeconfig(&options)?)?
-        }
-        Target::Live => Client::try_default()?,
-    };
-    Ok(client)
+    report::exit_code(run().await)
 }
 
 async fn run() -> Result<(), Failure> {
-    let client = connect(target_from_args()?)?;
+    let connection = connect::connect()?;
+    if !connection.args.is_empty() {
+        return Err("usage: quickstart [--kubeconfig PATH | --live]".into());
+    }
+    let client = connection.client;
     show_discovery(&client).await?;
     show_pods(&client).await?;
     show_foos(&client).await?;
