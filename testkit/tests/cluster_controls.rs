@@ -187,25 +187,7 @@ async fn a_deterministic_watch_stream_snapshots() {
     let cluster = FakeCluster::builder().deterministic().build();
     let start = cluster.resource_version().to_string();
     let mut watch = Watch::open(&cluster, &configmaps("default"), &[("resourceVersion", &start)]).await;
-    let created = create(&cluster, &configmaps("default"), &configmap("a", "1")).await;
-    let mut changed = created.clone();
-    changed["data"]["value"] = json!("2");
-    send(
-        &cluster,
-        Method::PUT,
-        &configmaps("default").name("a"),
-        &[],
-        Some(&changed),
-    )
-    .await;
-    send(
-        &cluster,
-        Method::DELETE,
-        &configmaps("default").name("a"),
-        &[],
-        None,
-    )
-    .await;
+    create_update_delete(&cluster, "a").await;
     let mut events = Vec::new();
     for _ in 0..3 {
         let (kind, object) = watch.next().await.unwrap();

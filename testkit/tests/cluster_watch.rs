@@ -18,25 +18,7 @@ async fn a_watch_from_a_resource_version_sees_later_changes_in_order() {
     create(&cluster, &configmaps("default"), &configmap("before", "1")).await;
     let start = cluster.resource_version().to_string();
     let mut watch = Watch::open(&cluster, &configmaps("default"), &[("resourceVersion", &start)]).await;
-    let a = create(&cluster, &configmaps("default"), &configmap("a", "1")).await;
-    let mut changed = a.clone();
-    changed["data"]["value"] = json!("2");
-    send(
-        &cluster,
-        Method::PUT,
-        &configmaps("default").name("a"),
-        &[],
-        Some(&changed),
-    )
-    .await;
-    send(
-        &cluster,
-        Method::DELETE,
-        &configmaps("default").name("a"),
-        &[],
-        None,
-    )
-    .await;
+    create_update_delete(&cluster, "a").await;
 
     let mut seen = Vec::new();
     for _ in 0..3 {

@@ -68,6 +68,17 @@ pub async fn get(cluster: &FakeCluster, path: &ResourcePath) -> Answer {
     send(cluster, Method::GET, path, &[], None).await
 }
 
+/// Creates the config map `name` in `default`, changes its value, deletes
+/// it: three writes a watch sees as ADDED, MODIFIED, DELETED.
+pub async fn create_update_delete(cluster: &FakeCluster, name: &str) {
+    let created = create(cluster, &configmaps("default"), &configmap(name, "1")).await;
+    let mut changed = created.clone();
+    changed["data"]["value"] = serde_json::json!("2");
+    let path = configmaps("default").name(name);
+    send(cluster, http::Method::PUT, &path, &[], Some(&changed)).await;
+    send(cluster, http::Method::DELETE, &path, &[], None).await;
+}
+
 pub fn rv(object: &Value) -> u64 {
     object["metadata"]["resourceVersion"]
         .as_str()
