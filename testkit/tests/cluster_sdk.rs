@@ -326,6 +326,24 @@ async fn crd_lifecycle_through_the_dynamic_client() {
     let listed = client.list(&ListParams::default()).await.unwrap();
     assert_eq!(listed.items.len(), 1);
 
+    // A custom resource has no strategic merge keys: the server answers 415.
+    let strategic = Patch::Strategic(json!({"spec": {"replicas": 2}}));
+    let refused = client
+        .patch("example", &PatchParams::default(), &strategic)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status().map(|status| status.code), Some(415), "{refused}");
+    // The scale subresource the CRD declares reads and writes spec.replicas.
+    let scale = client.get_subresource("scale", "example").await.unwrap();
+    assert_eq!(scale.kind, "Scale");
+    assert_eq!(scale.data["spec"]["replicas"], 1);
+    let merge = Patch::Merge(json!({"spec": {"replicas": 3}}));
+    client
+        .patch_subresource("scale", "example", &PatchParams::default(), &merge)
+        .await
+        .unwrap();
+    assert_eq!(client.get("example").await.unwrap().data["spec"]["replicas"], 3);
+
     let crds = ApiResource::new(
         "apiextensions.k8s.io",
         "v1",
