@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::registry::ResourceKind;
+use crate::cluster::registry::ResourceKind;
 
 /// The selectable fields of a kind beyond `metadata.name`/`metadata.namespace`,
 /// each with the JSON path it reads.
@@ -96,8 +96,8 @@ pub(crate) fn value_of(kind: &ResourceKind, object: &Value, field: &str) -> Stri
 
 #[cfg(test)]
 mod tests {
-    use super::super::registry::Registry;
     use super::*;
+    use crate::cluster::registry::Registry;
 
     #[test]
     fn pods_select_on_phase_and_node_but_configmaps_do_not() {
