@@ -458,3 +458,35 @@ async fn a_pods_qos_class_follows_its_resources() {
         json!({"cpu": "1", "memory": "1Gi"})
     );
 }
+
+#[tokio::test]
+async fn an_apply_that_creates_is_defaulted_and_owns_what_it_sent() {
+    let cluster = cluster();
+    let deployment = json!({
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+        "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": pod_template()}
+    });
+    let apply = rudder::rest::RequestBuilder::new(Method::PATCH, &apps("deployments").name("web"))
+        .expect("a path")
+        .query("fieldManager", "gitops")
+        .body(deployment.to_string(), "application/apply-patch+yaml");
+    let applied = send_request(&cluster, apply).await;
+    assert_eq!(applied.code, 201, "{}", applied.body);
+    assert_eq!(
+        applied.body["spec"]["strategy"]["rollingUpdate"]["maxSurge"],
+        "25%"
+    );
+    assert_eq!(applied.body["status"], json!({}));
+    let entries = applied.body["metadata"]["managedFields"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["operation"], "Apply");
+    assert!(
+        entries[0]["fieldsV1"]["f:spec"]
+            .get("f:revisionHistoryLimit")
+            .is_none(),
+        "an applier owns what it sent, not the defaults"
+    );
+}
