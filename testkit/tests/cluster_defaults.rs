@@ -22,6 +22,14 @@ fn pod_template() -> Value {
     })
 }
 
+/// An apps/v1 workload selecting the template's `app: web`.
+fn workload(kind: &str, name: &str) -> Value {
+    json!({
+        "apiVersion": "apps/v1", "kind": kind, "metadata": {"name": name},
+        "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": pod_template()}
+    })
+}
+
 fn apps(plural: &str) -> ResourcePath {
     ResourcePath::new("apps", "v1", plural).namespace("default")
 }
@@ -56,19 +64,13 @@ async fn a_pod_gets_its_spec_defaults_admission_and_a_pending_status() {
 
 #[tokio::test]
 async fn a_deployment_gets_a_rolling_update_and_template_defaults() {
-    let deployment = json!({
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
-        "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": pod_template()}
-    });
+    let deployment = workload("Deployment", "web");
     insta::assert_json_snapshot!(created(&apps("deployments"), deployment).await);
 }
 
 #[tokio::test]
 async fn a_replicaset_gets_one_replica() {
-    let replica_set = json!({
-        "apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web"},
-        "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": pod_template()}
-    });
+    let replica_set = workload("ReplicaSet", "web");
     insta::assert_json_snapshot!(created(&apps("replicasets"), replica_set).await);
 }
 
@@ -88,10 +90,7 @@ async fn a_statefulset_gets_ordered_pods_partition_zero_and_claim_defaults() {
 
 #[tokio::test]
 async fn a_daemonset_rolls_one_node_at_a_time() {
-    let daemon_set = json!({
-        "apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent"},
-        "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": pod_template()}
-    });
+    let daemon_set = workload("DaemonSet", "agent");
     insta::assert_json_snapshot!(created(&apps("daemonsets"), daemon_set).await);
 }
 
@@ -192,10 +191,7 @@ async fn a_namespace_is_active_labelled_and_finalized_by_kubernetes() {
 async fn defaults_apply_on_update_and_patch_too() {
     let cluster = cluster();
     let path = apps("deployments");
-    let deployment = json!({
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
-        "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": pod_template()}
-    });
+    let deployment = workload("Deployment", "web");
     create(&cluster, &path, &deployment).await;
     let mut replaced = deployment.clone();
     replaced["spec"]["template"]["spec"]["containers"][0]["image"] = json!("nginx:1.27");
@@ -462,10 +458,7 @@ async fn a_pods_qos_class_follows_its_resources() {
 #[tokio::test]
 async fn an_apply_that_creates_is_defaulted_and_owns_what_it_sent() {
     let cluster = cluster();
-    let deployment = json!({
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
-        "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": pod_template()}
-    });
+    let deployment = workload("Deployment", "web");
     let apply = rudder::rest::RequestBuilder::new(Method::PATCH, &apps("deployments").name("web"))
         .expect("a path")
         .query("fieldManager", "gitops")
