@@ -231,12 +231,33 @@ async fn defaults_apply_on_update_and_patch_too() {
     );
 }
 
+fn service(name: &str, spec: Value) -> Value {
+    json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name}, "spec": spec})
+}
+
+/// The first cause of the 422 a create of Service `b` with `spec` gets.
+async fn refusal(cluster: &FakeCluster, spec: Value) -> (String, String) {
+    let answer = send(
+        cluster,
+        Method::POST,
+        &core("services"),
+        &[],
+        Some(&service("b", spec)),
+    )
+    .await;
+    assert_eq!(answer.code, 422, "{}", answer.body);
+    let cause = &answer.body["details"]["causes"][0];
+    let text = |field: &str| cause[field].as_str().unwrap_or_default().to_owned();
+    (text("field"), text("message"))
+}
+
 #[tokio::test]
 async fn service_allocations_conflict_and_are_released_on_delete() {
     let cluster = cluster();
-    let service = |name: &str, spec: Value| json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name}, "spec": spec});
     let path = core("services");
-    let first = create(&cluster, &path, &service("a", json!({"type": "NodePort", "ports": [{"port": 80, "nodePort": 30080}], "clusterIP": "10.96.0.10"}))).await;
+    let held =
+        json!({"type": "NodePort", "ports": [{"port": 80, "nodePort": 30080}], "clusterIP": "10.96.0.10"});
+    let first = create(&cluster, &path, &service("a", held.clone())).await;
     assert_eq!(first["spec"]["clusterIPs"], json!(["10.96.0.10"]));
 
     let taken = send(
@@ -250,65 +271,42 @@ async fn service_allocations_conflict_and_are_released_on_delete() {
         )),
     )
     .await;
-    assert_eq!(taken.code, 422);
     assert_eq!(
         taken.body["message"],
         "Service \"b\" is invalid: spec.clusterIPs: Invalid value: []string{\"10.96.0.10\"}: failed to allocate IP 10.96.0.10: provided IP is already allocated"
     );
-    let outside = send(
+    let (_, outside) = refusal(
         &cluster,
-        Method::POST,
-        &path,
-        &[],
-        Some(&service(
-            "b",
-            json!({"ports": [{"port": 80}], "clusterIP": "192.168.0.1"}),
-        )),
+        json!({"ports": [{"port": 80}], "clusterIP": "192.168.0.1"}),
     )
     .await;
     assert_eq!(
-        outside.body["details"]["causes"][0]["message"],
+        outside,
         "Invalid value: []string{\"192.168.0.1\"}: failed to allocate IP 192.168.0.1: the provided IP (192.168.0.1) is not in the valid range. The range of valid IPs is 10.96.0.0/12"
     );
-    let port_taken = send(
+    let port_taken = refusal(
         &cluster,
-        Method::POST,
-        &path,
-        &[],
-        Some(&service(
-            "b",
-            json!({"type": "NodePort", "ports": [{"port": 80, "nodePort": 30080}]}),
-        )),
+        json!({"type": "NodePort", "ports": [{"port": 80, "nodePort": 30080}]}),
     )
     .await;
-    assert_eq!(port_taken.code, 422);
-    assert_eq!(
-        port_taken.body["details"]["causes"][0]["field"],
-        "spec.ports[0].nodePort"
+    let expected = (
+        "spec.ports[0].nodePort",
+        "Invalid value: 30080: provided port is already allocated",
     );
-    assert_eq!(
-        port_taken.body["details"]["causes"][0]["message"],
-        "Invalid value: 30080: provided port is already allocated"
-    );
-    let out_of_range = send(
+    assert_eq!((port_taken.0.as_str(), port_taken.1.as_str()), expected);
+    let (_, out_of_range) = refusal(
         &cluster,
-        Method::POST,
-        &path,
-        &[],
-        Some(&service(
-            "b",
-            json!({"type": "NodePort", "ports": [{"port": 80, "nodePort": 80}]}),
-        )),
+        json!({"type": "NodePort", "ports": [{"port": 80, "nodePort": 80}]}),
     )
     .await;
     assert_eq!(
-        out_of_range.body["details"]["causes"][0]["message"],
+        out_of_range,
         "Invalid value: 80: provided port is not in the valid range. The range of valid ports is 30000-32767"
     );
 
     let deleted = send(&cluster, Method::DELETE, &path.clone().name("a"), &[], None).await;
     assert_eq!(deleted.code, 200);
-    let again = create(&cluster, &path, &service("b", json!({"type": "NodePort", "ports": [{"port": 80, "nodePort": 30080}], "clusterIP": "10.96.0.10"}))).await;
+    let again = create(&cluster, &path, &service("b", held)).await;
     assert_eq!(
         again["spec"]["ports"][0]["nodePort"], 30080,
         "released with the Service"
