@@ -6,10 +6,10 @@ use jiff::Timestamp;
 use rudder::types::{ApiResource, Scope};
 use serde_json::{Value, json};
 
-use super::clock::rfc3339;
-use super::errors::FieldError;
+use super::controls::clock::rfc3339;
 use super::meta;
 use super::registry::{Registry, ResourceKind, ScalePaths};
+use super::request::errors::FieldError;
 use super::store::{Change, ChangeType, ObjectKey};
 
 /// The group of CRDs.

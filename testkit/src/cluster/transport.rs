@@ -13,8 +13,8 @@ use rudder::{Result, Status};
 use serde_json::Value;
 
 use super::fake_cluster::{Answer, FakeCluster, Inner, lock};
-use super::query::QueryOptions;
-use super::watch_start::OpenedWatch;
+use super::request::query::QueryOptions;
+use super::watch::start::OpenedWatch;
 
 impl FakeCluster {
     /// Turns a watch's lines into a body stream, arming its timeout and
