@@ -8,6 +8,7 @@
 pub mod cluster;
 pub mod patch;
 pub mod server;
+pub mod snapshot;
 
 pub use cluster::FakeCluster;
 
