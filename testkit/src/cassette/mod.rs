@@ -8,6 +8,7 @@
 mod body;
 mod error;
 pub mod format;
+pub mod govcr;
 mod query;
 
 pub use body::Body;
