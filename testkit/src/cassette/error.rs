@@ -33,6 +33,12 @@ pub enum CassetteError {
         /// What the serializer said.
         message: String,
     },
+    /// `RUDDER_CASSETTE` holds something other than `record`, `replay` or `auto`.
+    #[error("RUDDER_CASSETTE={value:?}: expected record, replay or auto")]
+    Mode {
+        /// The value found.
+        value: String,
+    },
     /// The file could not be written.
     #[error("cannot write cassette {}: {source}", path.display())]
     Write {
