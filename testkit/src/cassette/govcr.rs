@@ -17,9 +17,9 @@
 //! - `form` is not imported: Go's `ParseForm` fills it from the URL's query
 //!   (and a form-encoded body, which Kubernetes clients never send), which
 //!   the import already has;
-//! - only the headers a rudder cassette keeps are imported (the content
-//!   type and accept of the request; content type, warnings, retry-after
-//!   and location of the answer); credentials and user agents never are;
+//! - the request and answer are captured as the [`Recorder`](super::Recorder)
+//!   captures them: only the headers a rudder cassette keeps (credentials
+//!   and user agents never are), bodies classified the same way;
 //! - a watch (or followed log) answer, which go-vcr stores whole, becomes a
 //!   stream of its lines at offset 0 that ended with the server closing it.
 
@@ -31,18 +31,13 @@ use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 use serde_saphyr::{Spanned, Tagged};
 
+use bytes::Bytes;
+use http::HeaderMap;
+
 use super::body::Body;
+use super::capture::{header, recorded_request, response_headers};
 use super::error::CassetteError;
-use super::format::{
-    Cassette, Interaction, RecordedRequest, RecordedResponse, RecordedStream, StreamEnd, StreamEvent,
-};
-use super::query::Query;
-
-/// The request headers an imported interaction keeps.
-const REQUEST_HEADERS: [&str; 2] = ["accept", "content-type"];
-
-/// The response headers an imported interaction keeps.
-const RESPONSE_HEADERS: [&str; 4] = ["content-type", "location", "retry-after", "warning"];
+use super::format::{Cassette, Interaction, RecordedResponse, RecordedStream, StreamEnd, StreamEvent};
 
 /// The query parameters that only say how long the client waits.
 const CLIENT_ONLY_QUERY: [&str; 1] = ["timeout"];
@@ -186,32 +181,41 @@ fn read(path: &Path) -> Result<String, CassetteError> {
 
 fn convert(interaction: GoVcrInteraction, origin: &Path) -> Result<Interaction, CassetteError> {
     let GoVcrInteraction { request, response } = interaction;
-    let (path, query) = split_url(&request.url, origin)?;
-    let request_headers = kept_headers(request.headers.as_ref(), &REQUEST_HEADERS);
-    let request_body = body(request.body.as_ref(), &request_headers, origin)?;
-    let stream = crate::server::is_stream(&path, Some(&query.to_query_string()));
-    let status = status_code(&response, origin)?;
-    let response_headers = kept_headers(response.headers.as_ref(), &RESPONSE_HEADERS);
-    let response_body = body(response.body.as_ref(), &response_headers, origin)?;
-    let (body, stream) = if stream {
+    let uri = relative_uri(&request.url, origin)?;
+    let mut http_request = http::Request::new(body_bytes(request.body.as_ref(), origin)?);
+    *http_request.method_mut() = http::Method::from_bytes(request.method.to_ascii_uppercase().as_bytes())
+        .map_err(|_| {
+            invalid(
+                origin,
+                &request.url,
+                format!("expected an HTTP method, found {:?}", request.method),
+            )
+        })?;
+    *http_request.uri_mut() = uri;
+    *http_request.headers_mut() = header_map(request.headers.as_ref());
+    // The same capture as the recorder's: the same headers kept, the same
+    // body classification.
+    let recorded = recorded_request(&http_request);
+    let headers = header_map(response.headers.as_ref());
+    let content_type = header(&headers, "content-type");
+    let response_body = Body::from_bytes(
+        content_type.as_deref(),
+        &body_bytes(response.body.as_ref(), origin)?,
+    );
+    let streamed = crate::server::is_stream(&recorded.path, Some(&recorded.query.to_query_string()));
+    let (body, stream) = if streamed {
         (
             Body::Empty,
-            Some(stream_of_lines(&response_body, &response_headers)),
+            Some(stream_of_lines(&response_body, content_type.as_deref())),
         )
     } else {
         (response_body, None)
     };
     Ok(Interaction {
-        request: RecordedRequest {
-            method: request.method.to_ascii_uppercase(),
-            path,
-            query,
-            headers: request_headers,
-            body: request_body,
-        },
+        request: recorded,
         response: RecordedResponse {
-            status,
-            headers: response_headers,
+            status: status_code(&response, origin)?,
+            headers: response_headers(&headers),
             body,
             stream,
         },
@@ -220,58 +224,72 @@ fn convert(interaction: GoVcrInteraction, origin: &Path) -> Result<Interaction, 
 
 /// The path and query of an absolute (or already relative) URL, without the
 /// client-only `timeout`.
-fn split_url(url: &Spanned<String>, origin: &Path) -> Result<(String, Query), CassetteError> {
+fn relative_uri(url: &Spanned<String>, origin: &Path) -> Result<http::Uri, CassetteError> {
     let text = url.value.trim();
     let parsed = if text.starts_with('/') {
         url::Url::parse("http://cassette.invalid").and_then(|base| base.join(text))
     } else {
         url::Url::parse(text)
     };
-    let parsed =
+    let mut parsed =
         parsed.map_err(|error| invalid(origin, url, format!("expected a URL, found {text:?}: {error}")))?;
-    let mut query = Query::parse(parsed.query().unwrap_or(""));
-    for key in CLIENT_ONLY_QUERY {
-        query.0.remove(key);
+    let kept: Vec<(String, String)> = parsed
+        .query_pairs()
+        .filter(|(key, _)| !CLIENT_ONLY_QUERY.contains(&key.as_ref()))
+        .map(|(key, value)| (key.into_owned(), value.into_owned()))
+        .collect();
+    if kept.is_empty() {
+        parsed.set_query(None);
+    } else {
+        parsed.query_pairs_mut().clear().extend_pairs(kept);
     }
-    Ok((parsed.path().to_owned(), query))
+    let relative = match parsed.query() {
+        Some(query) => format!("{}?{query}", parsed.path()),
+        None => parsed.path().to_owned(),
+    };
+    relative
+        .parse()
+        .map_err(|error| invalid(origin, url, format!("expected a URL, found {text:?}: {error}")))
 }
 
-/// The headers of `names`, lower case, a list of values joined as HTTP
-/// joins repeated headers (`, `).
-fn kept_headers(headers: Option<&BTreeMap<String, Vec<String>>>, names: &[&str]) -> BTreeMap<String, String> {
-    headers
-        .into_iter()
-        .flatten()
-        .filter_map(|(name, values)| {
-            let name = name.to_ascii_lowercase();
-            (names.contains(&name.as_str()) && !values.is_empty()).then(|| (name, values.join(", ")))
-        })
-        .collect()
+/// go-vcr's headers (each a list of values) as an `http` header map. A name
+/// or value HTTP cannot carry is left out: none of the headers a cassette
+/// keeps would be one.
+fn header_map(headers: Option<&BTreeMap<String, Vec<String>>>) -> HeaderMap {
+    let mut map = HeaderMap::new();
+    for (name, values) in headers.into_iter().flatten() {
+        let Ok(name) = http::HeaderName::from_bytes(name.as_bytes()) else {
+            continue;
+        };
+        for value in values {
+            if let Ok(value) = http::HeaderValue::from_str(value) {
+                map.append(name.clone(), value);
+            }
+        }
+    }
+    map
 }
 
-/// A body: UTF-8 text as written, a `!!binary` scalar decoded from base64.
-fn body(
-    scalar: Option<&Spanned<Tagged<String>>>,
-    headers: &BTreeMap<String, String>,
-    origin: &Path,
-) -> Result<Body, CassetteError> {
+/// A body's bytes: UTF-8 text as written, a `!!binary` scalar decoded from base64.
+fn body_bytes(scalar: Option<&Spanned<Tagged<String>>>, origin: &Path) -> Result<Bytes, CassetteError> {
     let Some(scalar) = scalar else {
-        return Ok(Body::Empty);
+        return Ok(Bytes::new());
     };
     let Tagged(text, tag) = &scalar.value;
-    let content_type = headers.get("content-type").map(String::as_str);
     if tag.as_deref() != Some(BINARY_TAG) {
-        return Ok(Body::from_bytes(content_type, text.as_bytes()));
+        return Ok(Bytes::from(text.clone()));
     }
     let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    let bytes = STANDARD.decode(compact.as_bytes()).map_err(|error| {
-        invalid(
-            origin,
-            scalar,
-            format!("expected base64 in a !!binary body: {error}"),
-        )
-    })?;
-    Ok(Body::from_bytes(content_type, &bytes))
+    STANDARD
+        .decode(compact.as_bytes())
+        .map(Bytes::from)
+        .map_err(|error| {
+            invalid(
+                origin,
+                scalar,
+                format!("expected base64 in a !!binary body: {error}"),
+            )
+        })
 }
 
 /// `code`, or the number that starts `status` (`200 OK`) when there is none.
@@ -302,8 +320,7 @@ fn status_code(response: &GoVcrResponse, origin: &Path) -> Result<u16, CassetteE
 
 /// A whole watch body as the events of a stream: one per line (a JSON line
 /// as structured YAML, its newline implied), or one event for a binary body.
-fn stream_of_lines(body: &Body, headers: &BTreeMap<String, String>) -> RecordedStream {
-    let content_type = headers.get("content-type").map(String::as_str);
+fn stream_of_lines(body: &Body, content_type: Option<&str>) -> RecordedStream {
     let bytes = body.to_bytes();
     let events = match body {
         Body::Empty => Vec::new(),
