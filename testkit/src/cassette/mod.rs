@@ -18,6 +18,7 @@ mod recording;
 mod redact;
 mod replay_stream;
 mod replayer;
+mod seed;
 mod session;
 mod stream_tap;
 

@@ -6,6 +6,7 @@
 //! ```
 
 mod listen;
+mod seed_from;
 mod serve;
 mod usage;
 
@@ -25,6 +26,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Serve(serve::ServeArgs),
+    SeedFrom(seed_from::SeedFromArgs),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
     };
     let outcome = match cli.command {
         Command::Serve(args) => serve::run(args),
+        Command::SeedFrom(args) => seed_from::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

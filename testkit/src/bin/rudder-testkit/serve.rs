@@ -65,7 +65,9 @@ mod tests {
             "serve --fixtures a.yaml dir --port 6443 --tls --token=t0k --kubeconfig-out /tmp/k --fixtures b.yaml",
         )
         .expect("a valid command line");
-        let Command::Serve(args) = command;
+        let Command::Serve(args) = command else {
+            panic!("serve parses as serve: {command:?}");
+        };
         assert_eq!(
             args,
             ServeArgs {
