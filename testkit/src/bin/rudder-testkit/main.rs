@@ -3,9 +3,16 @@
 //!
 //! ```text
 //! rudder-testkit serve --fixtures fixtures/seed --tls
+//! rudder-testkit record --kubeconfig ~/.kube/config --out session.yaml
+//! rudder-testkit replay session.yaml
+//! rudder-testkit import go-vcr.yaml --out session.yaml
+//! rudder-testkit seed-from session.yaml > seed.yaml
 //! ```
 
+mod import;
 mod listen;
+mod record;
+mod replay;
 mod seed_from;
 mod serve;
 mod usage;
@@ -15,7 +22,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 /// rudder-testkit: a throwaway Kubernetes API server (the rudder fake
-/// cluster) for kubectl and tests.
+/// cluster) for kubectl and tests, and recorded sessions (cassettes).
 #[derive(Debug, Parser)]
 #[command(name = "rudder-testkit", version, propagate_version = true)]
 struct Cli {
@@ -26,6 +33,9 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Serve(serve::ServeArgs),
+    Record(record::RecordArgs),
+    Replay(replay::ReplayArgs),
+    Import(import::ImportArgs),
     SeedFrom(seed_from::SeedFromArgs),
 }
 
@@ -36,6 +46,9 @@ fn main() -> ExitCode {
     };
     let outcome = match cli.command {
         Command::Serve(args) => serve::run(args),
+        Command::Record(args) => record::run(args),
+        Command::Replay(args) => replay::run(args),
+        Command::Import(args) => import::run(args),
         Command::SeedFrom(args) => seed_from::run(args),
     };
     match outcome {
