@@ -12,7 +12,8 @@ pub struct ListenArgs {
     /// Listen on this port of 127.0.0.1 (default: a free one)
     #[arg(long, value_name = "N")]
     pub port: Option<u16>,
-    /// Serve HTTPS with a CA generated at start (the kubeconfig trusts it)
+    /// Serve HTTPS with a CA generated at start (the kubeconfig trusts it;
+    /// record and replay also require the client certificate it carries)
     #[arg(long)]
     pub tls: bool,
     /// Write the kubeconfig here (default: a file in the temporary directory,
@@ -35,6 +36,20 @@ impl ListenArgs {
             builder = builder.kubeconfig_path(path);
         }
         builder
+    }
+
+    /// [`builder`](Self::builder) for `record` and `replay`: over TLS it
+    /// also requires the client certificate its kubeconfig carries. The
+    /// recording proxy holds a cluster's credentials, so only the holder of
+    /// its kubeconfig may use it; and kubectl, given an HTTPS server and no
+    /// client identity, would stop to ask for a user name.
+    pub fn proxy_builder(&self, rest: Arc<dyn rudder::Rest>) -> ServerBuilder {
+        let builder = self.builder(rest);
+        if self.tls {
+            builder.client_certificate()
+        } else {
+            builder
+        }
     }
 }
 

@@ -53,7 +53,7 @@ pub fn run(args: RecordArgs) -> Result<(), String> {
         let recorder = Arc::new(Recorder::new(live, &args.out));
         let server = args
             .listen
-            .builder(recorder.clone())
+            .proxy_builder(recorder.clone())
             .start()
             .await
             .map_err(|error| error.to_string())?;

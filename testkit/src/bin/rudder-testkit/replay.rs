@@ -41,7 +41,7 @@ pub fn run(args: ReplayArgs) -> Result<(), String> {
     listen::runtime()?.block_on(async move {
         let server = args
             .listen
-            .builder(replayer.clone())
+            .proxy_builder(replayer.clone())
             .start()
             .await
             .map_err(|error| error.to_string())?;
