@@ -1,5 +1,5 @@
 //! A kubectl session recorded through `rudder-testkit record` in front of
-//! `rudder-testkit serve`, then replayed by `rudder-testkit replay` with no
+//! `rudder-testkit serve` (HTTPS, with a token), then replayed by `rudder-testkit replay` with no
 //! cluster: the same kubectl commands print the same output (AGE aside).
 
 mod kubectl_support;
@@ -114,6 +114,9 @@ data:
   mode: fast
 ";
 
+/// The bearer token the served cluster requires; the cassette must not hold it.
+const UPSTREAM_TOKEN: &str = "upstream-s3cret-token";
+
 /// What the served cluster starts with.
 const SEED: &str = "\
 apiVersion: v1
@@ -204,7 +207,14 @@ async fn a_kubectl_session_recorded_through_the_proxy_replays_with_the_same_outp
     std::fs::write(&seed, SEED).expect("the seed file");
     let seed_arg = seed.to_str().expect("a UTF-8 path");
     let cluster = Daemon::start(
-        &["serve", "--fixtures", seed_arg],
+        &[
+            "serve",
+            "--fixtures",
+            seed_arg,
+            "--tls",
+            "--token",
+            UPSTREAM_TOKEN,
+        ],
         folder.path().join("cluster.kubeconfig"),
     )
     .await;
@@ -230,6 +240,11 @@ async fn a_kubectl_session_recorded_through_the_proxy_replays_with_the_same_outp
         "{record_said:?}"
     );
     cluster.stop().await;
+    let written = std::fs::read_to_string(&cassette).expect("the cassette");
+    assert!(
+        !written.contains(UPSTREAM_TOKEN),
+        "the upstream's token reached the cassette"
+    );
 
     // No cluster from here on: only the cassette.
     let replay = Daemon::start(

@@ -53,13 +53,24 @@ impl ListenArgs {
     }
 }
 
-/// Prints where `server` serves `what` and the line that points kubectl at it.
-pub fn announce(what: &str, server: &Server) {
+/// Starts `builder` and prints where it serves `what` and the line that
+/// points kubectl at it.
+pub async fn start(builder: ServerBuilder, what: &str) -> Result<Server, String> {
+    let server = builder.start().await.map_err(|error| error.to_string())?;
     let path = server.kubeconfig_path().display();
     println!("rudder-testkit: {what} at {}", server.url());
     println!("kubeconfig: {path}");
     println!("export KUBECONFIG={path}");
     println!("(Ctrl-C to stop)");
+    Ok(server)
+}
+
+/// Serves until SIGINT or SIGTERM, then shuts the server down, which ends
+/// open watches.
+pub async fn serve_until_stopped(server: Server) -> Result<(), String> {
+    let stopped = stop_requested().await;
+    server.shutdown().await;
+    stopped
 }
 
 /// Logs one line a request to stderr (`RUST_LOG` overrides the level).
@@ -82,7 +93,7 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
 
 /// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM: both mean "stop and
 /// write what you have", which is how `kill` and test harnesses stop us.
-pub async fn stop_requested() -> Result<(), String> {
+async fn stop_requested() -> Result<(), String> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

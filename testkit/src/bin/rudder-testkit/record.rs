@@ -51,16 +51,10 @@ pub fn run(args: RecordArgs) -> Result<(), String> {
     listen::runtime()?.block_on(async move {
         let live = HttpRest::new(config).map_err(|error| error.to_string())?;
         let recorder = Arc::new(Recorder::new(live, &args.out));
-        let server = args
-            .listen
-            .proxy_builder(recorder.clone())
-            .start()
-            .await
-            .map_err(|error| error.to_string())?;
-        listen::announce(&format!("recording {upstream}"), &server);
-        let stopped = listen::stop_requested().await;
-        // Ends open watches, so their end is recorded, before writing.
-        server.shutdown().await;
+        let builder = args.listen.proxy_builder(recorder.clone());
+        let server = listen::start(builder, &format!("recording {upstream}")).await?;
+        // Open watches end before the cassette is written, so their end is in it.
+        let stopped = listen::serve_until_stopped(server).await;
         recorder.finish().map_err(|error| error.to_string())?;
         let count = recorder.cassette().interactions.len();
         println!("wrote {count} interaction(s) to {}", args.out.display());

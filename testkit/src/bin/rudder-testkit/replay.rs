@@ -39,18 +39,9 @@ pub fn run(args: ReplayArgs) -> Result<(), String> {
     let replayer =
         Arc::new(Replayer::new(cassette, &args.cassette).allow_playback_repeats(args.allow_repeats));
     listen::runtime()?.block_on(async move {
-        let server = args
-            .listen
-            .proxy_builder(replayer.clone())
-            .start()
-            .await
-            .map_err(|error| error.to_string())?;
-        listen::announce(
-            &format!("replaying {count} interaction(s) of {}", args.cassette.display()),
-            &server,
-        );
-        let stopped = listen::stop_requested().await;
-        server.shutdown().await;
+        let builder = args.listen.proxy_builder(replayer.clone());
+        let what = format!("replaying {count} interaction(s) of {}", args.cassette.display());
+        let stopped = listen::serve_until_stopped(listen::start(builder, &what).await?).await;
         let unused = replayer.unused();
         if !unused.is_empty() {
             tracing::info!(

@@ -45,11 +45,8 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
         if let Some(token) = args.token {
             builder = builder.token(token);
         }
-        let server = builder.start().await.map_err(|error| error.to_string())?;
-        listen::announce("a fake cluster is serving", &server);
-        listen::stop_requested().await?;
-        server.shutdown().await;
-        Ok(())
+        let server = listen::start(builder, "a fake cluster is serving").await?;
+        listen::serve_until_stopped(server).await
     })
 }
 

@@ -1,0 +1,150 @@
+//! The cassette subcommands of `rudder-testkit`: help, import, seed-from,
+//! and the errors a user can make (a truncated cassette, a missing kubeconfig).
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+
+use k8s_openapi::api::core::v1::ConfigMap;
+use rudder::types::PostParams;
+use rudder::{Api, Typed};
+use rudder_testkit::FakeCluster;
+use rudder_testkit::cassette::{Cassette, Recorder, govcr};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_rudder-testkit");
+
+fn run(args: &[&str]) -> std::process::Output {
+    Command::new(BINARY)
+        .args(args)
+        .output()
+        .expect("rudder-testkit runs")
+}
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/cassettes/go-vcr")
+        .join(name)
+}
+
+#[test]
+fn every_subcommand_has_help_naming_its_options() {
+    let main = String::from_utf8(run(&["--help"]).stdout).expect("UTF-8");
+    for subcommand in ["serve", "record", "replay", "import", "seed-from"] {
+        assert!(main.contains(subcommand), "{subcommand} missing from:\n{main}");
+    }
+    for (subcommand, options) in [
+        (
+            "record",
+            &[
+                "--kubeconfig",
+                "--context",
+                "--out",
+                "--port",
+                "--tls",
+                "--kubeconfig-out",
+            ][..],
+        ),
+        (
+            "replay",
+            &["<FILE>", "--port", "--tls", "--kubeconfig-out", "--allow-repeats"],
+        ),
+        ("import", &["<FILE>", "--out"]),
+        ("seed-from", &["<FILE>"]),
+    ] {
+        let output = run(&[subcommand, "--help"]);
+        assert!(output.status.success(), "{subcommand}");
+        let help = String::from_utf8(output.stdout).expect("UTF-8");
+        for option in options {
+            assert!(
+                help.contains(option),
+                "{option} missing from {subcommand} --help:\n{help}"
+            );
+        }
+    }
+}
+
+#[test]
+fn import_writes_a_rudder_cassette_equal_to_the_library_import() {
+    let folder = tempfile::tempdir().expect("a folder");
+    let out = folder.path().join("imported.yaml");
+    let source = fixture("v2-protobuf.yaml");
+    let output = run(&[
+        "import",
+        source.to_str().expect("UTF-8"),
+        "--out",
+        out.to_str().expect("UTF-8"),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("imported 2 interaction(s)"));
+    assert_eq!(
+        Cassette::load(&out).expect("a rudder cassette"),
+        govcr::import_file(&source).expect("the import")
+    );
+}
+
+#[tokio::test]
+async fn seed_from_prints_yaml_that_seeds_a_fresh_cluster() {
+    let folder = tempfile::tempdir().expect("a folder");
+    let path = folder.path().join("session.yaml");
+    let recorder = Arc::new(Recorder::new(FakeCluster::new(), &path));
+    let configmaps: Api<ConfigMap> = Api::namespaced(recorder.clone(), "default");
+    let mut wanted = ConfigMap::default();
+    wanted.metadata.name = Some("recorded".to_owned());
+    wanted.data = Some([("k".to_owned(), "v".to_owned())].into());
+    configmaps
+        .create(&PostParams::default(), &wanted)
+        .await
+        .expect("a create");
+    recorder.finish().expect("the cassette is written");
+
+    let output = run(&["seed-from", path.to_str().expect("UTF-8")]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let seed = String::from_utf8(output.stdout).expect("UTF-8");
+    let fresh = FakeCluster::new();
+    fresh.seed_yaml(&seed).expect("the printed seed");
+    let seeded: Api<ConfigMap> = Api::namespaced(Arc::new(fresh), "default");
+    let found = seeded.get("recorded").await.expect("the recorded object");
+    assert_eq!(found.data.expect("data")["k"], "v");
+}
+
+#[test]
+fn replay_of_a_truncated_cassette_names_the_file_and_line() {
+    let folder = tempfile::tempdir().expect("a folder");
+    let path = folder.path().join("cut.yaml");
+    std::fs::write(
+        &path,
+        "version: 1\ninteractions:\n- request:\n    method: GET\n    path: /api\n  response:\n    status: 200\n",
+    )
+    .expect("a file");
+    let output = run(&["replay", path.to_str().expect("UTF-8")]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&format!("{}:8", path.display())), "{stderr}");
+    assert!(stderr.contains("truncated"), "{stderr}");
+}
+
+#[test]
+fn record_with_a_missing_kubeconfig_names_it() {
+    let folder = tempfile::tempdir().expect("a folder");
+    let missing = folder.path().join("no-such-kubeconfig");
+    let out = folder.path().join("never.yaml");
+    let output = run(&[
+        "record",
+        "--kubeconfig",
+        missing.to_str().expect("UTF-8"),
+        "--out",
+        out.to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no-such-kubeconfig"), "{stderr}");
+    assert!(!out.exists(), "no cassette is written when nothing was recorded");
+}
