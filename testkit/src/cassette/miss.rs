@@ -36,8 +36,13 @@ impl ReplayMiss {
             closest(interactions, &request, rules)
         } else {
             let numbers: Vec<String> = exhausted.iter().map(|index| format!("#{index}")).collect();
+            let (which, verb) = if numbers.len() == 1 {
+                ("interaction", "matches, but was")
+            } else {
+                ("interactions", "match, but were all")
+            };
             format!(
-                "  interaction {} matches, but was already played; record the request again, or allow repeats (Replayer::allow_playback_repeats)\n",
+                "  {which} {} {verb} already played; record the session again, or allow repeats (Replayer::allow_playback_repeats)\n",
                 numbers.join(", ")
             )
         };
