@@ -20,6 +20,7 @@
 //! - the request and answer are captured as the [`Recorder`](super::Recorder)
 //!   captures them: only the headers a rudder cassette keeps (credentials
 //!   and user agents never are), bodies classified the same way;
+//! - Secret data, tokens and certificates are redacted as a recording's are;
 //! - a watch (or followed log) answer, which go-vcr stores whole, becomes a
 //!   stream of its lines at offset 0 that ended with the server closing it.
 
@@ -38,6 +39,7 @@ use super::body::Body;
 use super::capture::{header, recorded_request, response_headers};
 use super::error::CassetteError;
 use super::format::{Cassette, Interaction, RecordedResponse, RecordedStream, StreamEnd, StreamEvent};
+use super::redact::Redactor;
 
 /// The query parameters that only say how long the client waits.
 const CLIENT_ONLY_QUERY: [&str; 1] = ["timeout"];
@@ -123,7 +125,11 @@ pub fn import(text: &str, origin: impl AsRef<Path>) -> Result<Cassette, Cassette
         .into_iter()
         .map(|interaction| convert(interaction, origin))
         .collect::<Result<_, _>>()?;
-    Ok(Cassette { interactions })
+    let mut cassette = Cassette { interactions };
+    // A go-vcr file holds Secrets and tokens in the clear; the import keeps
+    // none of them, as a recording would not.
+    Redactor::new(&[]).cassette(&mut cassette);
+    Ok(cassette)
 }
 
 /// A go-vcr cassette, both versions: unknown fields (version 2's protocol
@@ -427,6 +433,24 @@ interactions:
         assert_eq!(request.query.first("labelSelector"), Some("a=b"));
         assert_eq!(request.query.0["fieldSelector"], ["x", "y"]);
         assert_eq!(request.query.first("timeout"), None);
+    }
+
+    #[test]
+    fn secret_data_and_credentials_are_redacted_on_import() {
+        let text = ONE_GET
+            .replace("/api/v1/namespaces", "/api/v1/namespaces/default/secrets/db")
+            .replace("headers: {}\n    url", "headers:\n      Authorization:\n      - Bearer s3cret-token\n    url")
+            .replacen(
+                "body: \"\"\n    headers: {}\n    status",
+                "body: '{\"kind\":\"Secret\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"db\"},\"data\":{\"password\":\"aHVudGVyMg==\"}}'\n    headers: {}\n    status",
+                1,
+            );
+        let cassette = import_text(&text).expect("imports");
+        let yaml = cassette.to_yaml().expect("YAML");
+        assert!(!yaml.contains("aHVudGVyMg=="), "{yaml}");
+        assert!(!yaml.contains("s3cret-token"), "{yaml}");
+        let body = cassette.interactions[0].response.body.as_json().expect("JSON");
+        assert_ne!(body["data"]["password"], "aHVudGVyMg==", "{body}");
     }
 
     #[test]
