@@ -1,6 +1,8 @@
 //! The cassette subcommands of `rudder-testkit`: help, import, seed-from,
 //! and the errors a user can make (a truncated cassette, a missing kubeconfig).
 
+mod cli_support;
+
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
@@ -9,7 +11,9 @@ use k8s_openapi::api::core::v1::ConfigMap;
 use rudder::types::PostParams;
 use rudder::{Api, Typed};
 use rudder_testkit::FakeCluster;
-use rudder_testkit::cassette::{Cassette, Recorder, govcr};
+use rudder_testkit::cassette::{Cassette, Recorder, Replayer, govcr};
+
+use cli_support::Daemon;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_rudder-testkit");
 
@@ -147,4 +151,86 @@ fn record_with_a_missing_kubeconfig_names_it() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("no-such-kubeconfig"), "{stderr}");
     assert!(!out.exists(), "no cassette is written when nothing was recorded");
+}
+
+/// The client the kubeconfig a `rudder-testkit` process wrote describes.
+fn client_of(kubeconfig: &std::path::Path) -> rudder::Client {
+    let options = rudder::config::KubeconfigOptions {
+        path: Some(kubeconfig.to_owned()),
+        ..Default::default()
+    };
+    let config = rudder::Config::from_kubeconfig_with(
+        &options,
+        &rudder::config::Environment::from_vars([("HOME", "/nonexistent")]),
+    )
+    .expect("the kubeconfig loads");
+    rudder::Client::try_from_config(config).expect("a client")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_stopped_with_ctrl_c_writes_what_passed_and_replay_serves_it() {
+    let folder = tempfile::tempdir().expect("a folder");
+    let cassette = folder.path().join("session.yaml");
+    let cassette_arg = cassette.to_str().expect("UTF-8");
+    let cluster = Daemon::start(
+        &["serve", "--token", "up-t0ken"],
+        folder.path().join("cluster.kubeconfig"),
+    )
+    .await;
+    let upstream = cluster.kubeconfig.to_str().expect("UTF-8").to_owned();
+    let record = Daemon::start(
+        &[
+            "record",
+            "--kubeconfig",
+            &upstream,
+            "--out",
+            cassette_arg,
+            "--tls",
+        ],
+        folder.path().join("record.kubeconfig"),
+    )
+    .await;
+    let through_proxy: Api<ConfigMap> = client_of(&record.kubeconfig).default_namespaced();
+    let mut wanted = ConfigMap::default();
+    wanted.metadata.name = Some("via-proxy".to_owned());
+    let created = through_proxy
+        .create(&PostParams::default(), &wanted)
+        .await
+        .expect("a create through the proxy");
+    let said = record.stop("INT").await;
+    assert!(
+        said.iter()
+            .any(|line| line == &format!("wrote 1 interaction(s) to {cassette_arg}")),
+        "{said:?}"
+    );
+    cluster.stop("TERM").await;
+
+    let recorded = Cassette::load(&cassette).expect("the written cassette");
+    assert_eq!(recorded.interactions[0].request.method, "POST");
+    assert!(
+        !std::fs::read_to_string(&cassette)
+            .expect("text")
+            .contains("up-t0ken")
+    );
+    let replayer = Arc::new(Replayer::open(&cassette).expect("it replays"));
+    let replayed: Api<ConfigMap> = Api::namespaced(replayer.clone(), "default");
+    let again = replayed
+        .create(&PostParams::default(), &wanted)
+        .await
+        .expect("the replayed create");
+    assert_eq!(again.metadata.uid, created.metadata.uid);
+    replayer.assert_all_used();
+
+    let served = Daemon::start(
+        &["replay", cassette_arg, "--tls"],
+        folder.path().join("replay.kubeconfig"),
+    )
+    .await;
+    let through_replay: Api<ConfigMap> = client_of(&served.kubeconfig).default_namespaced();
+    let served_again = through_replay
+        .create(&PostParams::default(), &wanted)
+        .await
+        .expect("the served replay");
+    assert_eq!(served_again.metadata.uid, created.metadata.uid);
+    served.stop("INT").await;
 }

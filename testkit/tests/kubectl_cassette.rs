@@ -2,83 +2,13 @@
 //! `rudder-testkit serve` (HTTPS, with a token), then replayed by `rudder-testkit replay` with no
 //! cluster: the same kubectl commands print the same output (AGE aside).
 
+mod cli_support;
 mod kubectl_support;
 
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::time::Duration;
+use std::path::Path;
 
+use cli_support::Daemon;
 use kubectl_support::{KUBECTL_TIMEOUT, Lines, kubectl_available, kubectl_command, run_kubectl};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, ChildStdout, Command};
-
-const BINARY: &str = env!("CARGO_BIN_EXE_rudder-testkit");
-
-/// How long a `rudder-testkit` process may take to start or to stop.
-const PROCESS_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// A running `rudder-testkit` subcommand and the kubeconfig it wrote.
-struct Daemon {
-    child: Child,
-    stdout: tokio::io::Lines<BufReader<ChildStdout>>,
-    kubeconfig: PathBuf,
-}
-
-impl Daemon {
-    /// Starts `rudder-testkit ARGS --kubeconfig-out KUBECONFIG` and waits
-    /// until it prints the `export KUBECONFIG=` line, when it is serving.
-    async fn start(args: &[&str], kubeconfig: PathBuf) -> Daemon {
-        let mut child = Command::new(BINARY)
-            .args(args)
-            .arg("--kubeconfig-out")
-            .arg(&kubeconfig)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("rudder-testkit starts");
-        let mut stdout = BufReader::new(child.stdout.take().expect("a stdout pipe")).lines();
-        let ready = async {
-            while let Some(line) = stdout.next_line().await.expect("rudder-testkit's stdout") {
-                if line.starts_with("export KUBECONFIG=") {
-                    return;
-                }
-            }
-            panic!("rudder-testkit {args:?} exited before serving");
-        };
-        tokio::time::timeout(PROCESS_TIMEOUT, ready)
-            .await
-            .unwrap_or_else(|_| panic!("rudder-testkit {args:?} did not serve within {PROCESS_TIMEOUT:?}"));
-        Daemon {
-            child,
-            stdout,
-            kubeconfig,
-        }
-    }
-
-    /// Stops it with SIGTERM, as a service manager would; returns what it
-    /// printed after starting.
-    async fn stop(mut self) -> Vec<String> {
-        let pid = self.child.id().expect("a running process").to_string();
-        let signalled = Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .await
-            .expect("kill runs");
-        assert!(signalled.success());
-        let status = tokio::time::timeout(PROCESS_TIMEOUT, self.child.wait())
-            .await
-            .expect("rudder-testkit stops in time")
-            .expect("its exit status");
-        assert!(status.success(), "rudder-testkit exited with {status}");
-        let mut printed = Vec::new();
-        while let Ok(Some(line)) = self.stdout.next_line().await {
-            printed.push(line);
-        }
-        printed
-    }
-}
 
 /// kubectl against one kubeconfig, with a discovery cache of its own so
 /// that the recorded and the replayed session ask the same questions.
@@ -234,12 +164,12 @@ async fn a_kubectl_session_recorded_through_the_proxy_replays_with_the_same_outp
     let recorded = tokio::time::timeout(KUBECTL_TIMEOUT, session(&record.kubeconfig))
         .await
         .expect("the recorded session ends in time");
-    let record_said = record.stop().await;
+    let record_said = record.stop("TERM").await;
     assert!(
         record_said.iter().any(|line| line.starts_with("wrote ")),
         "{record_said:?}"
     );
-    cluster.stop().await;
+    cluster.stop("TERM").await;
     let written = std::fs::read_to_string(&cassette).expect("the cassette");
     assert!(
         !written.contains(UPSTREAM_TOKEN),
@@ -255,7 +185,7 @@ async fn a_kubectl_session_recorded_through_the_proxy_replays_with_the_same_outp
     let replayed = tokio::time::timeout(KUBECTL_TIMEOUT, session(&replay.kubeconfig))
         .await
         .expect("the replayed session ends in time");
-    replay.stop().await;
+    replay.stop("TERM").await;
 
     assert_eq!(recorded.len(), replayed.len());
     for (step, (recorded, replayed)) in recorded.iter().zip(&replayed).enumerate() {
