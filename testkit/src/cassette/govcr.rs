@@ -73,7 +73,9 @@ pub fn load_any(path: impl AsRef<Path>) -> Result<Cassette, CassetteError> {
 }
 
 /// Whether `text` is a go-vcr cassette: version 2, or an interaction whose
-/// request has a `url` (rudder cassettes store a `path`).
+/// request has a `url` (rudder cassettes store a `path`). YAML that does not
+/// parse counts as go-vcr when a line starts with `url:`, so a broken go-vcr
+/// file is reported by the go-vcr reader, with its line.
 pub fn is_govcr(text: &str) -> bool {
     #[derive(Deserialize)]
     struct Probe {
@@ -90,7 +92,7 @@ pub fn is_govcr(text: &str) -> bool {
         url: Option<serde::de::IgnoredAny>,
     }
     let Ok(probe) = serde_saphyr::from_str_with_options::<Probe>(text, parse_options()) else {
-        return false;
+        return text.lines().any(|line| line.trim_start().starts_with("url: "));
     };
     probe.version == Some(2)
         || probe.interactions.iter().any(|interaction| {
@@ -459,5 +461,17 @@ interactions:
         assert!(!is_govcr(rudder));
         assert!(is_govcr(ONE_GET));
         assert!(is_govcr("version: 2\ninteractions: []\n"));
+    }
+
+    #[test]
+    fn a_broken_go_vcr_file_is_reported_by_the_go_vcr_reader_with_its_line() {
+        let broken = ONE_GET.replace("    method: get\n", "    method: [get\n");
+        assert!(is_govcr(&broken));
+        let folder = tempfile::tempdir().expect("a folder");
+        let path = folder.path().join("broken.yaml");
+        std::fs::write(&path, &broken).expect("a file");
+        let error = load_any(&path).expect_err("broken YAML");
+        assert!(error.line().is_some(), "{error}");
+        assert!(!error.to_string().contains("interaction_count"), "{error}");
     }
 }
