@@ -50,7 +50,14 @@ fn every_subcommand_has_help_naming_its_options() {
         ),
         (
             "replay",
-            &["<FILE>", "--port", "--tls", "--kubeconfig-out", "--allow-repeats"],
+            &[
+                "<FILE>",
+                "--port",
+                "--tls",
+                "--kubeconfig-out",
+                "--allow-repeats",
+                "--pace",
+            ],
         ),
         ("import", &["<FILE>", "--out"]),
         ("seed-from", &["<FILE>"]),

@@ -78,8 +78,8 @@ mod tests {
 
     #[test]
     fn replay_takes_a_file_and_the_listening_flags() {
-        let command =
-            parse("replay s.yaml --allow-repeats --pace 0.5 --kubeconfig-out k").expect("a valid command line");
+        let command = parse("replay s.yaml --allow-repeats --pace 0.5 --kubeconfig-out k")
+            .expect("a valid command line");
         let Command::Replay(args) = command else {
             panic!("replay parses as replay: {command:?}");
         };
