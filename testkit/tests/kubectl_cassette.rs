@@ -98,6 +98,38 @@ async fn session(kubeconfig: &Path) -> Vec<String> {
     printed.iter().map(|output| without_age(output)).collect()
 }
 
+/// The session's end state, from `seed-from`, seeds a fresh fake: the
+/// seeded object is there, the deleted ones are not.
+fn assert_seed_state(cassette: &Path) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_rudder-testkit"))
+        .arg("seed-from")
+        .arg(cassette)
+        .output()
+        .expect("seed-from runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let seed = String::from_utf8(output.stdout).expect("UTF-8 YAML");
+    let fresh = rudder_testkit::FakeCluster::new();
+    fresh
+        .seed_yaml(&seed)
+        .unwrap_or_else(|error| panic!("{error}\n{seed}"));
+    let names: Vec<String> = fresh
+        .objects()
+        .iter()
+        .filter(|object| object["kind"] == "ConfigMap")
+        .map(|object| {
+            format!(
+                "{}/{}",
+                object["metadata"]["namespace"], object["metadata"]["name"]
+            )
+        })
+        .collect();
+    assert_eq!(names, ["\"kube-public\"/\"cluster-info\""], "{seed}");
+}
+
 /// A table without its AGE column (the one thing that depends on when it
 /// is printed); other output unchanged.
 fn without_age(output: &str) -> String {
@@ -175,6 +207,7 @@ async fn a_kubectl_session_recorded_through_the_proxy_replays_with_the_same_outp
         !written.contains(UPSTREAM_TOKEN),
         "the upstream's token reached the cassette"
     );
+    assert_seed_state(&cassette);
 
     // No cluster from here on: only the cassette.
     let replay = Daemon::start(

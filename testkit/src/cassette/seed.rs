@@ -30,6 +30,15 @@ const NOT_STORED: [&str; 17] = [
     "Table",
 ];
 
+/// API groups whose kinds are never stored: discovery documents, tables and
+/// partial metadata, reviews and token requests.
+const NOT_STORED_GROUPS: [&str; 4] = [
+    "apidiscovery.k8s.io",
+    "authentication.k8s.io",
+    "authorization.k8s.io",
+    "meta.k8s.io",
+];
+
 /// Metadata the API server sets on create, which a seed must not carry (a
 /// create with a `resourceVersion` is refused; the rest would be replaced).
 const SERVER_SET_METADATA: [&str; 8] = [
@@ -335,7 +344,8 @@ fn creation_order(kind: &str) -> u8 {
 fn key(object: &Value) -> Option<ObjectKey> {
     let (api_version, kind) = (text(object, "apiVersion"), text(object, "kind"));
     let name = metadata_text(object, "name");
-    if api_version.is_empty() || kind.is_empty() || name.is_empty() || NOT_STORED.contains(&kind) {
+    let not_stored = NOT_STORED.contains(&kind) || NOT_STORED_GROUPS.contains(&group_of(api_version));
+    if api_version.is_empty() || kind.is_empty() || name.is_empty() || not_stored {
         return None;
     }
     Some((
@@ -525,6 +535,16 @@ mod tests {
   response:
     status: 200
     body: {json: {kind: APIResourceList, groupVersion: v1, resources: []}}
+- request: {method: GET, path: /apis}
+  response:
+    status: 200
+    body:
+      json:
+        kind: APIGroupDiscoveryList
+        apiVersion: apidiscovery.k8s.io/v2
+        items:
+        - metadata: {name: apps}
+          versions: []
 "#,
         )
         .seed_objects();
