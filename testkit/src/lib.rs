@@ -10,6 +10,7 @@ pub mod cassette;
 pub mod cluster;
 pub mod patch;
 pub mod server;
+pub mod snapshot;
 
 pub use cluster::FakeCluster;
 

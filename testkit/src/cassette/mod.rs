@@ -9,6 +9,7 @@ mod body;
 mod capture;
 mod error;
 pub mod format;
+pub mod govcr;
 mod matching;
 mod miss;
 mod query;
@@ -17,6 +18,7 @@ mod recording;
 mod redact;
 mod replay_stream;
 mod replayer;
+mod seed;
 mod session;
 mod stream_tap;
 

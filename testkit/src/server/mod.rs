@@ -22,6 +22,7 @@ mod tls;
 pub use auth::Authentication;
 pub use error::ServeError;
 pub use handler::Clock;
+pub(crate) use handler::is_stream;
 pub use kubeconfig::CONTEXT_NAME;
 pub use serve::{Server, ServerBuilder};
 pub use tls::{CLIENT_GROUP, CLIENT_USER, PemIdentity, ServerPki};

@@ -5,6 +5,7 @@
 
 #![allow(dead_code)] // Each test file uses a part of it.
 
+use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -76,42 +77,12 @@ impl Kube {
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new("kubectl");
-        command
-            .arg("--kubeconfig")
-            .arg(self.server.kubeconfig_path())
-            .arg("--cache-dir")
-            .arg(self.cache.path())
-            .args(args)
-            .env_remove("KUBECONFIG")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        command
+        kubectl_command(self.server.kubeconfig_path(), self.cache.path(), args)
     }
 
     /// Runs kubectl with `args` (and `stdin`, when given), bounded by [`KUBECTL_TIMEOUT`].
     pub async fn run_with_input(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        let mut command = self.command(args);
-        if stdin.is_some() {
-            command.stdin(Stdio::piped());
-        }
-        let mut child = command.spawn().expect("kubectl starts");
-        if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
-            pipe.write_all(input.as_bytes())
-                .await
-                .expect("kubectl reads stdin");
-        }
-        let output = tokio::time::timeout(KUBECTL_TIMEOUT, child.wait_with_output())
-            .await
-            .unwrap_or_else(|_| panic!("kubectl {args:?} did not finish within {KUBECTL_TIMEOUT:?}"))
-            .expect("kubectl runs");
-        Output {
-            success: output.status.success(),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        run_kubectl(self.command(args), args, stdin).await
     }
 
     /// Runs kubectl with `args`.
@@ -143,12 +114,48 @@ impl Kube {
 
     /// Starts a long-running kubectl (`get -w`, `wait`) whose stdout is read line by line.
     pub fn spawn(&self, args: &[&str]) -> Lines {
-        let mut child = self.command(args).spawn().expect("kubectl starts");
-        let stdout = child.stdout.take().expect("a stdout pipe");
-        Lines {
-            child,
-            lines: BufReader::new(stdout).lines(),
-        }
+        Lines::spawn(self.command(args))
+    }
+}
+
+/// A kubectl command for the cluster of `kubeconfig`, with its own cache
+/// folder (kubectl's discovery cache) and nothing from the environment.
+pub fn kubectl_command(kubeconfig: &Path, cache: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new("kubectl");
+    command
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .arg("--cache-dir")
+        .arg(cache)
+        .args(args)
+        .env_remove("KUBECONFIG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    command
+}
+
+/// Runs `command` (kubectl with `args`), feeding it `stdin` when given,
+/// bounded by [`KUBECTL_TIMEOUT`].
+pub async fn run_kubectl(mut command: Command, args: &[&str], stdin: Option<&str>) -> Output {
+    if stdin.is_some() {
+        command.stdin(Stdio::piped());
+    }
+    let mut child = command.spawn().expect("kubectl starts");
+    if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        pipe.write_all(input.as_bytes())
+            .await
+            .expect("kubectl reads stdin");
+    }
+    let output = tokio::time::timeout(KUBECTL_TIMEOUT, child.wait_with_output())
+        .await
+        .unwrap_or_else(|_| panic!("kubectl {args:?} did not finish within {KUBECTL_TIMEOUT:?}"))
+        .expect("kubectl runs");
+    Output {
+        success: output.status.success(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
 }
 
@@ -159,15 +166,35 @@ pub struct Lines {
 }
 
 impl Lines {
+    /// Starts `command`, whose stdout is then read line by line.
+    pub fn spawn(mut command: Command) -> Lines {
+        let mut child = command.spawn().expect("kubectl starts");
+        let stdout = child.stdout.take().expect("a stdout pipe");
+        Lines {
+            child,
+            lines: BufReader::new(stdout).lines(),
+        }
+    }
+
     /// Reads lines until one contains all of `words`; fails after [`KUBECTL_TIMEOUT`].
     pub async fn until(&mut self, words: &[&str]) -> String {
+        let mut read = self.read_until(words).await;
+        read.pop().unwrap_or_default()
+    }
+
+    /// Every line read until (and with) the first that contains all of
+    /// `words`; fails after [`KUBECTL_TIMEOUT`].
+    pub async fn read_until(&mut self, words: &[&str]) -> Vec<String> {
         let wanted = async {
+            let mut read = Vec::new();
             while let Some(line) = self.lines.next_line().await.expect("kubectl's stdout") {
-                if words.iter().all(|word| line.contains(word)) {
-                    return line;
+                let found = words.iter().all(|word| line.contains(word));
+                read.push(line);
+                if found {
+                    return read;
                 }
             }
-            panic!("kubectl ended before printing a line with {words:?}");
+            panic!("kubectl ended before printing a line with {words:?}; it printed {read:?}");
         };
         tokio::time::timeout(KUBECTL_TIMEOUT, wanted)
             .await

@@ -1,0 +1,94 @@
+//! `rudder-testkit record`: a recording proxy in front of a real cluster.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rudder::config::KubeconfigOptions;
+use rudder::{Config, HttpRest};
+use rudder_testkit::cassette::Recorder;
+
+use crate::listen::{self, ListenArgs};
+
+/// Record a session with a cluster: a proxy on 127.0.0.1 that writes a cassette
+///
+/// Every request a client (kubectl, a Go or Python program) sends to the
+/// proxy goes to the cluster of the kubeconfig and is recorded, watches
+/// included, secrets redacted. The cassette is written when the proxy stops
+/// (Ctrl-C or SIGTERM); `rudder-testkit replay` serves it back.
+#[derive(Debug, PartialEq, Eq, clap::Args)]
+#[command(after_help = "\
+Example:
+  rudder-testkit record --kubeconfig ~/.kube/config --out session.yaml
+  export KUBECONFIG=...   (the line printed at start)
+  kubectl get pods -A
+  (Ctrl-C: the cassette is written)
+  rudder-testkit replay session.yaml")]
+pub struct RecordArgs {
+    /// The kubeconfig of the cluster to record
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: PathBuf,
+    /// Use this context instead of the kubeconfig's current-context
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Write the cassette here when stopped
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub listen: ListenArgs,
+}
+
+/// Serves the recording proxy until SIGINT or SIGTERM, then writes the cassette.
+pub fn run(args: RecordArgs) -> Result<(), String> {
+    listen::init_logging();
+    let options = KubeconfigOptions {
+        path: Some(args.kubeconfig.clone()),
+        context: args.context.clone(),
+        ..KubeconfigOptions::default()
+    };
+    let config = Config::from_kubeconfig(&options).map_err(|error| error.to_string())?;
+    // The origin only: a URL may carry credentials in its user part.
+    let upstream = config.cluster_url.origin().ascii_serialization();
+    listen::runtime()?.block_on(async move {
+        let live = HttpRest::new(config).map_err(|error| error.to_string())?;
+        let recorder = Arc::new(Recorder::new(live, &args.out));
+        let builder = args.listen.proxy_builder(recorder.clone());
+        let server = listen::start(builder, &format!("recording {upstream}")).await?;
+        // Open watches end before the cassette is written, so their end is in it.
+        let stopped = listen::serve_until_stopped(server).await;
+        recorder.finish().map_err(|error| error.to_string())?;
+        let count = recorder.cassette().interactions.len();
+        println!("wrote {count} interaction(s) to {}", args.out.display());
+        stopped
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Command;
+    use crate::tests::parse;
+
+    #[test]
+    fn every_option_of_record_is_read_and_out_is_required() {
+        let command = parse("record --kubeconfig k.yaml --context prod --out s.yaml --port 7000 --tls")
+            .expect("a valid command line");
+        let Command::Record(args) = command else {
+            panic!("record parses as record: {command:?}");
+        };
+        assert_eq!(
+            args,
+            RecordArgs {
+                kubeconfig: "k.yaml".into(),
+                context: Some("prod".to_owned()),
+                out: "s.yaml".into(),
+                listen: ListenArgs {
+                    port: Some(7000),
+                    tls: true,
+                    kubeconfig_out: None,
+                },
+            }
+        );
+        let missing = parse("record --kubeconfig k.yaml").expect_err("--out is required");
+        assert!(missing.to_string().contains("--out <FILE>"), "{missing}");
+    }
+}

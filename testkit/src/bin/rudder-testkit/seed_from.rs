@@ -1,0 +1,29 @@
+//! `rudder-testkit seed-from`: a cassette's last state as seed YAML.
+
+use std::path::PathBuf;
+
+use rudder_testkit::cassette::govcr;
+
+/// Print the last version of every object a cassette saw as seed YAML
+///
+/// Objects come from writes, gets, lists and watch events, deletions
+/// honoured; the output is what `serve --fixtures` and
+/// `FakeCluster::seed_yaml` take, so a recorded session continues as a live
+/// fake. A go-vcr cassette is read too.
+#[derive(Debug, PartialEq, Eq, clap::Args)]
+#[command(after_help = "\
+Example:
+  rudder-testkit seed-from fixtures/cassettes/session.yaml > seed.yaml
+  rudder-testkit serve --fixtures seed.yaml")]
+pub struct SeedFromArgs {
+    /// The cassette (rudder or go-vcr)
+    #[arg(value_name = "FILE")]
+    pub cassette: PathBuf,
+}
+
+/// Writes the seed YAML to stdout.
+pub fn run(args: SeedFromArgs) -> Result<(), String> {
+    let cassette = govcr::load_any(&args.cassette).map_err(|error| error.to_string())?;
+    print!("{}", cassette.seed_yaml());
+    Ok(())
+}
