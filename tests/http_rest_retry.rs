@@ -279,3 +279,41 @@ async fn a_qps_of_zero_turns_the_rate_limiter_off() {
     }
     assert_eq!(requests_seen(&server).await, 20);
 }
+
+#[tokio::test]
+async fn a_nonsense_rate_limit_is_refused_with_an_error_naming_the_field() {
+    let server = ok_server().await;
+    let nonsense = [
+        (
+            RateLimit {
+                qps: 1e-30,
+                burst: 10,
+            },
+            "rate_limit.qps",
+        ),
+        (
+            RateLimit {
+                qps: f32::NAN,
+                burst: 10,
+            },
+            "rate_limit.qps",
+        ),
+        (
+            RateLimit {
+                qps: f32::INFINITY,
+                burst: 10,
+            },
+            "rate_limit.qps",
+        ),
+        (RateLimit { qps: -1.0, burst: 10 }, "rate_limit.qps"),
+        (RateLimit { qps: 5.0, burst: 0 }, "rate_limit.burst"),
+    ];
+    for (limit, field) in nonsense {
+        let mut config = config_for(&server.uri());
+        config.rate_limit = limit;
+        let error = HttpRest::new(config).expect_err(&format!("{limit:?} must be refused"));
+        let message = error.to_string();
+        assert!(matches!(error, Error::Config(_)), "{message}");
+        assert!(message.contains(field), "{limit:?}: {message}");
+    }
+}

@@ -174,9 +174,12 @@ pub struct Impersonation {
 /// ordinary controllers and kubectl raised its own to 50/300.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RateLimit {
-    /// Average requests a second; `0` or less turns the limiter off.
+    /// Average requests a second; `0` turns the limiter off. A negative,
+    /// NaN or infinite rate, or one below one request an hour, is refused
+    /// when the client is built.
     pub qps: f32,
-    /// How many requests may go at once after a quiet spell.
+    /// How many requests may go at once after a quiet spell; at least 1
+    /// when there is a limit.
     pub burst: u32,
 }
 

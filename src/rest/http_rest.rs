@@ -124,7 +124,7 @@ impl HttpRest {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Config`] when the TLS settings, proxy, token or impersonation
+    /// [`Error::Config`] when the TLS settings, proxy, token, impersonation or rate-limit
     /// values cannot be used. Credentials are not fetched yet: an exec plugin
     /// runs, and a token file is read, on the first request.
     pub fn new(config: Config) -> Result<Self> {
@@ -152,7 +152,7 @@ impl HttpRest {
         Ok(HttpRest {
             shared: Arc::new(Shared {
                 credentials: Credentials::new(&config, interval)?,
-                rate_limiter: RateLimiter::new(config.rate_limit),
+                rate_limiter: RateLimiter::new(config.rate_limit)?,
                 clients: Mutex::new(ClientSlot {
                     exec_certificate: None,
                     client,

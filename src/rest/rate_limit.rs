@@ -5,7 +5,12 @@ use std::time::Duration;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use crate::config::RateLimit;
+use crate::config::{ConfigError, RateLimit};
+
+/// The lowest rate accepted: one request an hour. Anything slower is a
+/// mistake (a unit error, a float that underflowed), and its waits would not
+/// fit a `Duration`.
+pub(crate) const LOWEST_QPS: f64 = 1.0 / 3600.0;
 
 /// A token bucket holding up to `burst` tokens, refilled at `qps` a second.
 /// Each request takes one token; when none is left it waits for its turn.
@@ -27,21 +32,39 @@ struct Bucket {
 }
 
 impl RateLimiter {
-    /// The limiter for `limit`, or `None` when `qps` is zero or less (no limit).
-    pub(crate) fn new(limit: RateLimit) -> Option<Self> {
-        if limit.qps <= 0.0 || limit.qps.is_nan() {
-            return None;
+    /// The limiter for `limit`, or `None` when `qps` is exactly zero (no limit).
+    ///
+    /// # Errors
+    /// A `qps` that is negative, NaN, infinite or below [`LOWEST_QPS`], or a
+    /// `burst` of 0 with a limit (nothing could ever be sent).
+    pub(crate) fn new(limit: RateLimit) -> Result<Option<Self>, ConfigError> {
+        let qps = f64::from(limit.qps);
+        if qps == 0.0 {
+            return Ok(None);
         }
-        // A burst of 0 would never let anything through; one is the least that works.
-        let burst = f64::from(limit.burst.max(1));
-        Some(RateLimiter {
-            qps: f64::from(limit.qps),
+        if !qps.is_finite() || qps < LOWEST_QPS {
+            return Err(ConfigError::invalid_in_memory(
+                "rate_limit.qps",
+                format_args!(
+                    "{qps} requests a second cannot be used: give at least {LOWEST_QPS:.6} (one an hour), or 0 for no limit"
+                ),
+            ));
+        }
+        if limit.burst == 0 {
+            return Err(ConfigError::invalid_in_memory(
+                "rate_limit.burst",
+                "a burst of 0 would never let a request through: give at least 1",
+            ));
+        }
+        let burst = f64::from(limit.burst);
+        Ok(Some(RateLimiter {
+            qps,
             burst,
             bucket: Mutex::new(Bucket {
                 tokens: burst,
                 refilled_at: Instant::now(),
             }),
-        })
+        }))
     }
 
     /// Waits until the caller may send one request.
@@ -56,7 +79,8 @@ impl RateLimiter {
             if bucket.tokens >= 0.0 {
                 return;
             }
-            Duration::from_secs_f64(-bucket.tokens / self.qps)
+            // At LOWEST_QPS or more the debt is short; the fallback only keeps this panic-free.
+            Duration::try_from_secs_f64(-bucket.tokens / self.qps).unwrap_or(Duration::MAX)
         };
         tokio::time::sleep(wait).await;
     }
@@ -78,7 +102,9 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_burst_goes_at_once_then_requests_are_spaced_by_one_over_qps() {
-        let limiter = RateLimiter::new(RateLimit { qps: 10.0, burst: 3 }).unwrap();
+        let limiter = RateLimiter::new(RateLimit { qps: 10.0, burst: 3 })
+            .unwrap()
+            .unwrap();
         let times = time_of_each(&limiter, 5).await;
         let millis: Vec<u128> = times.iter().map(Duration::as_millis).collect();
         assert_eq!(millis, vec![0, 0, 0, 100, 200]);
@@ -86,7 +112,9 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_quiet_spell_refills_the_bucket_up_to_the_burst() {
-        let limiter = RateLimiter::new(RateLimit { qps: 1.0, burst: 2 }).unwrap();
+        let limiter = RateLimiter::new(RateLimit { qps: 1.0, burst: 2 })
+            .unwrap()
+            .unwrap();
         time_of_each(&limiter, 2).await;
         tokio::time::advance(Duration::from_secs(60)).await;
         let millis: Vec<u128> = time_of_each(&limiter, 3)
@@ -98,9 +126,26 @@ mod tests {
     }
 
     #[test]
-    fn qps_of_zero_or_less_turns_the_limiter_off() {
-        assert!(RateLimiter::new(RateLimit { qps: 0.0, burst: 10 }).is_none());
-        assert!(RateLimiter::new(RateLimit { qps: -1.0, burst: 10 }).is_none());
-        assert!(RateLimiter::new(RateLimit::unlimited()).is_none());
+    fn a_qps_of_zero_turns_the_limiter_off() {
+        assert!(
+            RateLimiter::new(RateLimit { qps: 0.0, burst: 10 })
+                .unwrap()
+                .is_none()
+        );
+        assert!(RateLimiter::new(RateLimit::unlimited()).unwrap().is_none());
+    }
+
+    #[test]
+    fn the_lowest_accepted_rate_is_one_an_hour() {
+        let hourly = RateLimit {
+            qps: LOWEST_QPS as f32 * 1.001,
+            burst: 1,
+        };
+        assert!(RateLimiter::new(hourly).unwrap().is_some());
+        let slower = RateLimit {
+            qps: LOWEST_QPS as f32 / 2.0,
+            burst: 1,
+        };
+        assert!(RateLimiter::new(slower).is_err());
     }
 }
