@@ -25,6 +25,10 @@ pub struct ExecConfig {
     /// The cluster's `client.authentication.k8s.io/exec` extension, passed to
     /// the plugin as `spec.cluster.config` when `provide_cluster_info` is set.
     pub cluster_extension: Option<serde_json::Value>,
+    /// How long the plugin may run before it is stopped and the request
+    /// fails. `None` (the default, as in client-go) waits as long as it takes:
+    /// an interactive plugin may be waiting for the user.
+    pub timeout: Option<std::time::Duration>,
 }
 
 impl std::fmt::Debug for ExecConfig {
@@ -43,6 +47,7 @@ impl std::fmt::Debug for ExecConfig {
             .field("provide_cluster_info", &self.provide_cluster_info)
             .field("interactive_mode", &self.interactive_mode)
             .field("cluster_extension", &self.cluster_extension)
+            .field("timeout", &self.timeout)
             .finish()
     }
 }

@@ -76,3 +76,27 @@ impl fmt::Debug for RedactedUrl<'_> {
         write!(f, "{:?}", url.as_str())
     }
 }
+
+/// `text` with every occurrence of each of `secrets` replaced by
+/// `[redacted]`, longest first (so a secret that contains another goes
+/// whole). Values shorter than four characters are left alone: they are not
+/// secrets, and replacing them would garble the text.
+pub(crate) fn redact_known<'a>(text: &str, secrets: impl IntoIterator<Item = &'a str>) -> String {
+    let mut secrets: Vec<&str> = secrets.into_iter().filter(|secret| secret.len() >= 4).collect();
+    secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+    secrets
+        .into_iter()
+        .fold(text.to_owned(), |text, secret| text.replace(secret, "[redacted]"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_secrets_are_replaced_longest_first_and_short_values_are_kept() {
+        let text = "token=abcd1234 and abcd, id=7";
+        let redacted = redact_known(text, ["abcd", "abcd1234", "7"]);
+        assert_eq!(redacted, "token=[redacted] and [redacted], id=7");
+    }
+}
