@@ -1,7 +1,7 @@
 //! Exec credential plugins (`users[].user.exec`): client.authentication.k8s.io
 //! v1 and v1beta1.
 
-use super::secret::SecretString;
+use super::secret::{RedactedArgs, SecretString};
 
 /// How to run an exec credential plugin, as the kubeconfig says.
 ///
@@ -41,7 +41,7 @@ impl std::fmt::Debug for ExecConfig {
         f.debug_struct("ExecConfig")
             .field("api_version", &self.api_version)
             .field("command", &self.command)
-            .field("args", &self.args)
+            .field("args", &RedactedArgs(&self.args))
             .field("env", &env)
             .field("install_hint", &self.install_hint)
             .field("provide_cluster_info", &self.provide_cluster_info)

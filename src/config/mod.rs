@@ -22,4 +22,4 @@ pub use exec::{ExecConfig, ExecCredential, ExecInteractiveMode};
 pub use kubeconfig::Kubeconfig;
 pub use resolve::KubeconfigOptions;
 pub use secret::SecretString;
-pub(crate) use secret::redact_known;
+pub(crate) use secret::{RedactedUrl, redact_known, userinfo_redacted};
