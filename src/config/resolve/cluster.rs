@@ -52,6 +52,10 @@ pub(super) fn resolve_cluster(
         (None, Some(server)) => parse_server(server, &field.child("server"))?,
         (None, None) => return Err(field.child("server").invalid("is missing")),
     };
+    let has_ca = cluster.certificate_authority.is_some() || cluster.certificate_authority_data.is_some();
+    if cluster.insecure_skip_tls_verify && has_ca {
+        return Err(field.child("insecure-skip-tls-verify").invalid(INSECURE_WITH_CA));
+    }
     let proxy_url = cluster
         .proxy_url
         .as_deref()
@@ -70,6 +74,10 @@ pub(super) fn resolve_cluster(
             .map(|extension| extension.extension.clone()),
     })
 }
+
+/// client-go's words for a CA beside `insecure-skip-tls-verify`: the CA
+/// would be silently ignored, which is never what was meant.
+const INSECURE_WITH_CA: &str = "specifying a root certificates file with the insecure flag is not allowed";
 
 /// A context that names no cluster, and no `--server`: nothing says where the server is.
 fn missing_cluster(selection: &Selection<'_>) -> ConfigError {
