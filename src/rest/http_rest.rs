@@ -7,7 +7,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use rustls_pki_types::CertificateDer;
 use tracing::Instrument;
 
-use crate::config::{Auth, ClientIdentity, Config};
+use crate::config::{Auth, ClientIdentity, Config, Environment, EnvironmentProxies};
 use crate::{Error, Result};
 
 use super::auth::{Credentials, RequestCredentials, TOKEN_FILE_REREAD_INTERVAL};
@@ -69,8 +69,10 @@ use super::warning::WarningLog;
 /// SNI (then also in `Host`; through a proxy the SNI stays the URL's host),
 /// presents the client
 /// certificate, and offers HTTP/2 (`h2` by ALPN). `proxy_url` may be http,
-/// https or socks5; with none, reqwest's usual `HTTPS_PROXY`/`HTTP_PROXY`/
-/// `NO_PROXY` environment variables apply, as they do for kubectl.
+/// https, socks5 or socks5h, and is used for every request; with none,
+/// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` (or lower case) apply by Go's rules,
+/// as for kubectl: `NO_PROXY` entries are hosts, domain suffixes, IPs or
+/// CIDRs, each with an optional port, and loopback is always direct.
 ///
 /// # Responses
 /// Every status is an `Ok` response; [`check_status`](super::check_status)
@@ -96,6 +98,8 @@ struct Shared {
     impersonation: Vec<(HeaderName, HeaderValue)>,
     rate_limiter: Option<RateLimiter>,
     warnings: WarningLog,
+    /// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` as they were when the client was built.
+    env_proxies: EnvironmentProxies,
 }
 
 /// The reqwest client and the exec-plugin certificate it was built with: a
@@ -134,7 +138,8 @@ impl HttpRest {
     /// Like [`HttpRest::new`], with a token file read again every `interval`
     /// instead of every [`TOKEN_FILE_REREAD_INTERVAL`].
     pub fn with_token_reread_interval(config: Config, interval: Duration) -> Result<Self> {
-        let client = build_client(&config, None)?;
+        let env_proxies = EnvironmentProxies::from_environment(&Environment::process())?;
+        let client = build_client(&config, &env_proxies, None)?;
         let request_url = match ServerNameRoute::for_config(&config) {
             Some(route) => route.request_url(&config.cluster_url),
             None => config.cluster_url.clone(),
@@ -161,6 +166,7 @@ impl HttpRest {
                 base_url,
                 shown_base_url,
                 warnings: WarningLog::default(),
+                env_proxies,
                 config,
             }),
         })
@@ -247,7 +253,7 @@ impl HttpRest {
         };
         let wanted = exec_identity.map(|identity| &identity.certificate_chain);
         if slot.exec_certificate.as_ref() != wanted {
-            slot.client = build_client(&self.shared.config, exec_identity)?;
+            slot.client = build_client(&self.shared.config, &self.shared.env_proxies, exec_identity)?;
             slot.exec_certificate = wanted.cloned();
         }
         Ok(slot.client.clone())

@@ -7,7 +7,7 @@ use rustls_pki_types::CertificateDer;
 use super::selection::Selection;
 use crate::config::error::{ConfigError, Field};
 use crate::config::kubeconfig::NamedCluster;
-use crate::config::pem;
+use crate::config::{pem, unsupported_proxy_scheme};
 
 /// The name of the cluster extension passed on to exec plugins.
 const EXEC_EXTENSION: &str = "client.authentication.k8s.io/exec";
@@ -114,11 +114,9 @@ fn parse_server(server: &str, field: &Field) -> Result<url::Url, ConfigError> {
 fn parse_proxy(proxy: &str, field: &Field) -> Result<url::Url, ConfigError> {
     let url =
         url::Url::parse(proxy).map_err(|error| field.invalid(format!("is not a valid URL: {error}")))?;
-    match url.scheme() {
-        "http" | "https" | "socks5" => Ok(url),
-        other => Err(field.invalid(format!(
-            "has the scheme {other:?}; a proxy must be http, https or socks5"
-        ))),
+    match unsupported_proxy_scheme(&url) {
+        Some(message) => Err(field.invalid(message)),
+        None => Ok(url),
     }
 }
 
@@ -199,8 +197,13 @@ mod tests {
     }
 
     #[test]
-    fn proxies_may_be_http_https_or_socks5() {
-        for proxy in ["http://p:3128", "https://p:3129", "socks5://p:1080"] {
+    fn proxies_may_have_every_scheme_kubectl_accepts() {
+        for proxy in [
+            "http://p:3128",
+            "https://p:3129",
+            "socks5://p:1080",
+            "socks5h://p:1080",
+        ] {
             assert!(parse_proxy(proxy, &field()).is_ok(), "{proxy}");
         }
         assert!(parse_proxy("socks4://p:1080", &field()).is_err());
