@@ -168,7 +168,7 @@ pub struct Impersonation {
 }
 
 /// A token bucket: `qps` requests a second on average, bursts of up to `burst`.
-/// Streams (watch, logs) are not limited.
+/// The start of every request counts, streams (watch, logs) included, as in client-go.
 ///
 /// The default is 50 QPS with bursts of 100: client-go's 5/10 throttles
 /// ordinary controllers and kubectl raised its own to 50/300.

@@ -47,8 +47,8 @@ use super::warning::WarningLog;
 ///   certificate from the plugin replaces the configured one.
 /// - The `Impersonate-*` headers, and `User-Agent: rudder/<version>` unless
 ///   the config names another.
-/// - The client-side rate limiter ([`RateLimit`](crate::config::RateLimit));
-///   streams skip it.
+/// - The client-side rate limiter ([`RateLimit`](crate::config::RateLimit)),
+///   for every request and every retry, streams included.
 /// - The connect timeout, and the request timeout for [`Rest::send`] (reading
 ///   the body included); streams have no request timeout.
 /// - A `rudder_request` tracing span with the verb, path, status and duration.
@@ -185,7 +185,9 @@ impl HttpRest {
         let mut budget = RetryBudget::new(shared.config.retry);
         let mut refreshed_after_unauthorized = false;
         loop {
-            if !streaming && let Some(limiter) = &shared.rate_limiter {
+            // Every start is throttled, streams included (as client-go): a
+            // relist/rewatch storm is load on the server like any other.
+            if let Some(limiter) = &shared.rate_limiter {
                 limiter.acquire().await;
             }
             let credentials = shared.credentials.for_request().await?;

@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use tokio::sync::Mutex;
+use std::sync::Mutex;
+
 use tokio::time::Instant;
 
 use crate::config::{ConfigError, RateLimit};
@@ -17,7 +18,8 @@ pub(crate) const LOWEST_QPS: f64 = 1.0 / 3600.0;
 ///
 /// A waiting request reserves its token before it sleeps (the count goes
 /// below zero), so callers are served in the order they arrived and no wake-up
-/// is wasted. Time is tokio's, so tests can pause it.
+/// is wasted; a wait that is dropped (a timeout, a `select!`) gives its token
+/// back. Time is tokio's, so tests can pause it.
 #[derive(Debug)]
 pub(crate) struct RateLimiter {
     qps: f64,
@@ -69,20 +71,60 @@ impl RateLimiter {
 
     /// Waits until the caller may send one request.
     pub(crate) async fn acquire(&self) {
-        let wait = {
-            let mut bucket = self.bucket.lock().await;
-            let now = Instant::now();
-            let elapsed = now.saturating_duration_since(bucket.refilled_at).as_secs_f64();
-            bucket.tokens = (bucket.tokens + elapsed * self.qps).min(self.burst);
-            bucket.refilled_at = now;
-            bucket.tokens -= 1.0;
-            if bucket.tokens >= 0.0 {
-                return;
-            }
-            // At LOWEST_QPS or more the debt is short; the fallback only keeps this panic-free.
-            Duration::try_from_secs_f64(-bucket.tokens / self.qps).unwrap_or(Duration::MAX)
+        let Some(wait) = self.reserve() else {
+            return;
+        };
+        let reservation = Reservation {
+            limiter: self,
+            kept: false,
         };
         tokio::time::sleep(wait).await;
+        reservation.keep();
+    }
+
+    /// Takes a token: `None` when one was there, else how long until the
+    /// one reserved is due.
+    fn reserve(&self) -> Option<Duration> {
+        let mut bucket = self.bucket();
+        let now = Instant::now();
+        let elapsed = now.saturating_duration_since(bucket.refilled_at).as_secs_f64();
+        bucket.tokens = (bucket.tokens + elapsed * self.qps).min(self.burst);
+        bucket.refilled_at = now;
+        bucket.tokens -= 1.0;
+        if bucket.tokens >= 0.0 {
+            return None;
+        }
+        // At LOWEST_QPS or more the debt is short; the fallback only keeps this panic-free.
+        Some(Duration::try_from_secs_f64(-bucket.tokens / self.qps).unwrap_or(Duration::MAX))
+    }
+
+    /// The bucket; a panic elsewhere while it was held left it consistent
+    /// (every update is one assignment), so a poisoned lock is used as is.
+    fn bucket(&self) -> std::sync::MutexGuard<'_, Bucket> {
+        self.bucket
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// A token reserved by a waiting request, given back unless kept.
+struct Reservation<'a> {
+    limiter: &'a RateLimiter,
+    kept: bool,
+}
+
+impl Reservation<'_> {
+    fn keep(mut self) {
+        self.kept = true;
+    }
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        if !self.kept {
+            let mut bucket = self.limiter.bucket();
+            bucket.tokens = (bucket.tokens + 1.0).min(self.limiter.burst);
+        }
     }
 }
 
@@ -108,6 +150,25 @@ mod tests {
         let times = time_of_each(&limiter, 5).await;
         let millis: Vec<u128> = times.iter().map(Duration::as_millis).collect();
         assert_eq!(millis, vec![0, 0, 0, 100, 200]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_that_is_dropped_gives_its_token_back() {
+        let limiter = RateLimiter::new(RateLimit { qps: 1.0, burst: 1 })
+            .unwrap()
+            .unwrap();
+        limiter.acquire().await;
+        // The bucket is empty: this wait would take a second, and is given up.
+        let gave_up = tokio::time::timeout(Duration::from_millis(100), limiter.acquire()).await;
+        assert!(gave_up.is_err());
+        tokio::time::advance(Duration::from_millis(900)).await;
+        // A second after the first request one token is back, and no one else holds it.
+        let millis: Vec<u128> = time_of_each(&limiter, 2)
+            .await
+            .iter()
+            .map(Duration::as_millis)
+            .collect();
+        assert_eq!(millis, vec![0, 1000]);
     }
 
     #[tokio::test(start_paused = true)]
