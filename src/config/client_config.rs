@@ -6,7 +6,7 @@ use std::time::Duration;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 use super::exec::ExecConfig;
-use super::secret::{RedactedUrl, SecretString};
+use super::secret::{RedactedUrl, SecretString, userinfo_redacted};
 
 /// Everything the live client needs to reach one API server as one user.
 ///
@@ -21,6 +21,12 @@ pub struct Config {
     /// a path prefix (`https://rancher.example/k8s/clusters/c-1`); request paths
     /// are appended to it.
     pub cluster_url: url::Url,
+    /// The `server` exactly as the kubeconfig (or the in-cluster variables)
+    /// wrote it, before URL parsing lower-cased it or dropped a default port.
+    /// kubectl names its discovery cache folder from this string, so rudder
+    /// does too ([`Config::discovery_cache_key`]). `None` for a config built
+    /// by hand.
+    pub server_as_written: Option<String>,
     /// The namespace namespaced handles use when none is given: the context's
     /// `namespace`, in-cluster the pod's namespace, else `default`.
     pub default_namespace: String,
@@ -50,6 +56,7 @@ impl Config {
     pub fn new(cluster_url: url::Url) -> Self {
         Config {
             cluster_url,
+            server_as_written: None,
             default_namespace: "default".into(),
             tls: TlsConfig::default(),
             auth: Auth::None,
@@ -64,10 +71,31 @@ impl Config {
     }
 }
 
+impl Config {
+    /// The string that names this server's discovery cache folder, as
+    /// kubectl computes it: `server_as_written` when known, else the URL.
+    ///
+    /// ```
+    /// let mut config = rudder::Config::new("https://K8S.example:443".parse().unwrap());
+    /// assert_eq!(config.discovery_cache_key(), "https://k8s.example/");
+    /// config.server_as_written = Some("https://K8S.example:443".into());
+    /// assert_eq!(config.discovery_cache_key(), "https://K8S.example:443");
+    /// ```
+    pub fn discovery_cache_key(&self) -> &str {
+        self.server_as_written
+            .as_deref()
+            .unwrap_or(self.cluster_url.as_str())
+    }
+}
+
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("cluster_url", &RedactedUrl(self.cluster_url.as_str()))
+            .field(
+                "server_as_written",
+                &self.server_as_written.as_deref().map(userinfo_redacted),
+            )
             .field("default_namespace", &self.default_namespace)
             .field("tls", &self.tls)
             .field("auth", &self.auth)

@@ -88,7 +88,7 @@ impl DiscoveryClient {
     /// in kubectl's layout under `$KUBECACHEDIR` or `~/.kube/cache`.
     pub fn for_config(rest: Arc<dyn Rest>, config: &Config) -> Self {
         DiscoveryClient::builder(rest)
-            .disk_cache(config.cluster_url.as_str())
+            .disk_cache(config.discovery_cache_key())
             .build()
     }
 

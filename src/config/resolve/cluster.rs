@@ -15,6 +15,8 @@ const EXEC_EXTENSION: &str = "client.authentication.k8s.io/exec";
 /// What a cluster entry says about the server.
 pub(super) struct ClusterSettings {
     pub url: url::Url,
+    /// The server string the URL was parsed from, as written.
+    pub server_as_written: String,
     pub root_certificates: Vec<CertificateDer<'static>>,
     pub insecure_skip_verify: bool,
     pub server_name: Option<String>,
@@ -29,12 +31,16 @@ pub(super) fn resolve_cluster(
     server: Option<&str>,
 ) -> Result<ClusterSettings, ConfigError> {
     let Some(named) = selection.cluster else {
-        let url = match server {
-            Some(server) => parse_server(server, &Field::new(Some(Path::new("<options>")), "server"))?,
+        let (url, server_as_written) = match server {
+            Some(server) => (
+                parse_server(server, &Field::new(Some(Path::new("<options>")), "server"))?,
+                server.to_owned(),
+            ),
             None => return Err(missing_cluster(selection)),
         };
         return Ok(ClusterSettings {
             url,
+            server_as_written,
             root_certificates: Vec::new(),
             insecure_skip_verify: false,
             server_name: None,
@@ -47,9 +53,12 @@ pub(super) fn resolve_cluster(
         named.origin.as_deref(),
         format!("clusters[{}].cluster", named.name),
     );
-    let url = match (server, &cluster.server) {
-        (Some(server), _) => parse_server(server, &Field::new(Some(Path::new("<options>")), "server"))?,
-        (None, Some(server)) => parse_server(server, &field.child("server"))?,
+    let (url, server_as_written) = match (server, &cluster.server) {
+        (Some(server), _) => (
+            parse_server(server, &Field::new(Some(Path::new("<options>")), "server"))?,
+            server.to_owned(),
+        ),
+        (None, Some(server)) => (parse_server(server, &field.child("server"))?, server.clone()),
         (None, None) => return Err(field.child("server").invalid("is missing")),
     };
     let has_ca = cluster.certificate_authority.is_some() || cluster.certificate_authority_data.is_some();
@@ -63,6 +72,7 @@ pub(super) fn resolve_cluster(
         .transpose()?;
     Ok(ClusterSettings {
         url,
+        server_as_written,
         root_certificates: root_certificates(named, &field)?,
         insecure_skip_verify: cluster.insecure_skip_tls_verify,
         server_name: cluster.tls_server_name.clone(),
