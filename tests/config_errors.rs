@@ -95,7 +95,7 @@ fn an_unknown_context_lists_the_known_ones() {
 }
 
 #[test]
-fn an_auth_provider_error_names_the_provider_and_an_exec_plugin() {
+fn a_removed_auth_provider_error_names_the_provider_and_an_exec_plugin() {
     let gcp = error_message("broken/errors.yaml", Some("gcp"));
     assert!(
         gcp.contains("\"gcp\"") && gcp.contains("gke-gcloud-auth-plugin"),
@@ -106,8 +106,12 @@ fn an_auth_provider_error_names_the_provider_and_an_exec_plugin() {
         azure.contains("\"azure\"") && azure.contains("kubelogin"),
         "{azure}"
     );
+    // oidc is still supported, and says what its entry lacks.
     let oidc = error_message("broken/errors.yaml", Some("oidc"));
-    assert!(oidc.contains("\"oidc\"") && oidc.contains("kubelogin"), "{oidc}");
+    assert!(
+        oidc.contains("users[oidc].user.auth-provider.config.idp-issuer-url: is missing"),
+        "{oidc}"
+    );
 }
 
 #[test]

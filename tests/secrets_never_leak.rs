@@ -28,10 +28,12 @@ const BASIC_PASSWORD: &str = "basicpass-42fe";
 const OIDC_ID_TOKEN: &str = "oidcid-8b2a";
 const OIDC_REFRESH_TOKEN: &str = "oidcrefresh-d7c5";
 const OIDC_CLIENT_SECRET: &str = "oidcsecret-196e";
+const OIDC_NEW_ID_TOKEN: &str = "oidcnewid-5a90";
+const OIDC_NEW_REFRESH_TOKEN: &str = "oidcnewrefresh-e3b4";
 /// A line from the middle of the client key's PEM body.
 const CLIENT_KEY_LINE: &str = "AwEHoUQDQgAEzf6fbflA2qlw7SSPPecQVSikMHm47F0pmNzbZxhN8eWL7Mittddq";
 
-const SECRETS: [&str; 13] = [
+const SECRETS: [&str; 15] = [
     URL_USER,
     URL_PASSWORD,
     PROXY_USER,
@@ -44,6 +46,8 @@ const SECRETS: [&str; 13] = [
     OIDC_ID_TOKEN,
     OIDC_REFRESH_TOKEN,
     OIDC_CLIENT_SECRET,
+    OIDC_NEW_ID_TOKEN,
+    OIDC_NEW_REFRESH_TOKEN,
     CLIENT_KEY_LINE,
 ];
 
@@ -168,7 +172,12 @@ fn client_certificate_data() -> String {
 
 /// A kubeconfig with one context for each kind of credential, against
 /// `server` (which carries userinfo) or through a proxy that carries it.
-fn every_credential_kubeconfig(server: &str, token_file: &std::path::Path, plugin: &ExecScript) -> String {
+fn every_credential_kubeconfig(
+    server: &str,
+    token_file: &std::path::Path,
+    plugin: &ExecScript,
+    oidc_issuer: &str,
+) -> String {
     let plugin_path = plugin.path().display().to_string();
     let users = [
         ("bearer", format!("{{token: {BEARER_TOKEN}}}")),
@@ -194,7 +203,7 @@ fn every_credential_kubeconfig(server: &str, token_file: &std::path::Path, plugi
         (
             "oidc",
             format!(
-                "{{auth-provider: {{name: oidc, config: {{idp-issuer-url: 'https://127.0.0.1:1', client-id: rudder, client-secret: {OIDC_CLIENT_SECRET}, id-token: {OIDC_ID_TOKEN}, refresh-token: {OIDC_REFRESH_TOKEN}}}}}}}"
+                "{{auth-provider: {{name: oidc, config: {{idp-issuer-url: '{oidc_issuer}', client-id: rudder, client-secret: {OIDC_CLIENT_SECRET}, id-token: {OIDC_ID_TOKEN}, refresh-token: {OIDC_REFRESH_TOKEN}}}}}}}"
             ),
         ),
     ];
@@ -214,6 +223,25 @@ fn every_credential_kubeconfig(server: &str, token_file: &std::path::Path, plugi
         }
     }
     yaml
+}
+
+/// An OIDC issuer that refreshes any refresh-token into new secret tokens.
+async fn oidc_issuer() -> MockServer {
+    let issuer = MockServer::start().await;
+    Mock::given(wiremock::matchers::path("/.well-known/openid-configuration"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "token_endpoint": format!("{}/token", issuer.uri()),
+        })))
+        .mount(&issuer)
+        .await;
+    Mock::given(wiremock::matchers::path("/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "id_token": OIDC_NEW_ID_TOKEN,
+            "refresh_token": OIDC_NEW_REFRESH_TOKEN,
+        })))
+        .mount(&issuer)
+        .await;
+    issuer
 }
 
 /// A server that answers every request 401 with a `Status`, as the API server does.
@@ -289,7 +317,8 @@ async fn no_secret_shows_in_any_debug_error_or_trace_log() {
     std::fs::write(&token_file, TOKEN_FILE_CONTENT).unwrap();
     // A plugin that echoes everything it was given, and fails.
     let plugin = ExecScript::new("echo \"args: $*; env: $SECRET\" >&2; env >&2\nexit 1");
-    let yaml = every_credential_kubeconfig(&server_with_userinfo, &token_file, &plugin);
+    let issuer = oidc_issuer().await;
+    let yaml = every_credential_kubeconfig(&server_with_userinfo, &token_file, &plugin, &issuer.uri());
     let kubeconfig = Kubeconfig::from_yaml(&yaml).unwrap();
     let mut shown = vec![format!("{kubeconfig:?}"), format!("{kubeconfig:#?}")];
     for context in &kubeconfig.contexts {
@@ -312,7 +341,7 @@ async fn no_secret_shows_in_any_debug_error_or_trace_log() {
     for path_taken in [
         "401 Unauthorized",
         "exited with code 1",
-        "removed from Kubernetes clients",
+        "refreshed the OIDC id-token",
         "GET http://127.0.0.1:9/api/v1/secrets",
     ] {
         assert!(all.contains(path_taken), "no output shows {path_taken:?}:\n{all}");

@@ -6,6 +6,7 @@ use std::time::Duration;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 use super::exec::ExecConfig;
+use super::oidc::OidcConfig;
 use super::secret::{RedactedUrl, SecretString, userinfo_redacted};
 
 /// Everything the live client needs to reach one API server as one user.
@@ -180,6 +181,8 @@ pub enum Auth {
     },
     /// Credentials from an exec plugin (`exec`), cached until they expire.
     Exec(Box<ExecConfig>),
+    /// An OpenID Connect id-token, refreshed when it expires (`auth-provider: oidc`).
+    Oidc(Box<OidcConfig>),
 }
 
 /// Act as another user: the `Impersonate-User`, `-Group`, `-Uid` and `-Extra-*` headers.

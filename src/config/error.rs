@@ -219,6 +219,14 @@ pub enum AuthError {
         /// The timeout that passed.
         timeout: std::time::Duration,
     },
+    /// The OIDC id-token has expired and could not be refreshed.
+    #[error("oidc auth provider ({issuer}): {message}")]
+    Oidc {
+        /// The issuer URL, without userinfo.
+        issuer: String,
+        /// What went wrong. Never a token or a response body.
+        message: String,
+    },
     /// A token file could not be read and no earlier token is known.
     #[error("cannot read token file {path}: {source}")]
     TokenFile {

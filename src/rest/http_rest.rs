@@ -278,6 +278,7 @@ fn auth_kind(auth: &Auth) -> &'static str {
         Auth::Bearer(_) => "bearer",
         Auth::BearerFile { .. } => "bearer token file",
         Auth::Exec(_) => "exec plugin",
+        Auth::Oidc(_) => "oidc",
     }
 }
 

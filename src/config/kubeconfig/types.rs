@@ -165,7 +165,7 @@ pub struct AuthInfo {
     /// The basic-authentication password.
     #[serde(default, deserialize_with = "empty_as_none")]
     pub password: Option<SecretString>,
-    /// A removed in-tree authentication provider (gcp, azure, oidc).
+    /// An in-tree authentication provider: `oidc` is supported; gcp and azure were removed.
     #[serde(default)]
     pub auth_provider: Option<AuthProvider>,
     /// An exec credential plugin.
