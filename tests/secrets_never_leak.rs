@@ -208,7 +208,7 @@ fn every_credential_kubeconfig(
         ),
     ];
     let mut yaml = format!(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: direct\n  cluster: {{server: '{server}'}}\n- name: proxied\n  cluster: {{server: 'http://127.0.0.1:9', proxy-url: '{}'}}\nusers:\n",
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: direct\n  cluster: {{server: '{server}'}}\n- name: proxied\n  cluster: {{server: 'http://127.0.0.1:9', proxy-url: '{}'}}\n- name: refused\n  cluster: {{server: 'http://{URL_USER}:{URL_PASSWORD}@127.0.0.1:9'}}\nusers:\n",
         proxy_url()
     );
     for (name, user) in &users {
@@ -216,7 +216,7 @@ fn every_credential_kubeconfig(
     }
     yaml.push_str("contexts:\n");
     for (name, _) in &users {
-        for cluster in ["direct", "proxied"] {
+        for cluster in ["direct", "proxied", "refused"] {
             yaml.push_str(&format!(
                 "- name: {name}-{cluster}\n  context: {{cluster: {cluster}, user: {name}}}\n"
             ));
