@@ -95,7 +95,7 @@ fn an_unknown_context_lists_the_known_ones() {
 }
 
 #[test]
-fn an_auth_provider_error_names_the_provider_and_an_exec_plugin() {
+fn a_removed_auth_provider_error_names_the_provider_and_an_exec_plugin() {
     let gcp = error_message("broken/errors.yaml", Some("gcp"));
     assert!(
         gcp.contains("\"gcp\"") && gcp.contains("gke-gcloud-auth-plugin"),
@@ -106,8 +106,12 @@ fn an_auth_provider_error_names_the_provider_and_an_exec_plugin() {
         azure.contains("\"azure\"") && azure.contains("kubelogin"),
         "{azure}"
     );
+    // oidc is still supported, and says what its entry lacks.
     let oidc = error_message("broken/errors.yaml", Some("oidc"));
-    assert!(oidc.contains("\"oidc\"") && oidc.contains("kubelogin"), "{oidc}");
+    assert!(
+        oidc.contains("users[oidc].user.auth-provider.config.idp-issuer-url: is missing"),
+        "{oidc}"
+    );
 }
 
 #[test]
@@ -206,5 +210,51 @@ fn a_password_in_a_server_or_proxy_url_is_redacted_in_debug_output() {
         !debug.contains("SECRET-url-password") && !debug.contains("SECRET-proxy-pass"),
         "{debug}"
     );
-    assert!(debug.contains("https://me:redacted@h/"), "{debug}");
+    assert!(debug.contains("https://redacted@h/"), "{debug}");
+}
+
+#[test]
+fn insecure_skip_tls_verify_with_a_ca_is_refused_naming_the_cluster() {
+    let ca = fixture("pki/ca.crt");
+    let ca_data = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        std::fs::read(&ca).unwrap(),
+    );
+    let with_file = format!("certificate-authority: '{}'", ca.display());
+    let with_data = format!("certificate-authority-data: {ca_data}");
+    for ca_field in [with_file, with_data] {
+        let yaml = format!(
+            "clusters: [{{name: prod-east, cluster: {{server: 'https://h:6443', insecure-skip-tls-verify: true, {ca_field}}}}}]\ncontexts: [{{name: c, context: {{cluster: prod-east}}}}]\ncurrent-context: c"
+        );
+        let error = Config::from_custom_kubeconfig(
+            &Kubeconfig::from_yaml(&yaml).unwrap(),
+            &KubeconfigOptions::default(),
+        )
+        .expect_err("insecure with a CA must be refused");
+        let message = error.to_string();
+        assert!(
+            message.contains("clusters[prod-east].cluster.insecure-skip-tls-verify"),
+            "{message}"
+        );
+        assert!(
+            message.contains("specifying a root certificates file with the insecure flag is not allowed"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn insecure_skip_verify_with_root_certificates_in_memory_is_refused() {
+    let ca = std::fs::read(fixture("pki/ca.crt")).unwrap();
+    let der = rustls_pki_types::pem::PemObject::from_pem_slice(&ca).unwrap();
+    let mut config = Config::new("https://127.0.0.1:6443".parse().unwrap());
+    config.tls.insecure_skip_verify = true;
+    config.tls.root_certificates = vec![der];
+    let error = rudder::HttpRest::new(config).expect_err("insecure with a CA must be refused");
+    let message = error.to_string();
+    assert!(message.contains("tls.insecure_skip_verify"), "{message}");
+    assert!(
+        message.contains("with the insecure flag is not allowed"),
+        "{message}"
+    );
 }

@@ -318,3 +318,17 @@ fn a_kubeconfig_kubectl_wrote_is_read_whole() {
         Auth::Bearer(_)
     ));
 }
+
+#[test]
+fn the_server_is_kept_as_written_for_kubectls_cache_folder_name() {
+    let yaml = "clusters: [{name: k, cluster: {server: 'https://K8S.Example:443'}}]\ncontexts: [{name: c, context: {cluster: k}}]\ncurrent-context: c";
+    let config = Config::from_custom_kubeconfig(
+        &rudder::config::Kubeconfig::from_yaml(yaml).unwrap(),
+        &KubeconfigOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(config.cluster_url.as_str(), "https://k8s.example/");
+    assert_eq!(config.discovery_cache_key(), "https://K8S.Example:443");
+    let folder = rudder::discovery::server_cache_dir(Path::new("/c"), config.discovery_cache_key());
+    assert_eq!(folder, Path::new("/c/discovery/K8S.Example_443"));
+}

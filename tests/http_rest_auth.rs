@@ -287,7 +287,7 @@ async fn the_exec_plugin_gets_env_args_and_cluster_info() {
 }
 
 /// The error of the first request with an exec plugin configured as `exec`.
-async fn exec_error(exec: ExecConfig) -> String {
+async fn exec_failure(exec: ExecConfig) -> Error {
     let mut config = config_for("http://127.0.0.1:9");
     config.auth = Auth::Exec(Box::new(exec));
     let error = HttpRest::new(config)
@@ -295,8 +295,12 @@ async fn exec_error(exec: ExecConfig) -> String {
         .send(get("/api"))
         .await
         .unwrap_err();
-    assert!(matches!(error, Error::Auth(AuthError::Exec { .. })), "{error:?}");
-    error.to_string()
+    assert!(matches!(error, Error::Auth(_)), "{error:?}");
+    error
+}
+
+async fn exec_error(exec: ExecConfig) -> String {
+    exec_failure(exec).await.to_string()
 }
 
 #[tokio::test]
@@ -312,11 +316,66 @@ async fn a_missing_exec_command_names_the_install_hint() {
 }
 
 #[tokio::test]
-async fn an_exec_plugin_that_fails_reports_its_exit_code_and_stderr() {
-    let script = ExecScript::new("echo '  error: you must log in first  ' >&2\nexit 3");
-    let message = exec_error(script.exec_config()).await;
-    let message = message.replace(&script.path().display().to_string(), "<script>");
-    insta::assert_snapshot!(message);
+async fn an_exec_plugin_that_fails_reports_its_exit_code_and_path_but_not_its_stderr() {
+    let (logs, _guard) = LogCapture::start();
+    let script = ExecScript::new("echo \"error: login failed for $SECRET_ENV with --token=$1\" >&2\nexit 3");
+    let error = exec_failure(ExecConfig {
+        args: vec![script.path().display().to_string(), "arg-s3cr3t".into()],
+        env: vec![("SECRET_ENV".into(), "env-s3cr3t".into())],
+        ..script.exec_config()
+    })
+    .await;
+    match &error {
+        Error::Auth(AuthError::ExecFailed { command, exit_code }) => {
+            assert_eq!(command, "sh");
+            assert_eq!(*exit_code, Some(3));
+        }
+        other => panic!("expected ExecFailed, got {other:?}"),
+    }
+    let shown = format!("{error}\n{error:?}");
+    assert!(!shown.contains("login failed"), "{shown}");
+    insta::assert_snapshot!(error.to_string());
+    // The stderr is logged at debug, with what the plugin was given redacted.
+    let logs = logs.text();
+    assert!(
+        logs.contains("error: login failed for [redacted] with --token=[redacted]"),
+        "{logs}"
+    );
+    for secret in ["env-s3cr3t", "arg-s3cr3t"] {
+        assert!(!logs.contains(secret), "{secret} in {logs}");
+    }
+}
+
+#[tokio::test]
+async fn an_exec_plugin_printing_without_end_is_stopped_at_the_output_limit() {
+    // 200 MB, far past the limit: it must not be read whole.
+    let script = ExecScript::new("head -c 209715200 /dev/zero");
+    let error = exec_failure(script.exec_config()).await;
+    assert!(
+        matches!(error, Error::Auth(AuthError::ExecOutputTooLarge { .. })),
+        "{error:?}"
+    );
+    insta::assert_snapshot!(error.to_string());
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_exec_plugin_that_hangs_is_stopped_after_the_callers_timeout() {
+    let script = ExecScript::new("exec sleep 3600");
+    let error = exec_failure(ExecConfig {
+        timeout: Some(Duration::from_secs(10)),
+        ..script.exec_config()
+    })
+    .await;
+    assert!(
+        matches!(error, Error::Auth(AuthError::ExecTimedOut { .. })),
+        "{error:?}"
+    );
+    insta::assert_snapshot!(error.to_string());
+}
+
+#[test]
+fn an_exec_plugin_has_no_timeout_by_default_as_in_client_go() {
+    assert_eq!(ExecConfig::default().timeout, None);
 }
 
 #[tokio::test]

@@ -230,22 +230,52 @@ fn freeze_clock() -> std::sync::mpsc::Sender<()> {
     sender
 }
 
+/// A rate so slow (one request every 1000 s) that a request that waited for
+/// it is told apart from one that did not, whatever else paused time skips
+/// over (reqwest's own timers advance it while real IO is in flight).
+const ONE_PER_1000_S: f32 = 0.001;
+const LIMITER_WAIT: Duration = Duration::from_secs(1000);
+
 #[tokio::test(start_paused = true)]
-async fn a_burst_goes_at_once_and_streams_skip_the_rate_limiter() {
+async fn a_burst_goes_at_once_and_streams_take_their_token_too() {
     let server = ok_server().await;
     let mut config = config_for(&server.uri());
-    // After the burst, one request every 1000 s.
-    config.rate_limit = RateLimit { qps: 0.001, burst: 3 };
+    config.rate_limit = RateLimit {
+        qps: ONE_PER_1000_S,
+        burst: 3,
+    };
     let rest = HttpRest::new(config).unwrap();
-    let _frozen = freeze_clock();
-    for _ in 0..3 {
-        rest.send(get("/api")).await.unwrap();
-    }
-    // The bucket is empty now; streams still go.
+    let started = Instant::now();
+    rest.send(get("/api")).await.unwrap();
     for _ in 0..2 {
         rest.send_stream(get("/api?watch=true")).await.unwrap();
     }
-    assert_eq!(requests_seen(&server).await, 5);
+    assert!(started.elapsed() < LIMITER_WAIT / 2, "the burst goes at once");
+    // The bucket is empty now: a rewatch waits its turn like any request.
+    rest.send_stream(get("/api?watch=true")).await.unwrap();
+    assert!(started.elapsed() >= LIMITER_WAIT, "{:?}", started.elapsed());
+    assert_eq!(requests_seen(&server).await, 4);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_request_dropped_while_it_waits_for_the_rate_limiter_gives_its_token_back() {
+    let server = ok_server().await;
+    let mut config = config_for(&server.uri());
+    config.rate_limit = RateLimit {
+        qps: ONE_PER_1000_S,
+        burst: 1,
+    };
+    let rest = HttpRest::new(config).unwrap();
+    let first = Instant::now();
+    rest.send(get("/api")).await.unwrap();
+    let dropped = tokio::time::timeout(Duration::from_secs(1), rest.send(get("/api"))).await;
+    assert!(dropped.is_err(), "the second request waits for the limiter");
+    tokio::time::sleep_until(first + LIMITER_WAIT).await;
+    // One token is back by now and nobody holds it: this one goes at once.
+    let started = Instant::now();
+    rest.send(get("/api")).await.unwrap();
+    assert!(started.elapsed() < LIMITER_WAIT / 2, "{:?}", started.elapsed());
+    assert_eq!(requests_seen(&server).await, 2);
 }
 
 #[tokio::test(start_paused = true)]
@@ -278,4 +308,42 @@ async fn a_qps_of_zero_turns_the_rate_limiter_off() {
         rest.send(get("/api")).await.unwrap();
     }
     assert_eq!(requests_seen(&server).await, 20);
+}
+
+#[tokio::test]
+async fn a_nonsense_rate_limit_is_refused_with_an_error_naming_the_field() {
+    let server = ok_server().await;
+    let nonsense = [
+        (
+            RateLimit {
+                qps: 1e-30,
+                burst: 10,
+            },
+            "rate_limit.qps",
+        ),
+        (
+            RateLimit {
+                qps: f32::NAN,
+                burst: 10,
+            },
+            "rate_limit.qps",
+        ),
+        (
+            RateLimit {
+                qps: f32::INFINITY,
+                burst: 10,
+            },
+            "rate_limit.qps",
+        ),
+        (RateLimit { qps: -1.0, burst: 10 }, "rate_limit.qps"),
+        (RateLimit { qps: 5.0, burst: 0 }, "rate_limit.burst"),
+    ];
+    for (limit, field) in nonsense {
+        let mut config = config_for(&server.uri());
+        config.rate_limit = limit;
+        let error = HttpRest::new(config).expect_err(&format!("{limit:?} must be refused"));
+        let message = error.to_string();
+        assert!(matches!(error, Error::Config(_)), "{message}");
+        assert!(message.contains(field), "{limit:?}: {message}");
+    }
 }

@@ -6,7 +6,8 @@ use std::time::Duration;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 use super::exec::ExecConfig;
-use super::secret::{RedactedUrl, SecretString};
+use super::oidc::OidcConfig;
+use super::secret::{RedactedUrl, SecretString, userinfo_redacted};
 
 /// Everything the live client needs to reach one API server as one user.
 ///
@@ -21,6 +22,12 @@ pub struct Config {
     /// a path prefix (`https://rancher.example/k8s/clusters/c-1`); request paths
     /// are appended to it.
     pub cluster_url: url::Url,
+    /// The `server` exactly as the kubeconfig (or the in-cluster variables)
+    /// wrote it, before URL parsing lower-cased it or dropped a default port.
+    /// kubectl names its discovery cache folder from this string, so rudder
+    /// does too ([`Config::discovery_cache_key`]). `None` for a config built
+    /// by hand.
+    pub server_as_written: Option<String>,
     /// The namespace namespaced handles use when none is given: the context's
     /// `namespace`, in-cluster the pod's namespace, else `default`.
     pub default_namespace: String,
@@ -50,6 +57,7 @@ impl Config {
     pub fn new(cluster_url: url::Url) -> Self {
         Config {
             cluster_url,
+            server_as_written: None,
             default_namespace: "default".into(),
             tls: TlsConfig::default(),
             auth: Auth::None,
@@ -64,10 +72,31 @@ impl Config {
     }
 }
 
+impl Config {
+    /// The string that names this server's discovery cache folder, as
+    /// kubectl computes it: `server_as_written` when known, else the URL.
+    ///
+    /// ```
+    /// let mut config = rudder::Config::new("https://K8S.example:443".parse().unwrap());
+    /// assert_eq!(config.discovery_cache_key(), "https://k8s.example/");
+    /// config.server_as_written = Some("https://K8S.example:443".into());
+    /// assert_eq!(config.discovery_cache_key(), "https://K8S.example:443");
+    /// ```
+    pub fn discovery_cache_key(&self) -> &str {
+        self.server_as_written
+            .as_deref()
+            .unwrap_or(self.cluster_url.as_str())
+    }
+}
+
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("cluster_url", &RedactedUrl(self.cluster_url.as_str()))
+            .field(
+                "server_as_written",
+                &self.server_as_written.as_deref().map(userinfo_redacted),
+            )
             .field("default_namespace", &self.default_namespace)
             .field("tls", &self.tls)
             .field("auth", &self.auth)
@@ -152,6 +181,8 @@ pub enum Auth {
     },
     /// Credentials from an exec plugin (`exec`), cached until they expire.
     Exec(Box<ExecConfig>),
+    /// An OpenID Connect id-token, refreshed when it expires (`auth-provider: oidc`).
+    Oidc(Box<OidcConfig>),
 }
 
 /// Act as another user: the `Impersonate-User`, `-Group`, `-Uid` and `-Extra-*` headers.
@@ -168,15 +199,18 @@ pub struct Impersonation {
 }
 
 /// A token bucket: `qps` requests a second on average, bursts of up to `burst`.
-/// Streams (watch, logs) are not limited.
+/// The start of every request counts, streams (watch, logs) included, as in client-go.
 ///
 /// The default is 50 QPS with bursts of 100: client-go's 5/10 throttles
 /// ordinary controllers and kubectl raised its own to 50/300.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RateLimit {
-    /// Average requests a second; `0` or less turns the limiter off.
+    /// Average requests a second; `0` turns the limiter off. A negative,
+    /// NaN or infinite rate, or one below one request an hour, is refused
+    /// when the client is built.
     pub qps: f32,
-    /// How many requests may go at once after a quiet spell.
+    /// How many requests may go at once after a quiet spell; at least 1
+    /// when there is a limit.
     pub burst: u32,
 }
 

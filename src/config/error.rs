@@ -183,12 +183,48 @@ impl fmt::Display for Known<'_> {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuthError {
-    /// The exec credential plugin failed.
+    /// The exec credential plugin could not be run, or what it printed cannot be used.
     #[error("exec plugin {command}: {message}")]
     Exec {
         /// The plugin's command.
         command: String,
-        /// What went wrong, with the plugin's stderr when it printed any.
+        /// What went wrong. Never the plugin's output, which may hold secrets.
+        message: String,
+    },
+    /// The exec credential plugin exited with an error. Its stderr is not
+    /// kept here (a plugin may echo its token or environment): it went to the
+    /// terminal when the plugin was interactive, else to the debug log with
+    /// what the plugin was given redacted.
+    #[error("exec plugin {command}: {}", ExitDescription(*exit_code))]
+    ExecFailed {
+        /// The plugin's command.
+        command: String,
+        /// Its exit code; `None` when a signal ended it.
+        exit_code: Option<i32>,
+    },
+    /// The exec credential plugin printed more than rudder reads; it was stopped.
+    #[error("exec plugin {command}: printed more than {limit} bytes on stdout and was stopped")]
+    ExecOutputTooLarge {
+        /// The plugin's command.
+        command: String,
+        /// The most that is read, in bytes.
+        limit: usize,
+    },
+    /// The exec credential plugin did not finish within the caller's
+    /// [`ExecConfig::timeout`](crate::config::ExecConfig::timeout); it was stopped.
+    #[error("exec plugin {command}: did not finish within {timeout:?} and was stopped")]
+    ExecTimedOut {
+        /// The plugin's command.
+        command: String,
+        /// The timeout that passed.
+        timeout: std::time::Duration,
+    },
+    /// The OIDC id-token has expired and could not be refreshed.
+    #[error("oidc auth provider ({issuer}): {message}")]
+    Oidc {
+        /// The issuer URL, without userinfo.
+        issuer: String,
+        /// What went wrong. Never a token or a response body.
         message: String,
     },
     /// A token file could not be read and no earlier token is known.
@@ -200,6 +236,18 @@ pub enum AuthError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// `exited with code 3`, or `was killed by a signal`.
+struct ExitDescription(Option<i32>);
+
+impl fmt::Display for ExitDescription {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(code) => write!(f, "exited with code {code}"),
+            None => f.write_str("was killed by a signal"),
+        }
+    }
 }
 
 /// Where in which kubeconfig a value came from, such as

@@ -1,7 +1,7 @@
 //! Exec credential plugins (`users[].user.exec`): client.authentication.k8s.io
 //! v1 and v1beta1.
 
-use super::secret::SecretString;
+use super::secret::{RedactedArgs, SecretString};
 
 /// How to run an exec credential plugin, as the kubeconfig says.
 ///
@@ -25,6 +25,10 @@ pub struct ExecConfig {
     /// The cluster's `client.authentication.k8s.io/exec` extension, passed to
     /// the plugin as `spec.cluster.config` when `provide_cluster_info` is set.
     pub cluster_extension: Option<serde_json::Value>,
+    /// How long the plugin may run before it is stopped and the request
+    /// fails. `None` (the default, as in client-go) waits as long as it takes:
+    /// an interactive plugin may be waiting for the user.
+    pub timeout: Option<std::time::Duration>,
 }
 
 impl std::fmt::Debug for ExecConfig {
@@ -37,12 +41,13 @@ impl std::fmt::Debug for ExecConfig {
         f.debug_struct("ExecConfig")
             .field("api_version", &self.api_version)
             .field("command", &self.command)
-            .field("args", &self.args)
+            .field("args", &RedactedArgs(&self.args))
             .field("env", &env)
             .field("install_hint", &self.install_hint)
             .field("provide_cluster_info", &self.provide_cluster_info)
             .field("interactive_mode", &self.interactive_mode)
             .field("cluster_extension", &self.cluster_extension)
+            .field("timeout", &self.timeout)
             .finish()
     }
 }

@@ -53,7 +53,13 @@ impl Config {
         let port = env
             .var(PORT)
             .ok_or(ConfigError::NotInCluster { variable: PORT })?;
-        let mut config = Config::new(service_url(&host, &port)?);
+        let server = service_server(&host, &port);
+        let url = url::Url::parse(&server).map_err(|error| {
+            Field::new(Some(Path::new("<environment>")), format!("{HOST}, {PORT}"))
+                .invalid(format!("do not make a valid URL: {error}"))
+        })?;
+        let mut config = Config::new(url);
+        config.server_as_written = Some(server);
         let dir = env.service_account_dir();
         let token = dir.join("token");
         // Fail now rather than on the first request when there is no token at all.
@@ -75,16 +81,15 @@ impl Config {
 }
 
 /// `https://host:port`, with an IPv6 host in brackets.
-fn service_url(host: &str, port: &str) -> Result<url::Url, ConfigError> {
+/// `https://host:port` as client-go's `InClusterConfig` writes it (an IPv6
+/// host in brackets); the discovery cache folder is named from this string.
+fn service_server(host: &str, port: &str) -> String {
     let host = if host.contains(':') && !host.starts_with('[') {
         format!("[{host}]")
     } else {
         host.to_owned()
     };
-    url::Url::parse(&format!("https://{host}:{port}")).map_err(|error| {
-        Field::new(Some(Path::new("<environment>")), format!("{HOST}, {PORT}"))
-            .invalid(format!("do not make a valid URL: {error}"))
-    })
+    format!("https://{host}:{port}")
 }
 
 fn service_account_ca(dir: &Path) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, ConfigError> {

@@ -11,7 +11,9 @@ mod exec;
 mod in_cluster;
 mod infer;
 pub mod kubeconfig;
+mod oidc;
 mod pem;
+mod proxy;
 mod resolve;
 mod secret;
 
@@ -20,5 +22,8 @@ pub use environment::{Environment, SERVICE_ACCOUNT_DIR};
 pub use error::{AuthError, ConfigError};
 pub use exec::{ExecConfig, ExecCredential, ExecInteractiveMode};
 pub use kubeconfig::Kubeconfig;
+pub use oidc::OidcConfig;
+pub(crate) use proxy::{EnvironmentProxies, unsupported_proxy_scheme};
 pub use resolve::KubeconfigOptions;
 pub use secret::SecretString;
+pub(crate) use secret::{RedactedUrl, redact_known, userinfo_redacted};

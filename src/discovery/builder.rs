@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use crate::rest::Rest;
 
+use crate::config::userinfo_redacted;
+
 use super::cache_path::{default_cache_dir, http_cache_dir, server_cache_dir};
 use super::client::DiscoveryClient;
 use super::disk_cache::DiskCache;
@@ -85,7 +87,11 @@ impl DiscoveryClientBuilder {
         };
         let caches = match (&self.server, root) {
             (Some(server), Some(root)) => Some((
-                DiskCache::new(server_cache_dir(&root, server), self.ttl),
+                DiskCache::new(
+                    server_cache_dir(&root, server),
+                    server_cache_dir(&root, &userinfo_redacted(server)),
+                    self.ttl,
+                ),
                 HttpCache::new(http_cache_dir(&root)),
             )),
             _ => None,

@@ -11,6 +11,7 @@ use http::{Method, StatusCode};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{APIGroupList, APIResourceList, APIVersions};
 use tokio::sync::Mutex;
 
+use crate::config::RedactedUrl;
 use crate::rest::{RequestBuilder, Rest, check_status, validate_path_segment};
 use crate::types::{GroupVersionKind, GroupVersionResource};
 use crate::{Config, Error, Result};
@@ -56,8 +57,8 @@ pub struct DiscoveryClient {
 impl std::fmt::Debug for DiscoveryClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DiscoveryClient")
-            .field("server", &self.server)
-            .field("disk", &self.disk)
+            .field("server", &self.server.as_deref().map(RedactedUrl))
+            .field("disk_cache", &self.disk.is_some())
             .field("ttl", &self.ttl)
             .finish_non_exhaustive()
     }
@@ -87,7 +88,7 @@ impl DiscoveryClient {
     /// in kubectl's layout under `$KUBECACHEDIR` or `~/.kube/cache`.
     pub fn for_config(rest: Arc<dyn Rest>, config: &Config) -> Self {
         DiscoveryClient::builder(rest)
-            .disk_cache(config.cluster_url.as_str())
+            .disk_cache(config.discovery_cache_key())
             .build()
     }
 

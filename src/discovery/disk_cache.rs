@@ -25,17 +25,29 @@ const RESOURCES_FILE: &str = "serverresources.json";
 #[derive(Clone, Debug)]
 pub(crate) struct DiskCache {
     dir: PathBuf,
+    /// `dir` as logs show it: the folder of the server URL without its user
+    /// name and password (kubectl's folder name keeps them).
+    shown_dir: PathBuf,
     ttl: Duration,
 }
 
 impl DiskCache {
-    pub(crate) fn new(dir: PathBuf, ttl: Duration) -> Self {
-        DiskCache { dir, ttl }
+    /// The cache in `dir`; `shown_dir` is the name logs give it.
+    pub(crate) fn new(dir: PathBuf, shown_dir: PathBuf, ttl: Duration) -> Self {
+        DiskCache { dir, shown_dir, ttl }
+    }
+
+    /// `path` (inside `dir`) as logs show it.
+    fn shown(&self, path: &Path) -> PathBuf {
+        match path.strip_prefix(&self.dir) {
+            Ok(inside) => self.shown_dir.join(inside),
+            Err(_) => self.shown_dir.clone(),
+        }
     }
 
     /// The groups, when `servergroups.json` is fresh and readable.
     pub(crate) async fn read_groups(&self) -> Option<Vec<ServedGroup>> {
-        let list: APIGroupList = read_fresh_json(&self.dir.join(GROUPS_FILE), self.ttl).await?;
+        let list: APIGroupList = self.read_fresh_json(&self.dir.join(GROUPS_FILE)).await?;
         let groups = convert::groups_of(list);
         // A group name from the file that could not be a folder cannot have
         // been written by us.
@@ -50,9 +62,9 @@ impl DiskCache {
     /// One group version's resources, when its file is fresh and readable.
     pub(crate) async fn read_resources(&self, group: &str, version: &str) -> Option<Vec<ServedResource>> {
         let path = self.resources_path(group, version)?;
-        let list: APIResourceList = read_fresh_json(&path, self.ttl).await?;
+        let list: APIResourceList = self.read_fresh_json(&path).await?;
         if list.group_version != convert::group_version(group, version) {
-            tracing::warn!(path = %path.display(), "discovery cache file is for another group version; ignored");
+            tracing::warn!(path = %self.shown(&path).display(), "discovery cache file is for another group version; ignored");
             return None;
         }
         Some(convert::resources_of(group, version, list))
@@ -64,7 +76,7 @@ impl DiskCache {
             return;
         }
         let groups = convert::group_list(apis.groups());
-        write_json(&self.dir.join(GROUPS_FILE), &groups).await;
+        self.write_json(&self.dir.join(GROUPS_FILE), &groups).await;
         for group in apis.groups() {
             for version in &group.versions {
                 let group_version = convert::group_version(&group.name, version);
@@ -92,7 +104,8 @@ impl DiskCache {
             );
             return;
         };
-        write_json(&path, &convert::resource_list(group, version, resources)).await;
+        self.write_json(&path, &convert::resource_list(group, version, resources))
+            .await;
     }
 
     /// `<dir>/<group>/<version>/serverresources.json`, or `None` when the
@@ -114,52 +127,54 @@ fn safe_segment(segment: &str) -> Option<&str> {
     ok.then_some(segment)
 }
 
-/// The bytes of `path` when it was written less than `ttl` ago.
-pub(crate) async fn read_fresh(path: &Path, ttl: Duration) -> Option<Vec<u8>> {
-    let metadata = match tokio::fs::metadata(path).await {
-        Ok(metadata) => metadata,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return None,
-        Err(error) => {
-            tracing::warn!(path = %path.display(), %error, "discovery cache file unreadable; ignored");
+impl DiskCache {
+    /// The bytes of `path` when it was written less than `ttl` ago.
+    async fn read_fresh(&self, path: &Path) -> Option<Vec<u8>> {
+        let metadata = match tokio::fs::metadata(path).await {
+            Ok(metadata) => metadata,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return None,
+            Err(error) => {
+                tracing::warn!(path = %self.shown(path).display(), %error, "discovery cache file unreadable; ignored");
+                return None;
+            }
+        };
+        let modified = metadata.modified().ok()?;
+        let age = SystemTime::now().duration_since(modified).unwrap_or_default();
+        if age >= self.ttl {
+            tracing::debug!(path = %self.shown(path).display(), ?age, "discovery cache file expired");
             return None;
         }
-    };
-    let modified = metadata.modified().ok()?;
-    let age = SystemTime::now().duration_since(modified).unwrap_or_default();
-    if age >= ttl {
-        tracing::debug!(path = %path.display(), ?age, "discovery cache file expired");
-        return None;
-    }
-    match tokio::fs::read(path).await {
-        Ok(bytes) => Some(bytes),
-        Err(error) => {
-            tracing::warn!(path = %path.display(), %error, "discovery cache file unreadable; ignored");
-            None
+        match tokio::fs::read(path).await {
+            Ok(bytes) => Some(bytes),
+            Err(error) => {
+                tracing::warn!(path = %self.shown(path).display(), %error, "discovery cache file unreadable; ignored");
+                None
+            }
         }
     }
-}
 
-async fn read_fresh_json<T: DeserializeOwned>(path: &Path, ttl: Duration) -> Option<T> {
-    let bytes = read_fresh(path, ttl).await?;
-    match serde_json::from_slice(&bytes) {
-        Ok(value) => Some(value),
-        Err(error) => {
-            tracing::warn!(path = %path.display(), %error, "corrupt discovery cache file ignored");
-            None
+    async fn read_fresh_json<T: DeserializeOwned>(&self, path: &Path) -> Option<T> {
+        let bytes = self.read_fresh(path).await?;
+        match serde_json::from_slice(&bytes) {
+            Ok(value) => Some(value),
+            Err(error) => {
+                tracing::warn!(path = %self.shown(path).display(), %error, "corrupt discovery cache file ignored");
+                None
+            }
         }
     }
-}
 
-async fn write_json<T: serde::Serialize>(path: &Path, value: &T) {
-    let bytes = match serde_json::to_vec(value) {
-        Ok(bytes) => bytes,
-        Err(error) => {
-            tracing::warn!(path = %path.display(), %error, "cannot encode a discovery cache file");
-            return;
+    async fn write_json<T: serde::Serialize>(&self, path: &Path, value: &T) {
+        let bytes = match serde_json::to_vec(value) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                tracing::warn!(path = %self.shown(path).display(), %error, "cannot encode a discovery cache file");
+                return;
+            }
+        };
+        if let Err(error) = write_atomically(path, &bytes).await {
+            tracing::warn!(path = %self.shown(path).display(), %error, "cannot write a discovery cache file");
         }
-    };
-    if let Err(error) = write_atomically(path, &bytes).await {
-        tracing::warn!(path = %path.display(), %error, "cannot write a discovery cache file");
     }
 }
 
@@ -194,7 +209,11 @@ mod tests {
 
     #[test]
     fn group_versions_map_to_kubectls_paths() {
-        let cache = DiskCache::new(PathBuf::from("/c/discovery/host"), Duration::from_secs(1));
+        let cache = DiskCache::new(
+            PathBuf::from("/c/discovery/host"),
+            PathBuf::from("/c/discovery/host"),
+            Duration::from_secs(1),
+        );
         assert_eq!(
             cache.resources_path("", "v1").unwrap(),
             Path::new("/c/discovery/host/v1/serverresources.json")
@@ -207,7 +226,11 @@ mod tests {
 
     #[test]
     fn hostile_group_names_from_a_server_get_no_path() {
-        let cache = DiskCache::new(PathBuf::from("/c/discovery/host"), Duration::from_secs(1));
+        let cache = DiskCache::new(
+            PathBuf::from("/c/discovery/host"),
+            PathBuf::from("/c/discovery/host"),
+            Duration::from_secs(1),
+        );
         for (group, version) in [
             ("..", "v1"),
             ("a/b", "v1"),

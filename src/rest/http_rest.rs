@@ -7,7 +7,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use rustls_pki_types::CertificateDer;
 use tracing::Instrument;
 
-use crate::config::{Auth, ClientIdentity, Config};
+use crate::config::{Auth, ClientIdentity, Config, Environment, EnvironmentProxies};
 use crate::{Error, Result};
 
 use super::auth::{Credentials, RequestCredentials, TOKEN_FILE_REREAD_INTERVAL};
@@ -47,8 +47,8 @@ use super::warning::WarningLog;
 ///   certificate from the plugin replaces the configured one.
 /// - The `Impersonate-*` headers, and `User-Agent: rudder/<version>` unless
 ///   the config names another.
-/// - The client-side rate limiter ([`RateLimit`](crate::config::RateLimit));
-///   streams skip it.
+/// - The client-side rate limiter ([`RateLimit`](crate::config::RateLimit)),
+///   for every request and every retry, streams included.
 /// - The connect timeout, and the request timeout for [`Rest::send`] (reading
 ///   the body included); streams have no request timeout.
 /// - A `rudder_request` tracing span with the verb, path, status and duration.
@@ -69,8 +69,10 @@ use super::warning::WarningLog;
 /// SNI (then also in `Host`; through a proxy the SNI stays the URL's host),
 /// presents the client
 /// certificate, and offers HTTP/2 (`h2` by ALPN). `proxy_url` may be http,
-/// https or socks5; with none, reqwest's usual `HTTPS_PROXY`/`HTTP_PROXY`/
-/// `NO_PROXY` environment variables apply, as they do for kubectl.
+/// https, socks5 or socks5h, and is used for every request; with none,
+/// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` (or lower case) apply by Go's rules,
+/// as for kubectl: `NO_PROXY` entries are hosts, domain suffixes, IPs or
+/// CIDRs, each with an optional port, and loopback is always direct.
 ///
 /// # Responses
 /// Every status is an `Ok` response; [`check_status`](super::check_status)
@@ -96,6 +98,8 @@ struct Shared {
     impersonation: Vec<(HeaderName, HeaderValue)>,
     rate_limiter: Option<RateLimiter>,
     warnings: WarningLog,
+    /// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` as they were when the client was built.
+    env_proxies: EnvironmentProxies,
 }
 
 /// The reqwest client and the exec-plugin certificate it was built with: a
@@ -124,7 +128,7 @@ impl HttpRest {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Config`] when the TLS settings, proxy, token or impersonation
+    /// [`Error::Config`] when the TLS settings, proxy, token, impersonation or rate-limit
     /// values cannot be used. Credentials are not fetched yet: an exec plugin
     /// runs, and a token file is read, on the first request.
     pub fn new(config: Config) -> Result<Self> {
@@ -134,7 +138,8 @@ impl HttpRest {
     /// Like [`HttpRest::new`], with a token file read again every `interval`
     /// instead of every [`TOKEN_FILE_REREAD_INTERVAL`].
     pub fn with_token_reread_interval(config: Config, interval: Duration) -> Result<Self> {
-        let client = build_client(&config, None)?;
+        let env_proxies = EnvironmentProxies::from_environment(&Environment::process())?;
+        let client = build_client(&config, &env_proxies, None)?;
         let request_url = match ServerNameRoute::for_config(&config) {
             Some(route) => route.request_url(&config.cluster_url),
             None => config.cluster_url.clone(),
@@ -152,7 +157,7 @@ impl HttpRest {
         Ok(HttpRest {
             shared: Arc::new(Shared {
                 credentials: Credentials::new(&config, interval)?,
-                rate_limiter: RateLimiter::new(config.rate_limit),
+                rate_limiter: RateLimiter::new(config.rate_limit)?,
                 clients: Mutex::new(ClientSlot {
                     exec_certificate: None,
                     client,
@@ -161,6 +166,7 @@ impl HttpRest {
                 base_url,
                 shown_base_url,
                 warnings: WarningLog::default(),
+                env_proxies,
                 config,
             }),
         })
@@ -179,7 +185,9 @@ impl HttpRest {
         let mut budget = RetryBudget::new(shared.config.retry);
         let mut refreshed_after_unauthorized = false;
         loop {
-            if !streaming && let Some(limiter) = &shared.rate_limiter {
+            // Every start is throttled, streams included (as client-go): a
+            // relist/rewatch storm is load on the server like any other.
+            if let Some(limiter) = &shared.rate_limiter {
                 limiter.acquire().await;
             }
             let credentials = shared.credentials.for_request().await?;
@@ -247,7 +255,7 @@ impl HttpRest {
         };
         let wanted = exec_identity.map(|identity| &identity.certificate_chain);
         if slot.exec_certificate.as_ref() != wanted {
-            slot.client = build_client(&self.shared.config, exec_identity)?;
+            slot.client = build_client(&self.shared.config, &self.shared.env_proxies, exec_identity)?;
             slot.exec_certificate = wanted.cloned();
         }
         Ok(slot.client.clone())
@@ -270,6 +278,7 @@ fn auth_kind(auth: &Auth) -> &'static str {
         Auth::Bearer(_) => "bearer",
         Auth::BearerFile { .. } => "bearer token file",
         Auth::Exec(_) => "exec plugin",
+        Auth::Oidc(_) => "oidc",
     }
 }
 

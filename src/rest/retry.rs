@@ -8,7 +8,8 @@
 //!   OPTIONS) only, after 0.5 s, 1 s, 2 s ... (at most 8 s): a write that lost
 //!   its connection may have been applied, so it is never sent twice.
 //! - Everything is bounded by [`RetryPolicy`]: a number of retries and a total
-//!   wait. When the budget is spent the last answer (or error) is returned.
+//!   wait, and no single wait exceeds [`LONGEST_RETRY_AFTER`]. When the budget
+//!   is spent the last answer (or error) is returned.
 
 use std::time::Duration;
 
@@ -20,6 +21,10 @@ use crate::config::RetryPolicy;
 const FIRST_RECONNECT_WAIT: Duration = Duration::from_millis(500);
 /// The longest wait after a connection failure.
 const LONGEST_RECONNECT_WAIT: Duration = Duration::from_secs(8);
+
+/// The longest single wait honoured, whatever the policy allows in all: a
+/// server asking for more means "not soon", and the answer is returned.
+pub(crate) const LONGEST_RETRY_AFTER: Duration = Duration::from_secs(600);
 
 /// What is left of one request's retry budget.
 #[derive(Debug)]
@@ -70,12 +75,19 @@ impl RetryBudget {
         self.spend(wait)
     }
 
+    /// Takes `wait` from the budget, or `None` when it does not fit: past
+    /// the retry count, the total wait, or [`LONGEST_RETRY_AFTER`]. The sum is
+    /// checked, so no `Retry-After` a server sends can overflow it.
     fn spend(&mut self, wait: Duration) -> Option<Duration> {
-        if self.retries >= self.policy.max_retries || self.waited + wait > self.policy.max_total_wait {
+        if self.retries >= self.policy.max_retries || wait > LONGEST_RETRY_AFTER {
             return None;
         }
+        let waited = self
+            .waited
+            .checked_add(wait)
+            .filter(|waited| *waited <= self.policy.max_total_wait)?;
         self.retries += 1;
-        self.waited += wait;
+        self.waited = waited;
         Some(wait)
     }
 }
@@ -248,6 +260,55 @@ mod tests {
         assert_eq!(waits, vec![500, 1000, 2000, 4000, 8000, 8000]);
         let mut writes = budget(10, 600);
         assert_eq!(writes.after_connection_failure(&Method::POST, &refused), None);
+    }
+
+    #[test]
+    fn a_retry_after_longer_than_the_cap_is_final() {
+        let mut budget = RetryBudget::new(RetryPolicy {
+            max_retries: 5,
+            max_total_wait: Duration::MAX,
+        });
+        let over = retry_after_header(&(LONGEST_RETRY_AFTER.as_secs() + 1).to_string());
+        assert_eq!(
+            budget.after_answer(&Method::GET, StatusCode::TOO_MANY_REQUESTS, &over),
+            None
+        );
+        let at = retry_after_header(&LONGEST_RETRY_AFTER.as_secs().to_string());
+        assert_eq!(
+            budget.after_answer(&Method::GET, StatusCode::TOO_MANY_REQUESTS, &at),
+            Some(LONGEST_RETRY_AFTER)
+        );
+    }
+
+    #[test]
+    fn a_huge_retry_after_after_an_earlier_retry_ends_the_retries_without_overflow() {
+        let mut budget = budget(5, 60);
+        let short = retry_after_header("1");
+        assert!(
+            budget
+                .after_answer(&Method::GET, StatusCode::TOO_MANY_REQUESTS, &short)
+                .is_some()
+        );
+        let huge = retry_after_header("18446744073709551615");
+        assert_eq!(
+            budget.after_answer(&Method::GET, StatusCode::TOO_MANY_REQUESTS, &huge),
+            None
+        );
+    }
+
+    #[test]
+    fn a_huge_retry_after_is_refused_even_with_an_unbounded_total() {
+        let mut budget = RetryBudget::new(RetryPolicy {
+            max_retries: 5,
+            max_total_wait: Duration::MAX,
+        });
+        let short = retry_after_header("1");
+        budget.after_answer(&Method::GET, StatusCode::TOO_MANY_REQUESTS, &short);
+        let huge = retry_after_header("18446744073709551615");
+        assert_eq!(
+            budget.after_answer(&Method::GET, StatusCode::TOO_MANY_REQUESTS, &huge),
+            None
+        );
     }
 
     #[test]

@@ -20,6 +20,12 @@ pub(crate) fn client_tls_config(
     tls: &TlsConfig,
     identity: Option<&ClientIdentity>,
 ) -> Result<rustls::ClientConfig, ConfigError> {
+    if tls.insecure_skip_verify && !tls.root_certificates.is_empty() {
+        return Err(ConfigError::invalid_in_memory(
+            "tls.insecure_skip_verify",
+            "specifying root certificates with the insecure flag is not allowed",
+        ));
+    }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()

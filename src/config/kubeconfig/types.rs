@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Deserializer};
 
-use crate::config::secret::{RedactedUrl, SecretString};
+use crate::config::secret::{RedactedArgs, RedactedUrl, SecretString};
 
 /// A kubeconfig: named clusters, users and contexts, and the context in use.
 ///
@@ -165,7 +165,7 @@ pub struct AuthInfo {
     /// The basic-authentication password.
     #[serde(default, deserialize_with = "empty_as_none")]
     pub password: Option<SecretString>,
-    /// A removed in-tree authentication provider (gcp, azure, oidc).
+    /// An in-tree authentication provider: `oidc` is supported; gcp and azure were removed.
     #[serde(default)]
     pub auth_provider: Option<AuthProvider>,
     /// An exec credential plugin.
@@ -186,7 +186,8 @@ pub struct AuthProvider {
 }
 
 /// `users[].user.exec`: an exec credential plugin as written in the file.
-#[derive(Clone, Debug, Default, Deserialize)]
+/// `Debug` hides `args` (they may hold a `--token=...`) and env values.
+#[derive(Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ExecSpec {
@@ -211,6 +212,20 @@ pub struct ExecSpec {
     /// `Never`, `IfAvailable` or `Always`.
     #[serde(default, deserialize_with = "empty_as_none")]
     pub interactive_mode: Option<String>,
+}
+
+impl fmt::Debug for ExecSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExecSpec")
+            .field("api_version", &self.api_version)
+            .field("command", &self.command)
+            .field("args", &RedactedArgs(&self.args))
+            .field("env", &self.env)
+            .field("install_hint", &self.install_hint)
+            .field("provide_cluster_info", &self.provide_cluster_info)
+            .field("interactive_mode", &self.interactive_mode)
+            .finish()
+    }
 }
 
 /// `exec.env[]`. `Debug` hides the value: plugins are sometimes handed secrets this way.

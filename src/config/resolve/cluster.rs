@@ -7,7 +7,7 @@ use rustls_pki_types::CertificateDer;
 use super::selection::Selection;
 use crate::config::error::{ConfigError, Field};
 use crate::config::kubeconfig::NamedCluster;
-use crate::config::pem;
+use crate::config::{pem, unsupported_proxy_scheme};
 
 /// The name of the cluster extension passed on to exec plugins.
 const EXEC_EXTENSION: &str = "client.authentication.k8s.io/exec";
@@ -15,6 +15,8 @@ const EXEC_EXTENSION: &str = "client.authentication.k8s.io/exec";
 /// What a cluster entry says about the server.
 pub(super) struct ClusterSettings {
     pub url: url::Url,
+    /// The server string the URL was parsed from, as written.
+    pub server_as_written: String,
     pub root_certificates: Vec<CertificateDer<'static>>,
     pub insecure_skip_verify: bool,
     pub server_name: Option<String>,
@@ -29,12 +31,16 @@ pub(super) fn resolve_cluster(
     server: Option<&str>,
 ) -> Result<ClusterSettings, ConfigError> {
     let Some(named) = selection.cluster else {
-        let url = match server {
-            Some(server) => parse_server(server, &Field::new(Some(Path::new("<options>")), "server"))?,
+        let (url, server_as_written) = match server {
+            Some(server) => (
+                parse_server(server, &Field::new(Some(Path::new("<options>")), "server"))?,
+                server.to_owned(),
+            ),
             None => return Err(missing_cluster(selection)),
         };
         return Ok(ClusterSettings {
             url,
+            server_as_written,
             root_certificates: Vec::new(),
             insecure_skip_verify: false,
             server_name: None,
@@ -47,11 +53,18 @@ pub(super) fn resolve_cluster(
         named.origin.as_deref(),
         format!("clusters[{}].cluster", named.name),
     );
-    let url = match (server, &cluster.server) {
-        (Some(server), _) => parse_server(server, &Field::new(Some(Path::new("<options>")), "server"))?,
-        (None, Some(server)) => parse_server(server, &field.child("server"))?,
+    let (url, server_as_written) = match (server, &cluster.server) {
+        (Some(server), _) => (
+            parse_server(server, &Field::new(Some(Path::new("<options>")), "server"))?,
+            server.to_owned(),
+        ),
+        (None, Some(server)) => (parse_server(server, &field.child("server"))?, server.clone()),
         (None, None) => return Err(field.child("server").invalid("is missing")),
     };
+    let has_ca = cluster.certificate_authority.is_some() || cluster.certificate_authority_data.is_some();
+    if cluster.insecure_skip_tls_verify && has_ca {
+        return Err(field.child("insecure-skip-tls-verify").invalid(INSECURE_WITH_CA));
+    }
     let proxy_url = cluster
         .proxy_url
         .as_deref()
@@ -59,6 +72,7 @@ pub(super) fn resolve_cluster(
         .transpose()?;
     Ok(ClusterSettings {
         url,
+        server_as_written,
         root_certificates: root_certificates(named, &field)?,
         insecure_skip_verify: cluster.insecure_skip_tls_verify,
         server_name: cluster.tls_server_name.clone(),
@@ -70,6 +84,10 @@ pub(super) fn resolve_cluster(
             .map(|extension| extension.extension.clone()),
     })
 }
+
+/// client-go's words for a CA beside `insecure-skip-tls-verify`: the CA
+/// would be silently ignored, which is never what was meant.
+const INSECURE_WITH_CA: &str = "specifying a root certificates file with the insecure flag is not allowed";
 
 /// A context that names no cluster, and no `--server`: nothing says where the server is.
 fn missing_cluster(selection: &Selection<'_>) -> ConfigError {
@@ -106,11 +124,9 @@ fn parse_server(server: &str, field: &Field) -> Result<url::Url, ConfigError> {
 fn parse_proxy(proxy: &str, field: &Field) -> Result<url::Url, ConfigError> {
     let url =
         url::Url::parse(proxy).map_err(|error| field.invalid(format!("is not a valid URL: {error}")))?;
-    match url.scheme() {
-        "http" | "https" | "socks5" => Ok(url),
-        other => Err(field.invalid(format!(
-            "has the scheme {other:?}; a proxy must be http, https or socks5"
-        ))),
+    match unsupported_proxy_scheme(&url) {
+        Some(message) => Err(field.invalid(message)),
+        None => Ok(url),
     }
 }
 
@@ -191,8 +207,13 @@ mod tests {
     }
 
     #[test]
-    fn proxies_may_be_http_https_or_socks5() {
-        for proxy in ["http://p:3128", "https://p:3129", "socks5://p:1080"] {
+    fn proxies_may_have_every_scheme_kubectl_accepts() {
+        for proxy in [
+            "http://p:3128",
+            "https://p:3129",
+            "socks5://p:1080",
+            "socks5h://p:1080",
+        ] {
             assert!(parse_proxy(proxy, &field()).is_ok(), "{proxy}");
         }
         assert!(parse_proxy("socks4://p:1080", &field()).is_err());

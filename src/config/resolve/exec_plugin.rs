@@ -62,5 +62,6 @@ pub(super) fn exec_config(
         provide_cluster_info: spec.provide_cluster_info,
         interactive_mode,
         cluster_extension: cluster_extension.cloned(),
+        timeout: None,
     })
 }

@@ -108,6 +108,7 @@ impl Config {
                 .and_then(|context| context.context.namespace.clone())
         });
         let mut config = Config::new(cluster.url);
+        config.server_as_written = Some(cluster.server_as_written);
         if let Some(namespace) = namespace {
             config.default_namespace = namespace;
         }

@@ -1,10 +1,14 @@
 //! A kubeconfig user entry as request authentication, a client certificate
 //! and impersonation.
 
+use std::collections::BTreeMap;
+
 use crate::config::client_config::{Auth, ClientIdentity, Impersonation};
 use crate::config::error::{ConfigError, Field};
 use crate::config::kubeconfig::{AuthInfo, NamedAuthInfo};
+use crate::config::oidc::OidcConfig;
 use crate::config::pem;
+use crate::config::secret::SecretString;
 
 use super::exec_plugin::exec_config;
 
@@ -46,6 +50,12 @@ fn auth(
             return Err(field
                 .child("auth-provider")
                 .invalid("cannot be combined with exec; remove the auth-provider entry"));
+        }
+        (Some(provider), None) if provider.name == "oidc" => {
+            return Ok(Auth::Oidc(Box::new(oidc_config(
+                &provider.config,
+                &field.child("auth-provider.config"),
+            )?)));
         }
         (Some(provider), None) => {
             return Err(field
@@ -94,12 +104,52 @@ fn auth_provider_advice(name: &str) -> String {
             "install gke-gcloud-auth-plugin and let `gcloud container clusters get-credentials` write an exec entry"
         }
         "azure" => "install kubelogin and run `kubelogin convert-kubeconfig` to write an exec entry",
-        "oidc" => "use an OIDC exec plugin such as kubelogin (`kubectl oidc-login`)",
         _ => "use an exec credential plugin (users[].user.exec) instead",
     };
     format!(
         "the {name:?} auth provider was removed from Kubernetes clients and is not supported; {replacement}"
     )
+}
+
+/// The `oidc` provider's settings, checked as client-go checks them: an
+/// issuer URL and a client id are required.
+fn oidc_config(settings: &BTreeMap<String, SecretString>, field: &Field) -> Result<OidcConfig, ConfigError> {
+    let text = |key: &str| settings.get(key).filter(|value| !value.is_empty());
+    let required = |key: &str| {
+        text(key).map(|value| value.expose().to_owned()).ok_or_else(|| {
+            field
+                .child(key)
+                .invalid("is missing: the oidc auth provider needs it")
+        })
+    };
+    let issuer_url = required("idp-issuer-url")?;
+    let client_id = required("client-id")?;
+    let data_field = field.child("idp-certificate-authority-data");
+    let file_field = field.child("idp-certificate-authority");
+    let ca_file = text("idp-certificate-authority").map(|path| std::path::PathBuf::from(path.expose()));
+    let ca = pem::data_or_file(
+        text("idp-certificate-authority-data").map(|data| (data.expose(), &data_field)),
+        ca_file.as_deref().map(|path| (path, &file_field)),
+    )?;
+    let issuer_root_certificates = match ca {
+        Some((pem, what)) => {
+            let used = if text("idp-certificate-authority-data").is_some() {
+                &data_field
+            } else {
+                &file_field
+            };
+            pem::certificates(&pem, used, &what)?
+        }
+        None => Vec::new(),
+    };
+    Ok(OidcConfig {
+        issuer_url,
+        client_id,
+        client_secret: text("client-secret").cloned(),
+        id_token: text("id-token").cloned(),
+        refresh_token: text("refresh-token").cloned(),
+        issuer_root_certificates,
+    })
 }
 
 /// The client certificate and key, from their `-data` fields or files.

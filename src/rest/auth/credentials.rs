@@ -8,6 +8,7 @@ use http::HeaderValue;
 use crate::config::{Auth, AuthError, ClientIdentity, Config, ConfigError, SecretString};
 
 use super::exec_cache::ExecCache;
+use super::oidc::OidcToken;
 use super::token_file::TokenFile;
 
 /// The credentials of one client, resolved per request.
@@ -21,6 +22,8 @@ pub(crate) enum Credentials {
     TokenFile(TokenFile),
     /// A token or client certificate from an exec plugin.
     Exec(Box<ExecCache>),
+    /// An OpenID Connect id-token, refreshed when it expires.
+    Oidc(Box<OidcToken>),
 }
 
 /// What one request is sent with.
@@ -52,6 +55,7 @@ impl Credentials {
                 Credentials::TokenFile(TokenFile::new(path, fallback.clone(), token_reread_interval))
             }
             Auth::Exec(exec) => Credentials::Exec(Box::new(ExecCache::new(exec, config))),
+            Auth::Oidc(oidc) => Credentials::Oidc(Box::new(OidcToken::new(oidc)?)),
         })
     }
 
@@ -71,6 +75,17 @@ impl Credentials {
                         std::io::ErrorKind::InvalidData,
                         "the token holds characters an HTTP header cannot carry",
                     ),
+                })?;
+                Ok(RequestCredentials {
+                    authorization: Some(authorization),
+                    ..RequestCredentials::default()
+                })
+            }
+            Credentials::Oidc(oidc) => {
+                let token = oidc.id_token().await?;
+                let authorization = bearer(&token).ok_or_else(|| AuthError::Oidc {
+                    issuer: String::new(),
+                    message: "the id-token holds characters an HTTP header cannot carry".into(),
                 })?;
                 Ok(RequestCredentials {
                     authorization: Some(authorization),

@@ -8,7 +8,9 @@ use std::process::Stdio;
 use base64::Engine;
 use serde_json::{Value, json};
 
-use crate::config::{AuthError, Config, ExecConfig, ExecCredential, ExecInteractiveMode};
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+use crate::config::{AuthError, Config, ExecConfig, ExecCredential, ExecInteractiveMode, redact_known};
 
 use super::exec_output::parse_exec_credential;
 
@@ -18,8 +20,26 @@ const SUPPORTED_API_VERSIONS: [&str; 2] = [
     "client.authentication.k8s.io/v1beta1",
 ];
 
-/// How much of a plugin's stderr an error quotes.
-const QUOTED_STDERR_LIMIT: usize = 1024;
+/// The most of a plugin's stdout that is read: a credential with a
+/// certificate chain is a few KiB; a plugin printing without end is stopped.
+const STDOUT_LIMIT: usize = 1024 * 1024;
+
+/// How much of a plugin's stderr is kept for the debug log; the rest is read
+/// and dropped, so the plugin never blocks on a full pipe.
+const LOGGED_STDERR_LIMIT: usize = 16 * 1024;
+
+/// What a plugin that ran to the end left.
+struct PluginOutput {
+    status: std::process::ExitStatus,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+/// Why a pipe was not read to its end: past the limit (`io` is `None`), or
+/// an IO error.
+struct ReadFailure {
+    io: Option<std::io::Error>,
+}
 
 /// One configured plugin, ready to run.
 #[derive(Debug)]
@@ -60,20 +80,85 @@ impl ExecPlugin {
         } else {
             command.stdin(Stdio::null()).stderr(Stdio::piped());
         }
-        let output = command.output().await.map_err(|error| self.spawn_error(&error))?;
+        let finished = self.run_to_end(command);
+        let output = match self.exec.timeout {
+            None => finished.await?,
+            // Dropping the unfinished run kills the plugin (`kill_on_drop`).
+            Some(timeout) => {
+                tokio::time::timeout(timeout, finished)
+                    .await
+                    .map_err(|_| AuthError::ExecTimedOut {
+                        command: self.exec.command.clone(),
+                        timeout,
+                    })??
+            }
+        };
+        self.log_stderr(&output.stderr);
         if !output.status.success() {
-            let how = match output.status.code() {
-                Some(code) => format!("exited with code {code}"),
-                None => "was killed by a signal".to_owned(),
-            };
-            let stderr = quoted_stderr(&output.stderr);
-            return Err(self.error(if stderr.is_empty() {
-                how
-            } else {
-                format!("{how}: {stderr}")
-            }));
+            return Err(AuthError::ExecFailed {
+                command: self.exec.command.clone(),
+                exit_code: output.status.code(),
+            });
         }
         parse_exec_credential(&output.stdout, api_version).map_err(|message| self.error(message))
+    }
+
+    /// Runs `command` until it exits, reading at most [`STDOUT_LIMIT`] of its
+    /// stdout (past that it is killed) and keeping the start of its stderr.
+    async fn run_to_end(&self, mut command: tokio::process::Command) -> Result<PluginOutput, AuthError> {
+        let mut child = command.spawn().map_err(|error| self.spawn_error(&error))?;
+        let stdout = child.stdout.take();
+        let stderr = child.stderr.take();
+        let (stdout, stderr) = tokio::join!(
+            async {
+                let read = read_at_most(stdout, STDOUT_LIMIT).await;
+                if read.is_err() {
+                    // Stops the plugin, which also ends its stderr.
+                    let _ = child.start_kill();
+                }
+                read
+            },
+            read_start_of(stderr, LOGGED_STDERR_LIMIT),
+        );
+        let stdout = stdout.map_err(|failure| self.read_error(failure, STDOUT_LIMIT))?;
+        let status = child
+            .wait()
+            .await
+            .map_err(|error| self.error(format!("cannot wait for it: {error}")))?;
+        Ok(PluginOutput {
+            status,
+            stdout,
+            stderr,
+        })
+    }
+
+    /// The plugin's stderr at debug level, with its env values and args
+    /// redacted: client-go shows it to the user, but a log is kept longer
+    /// and read by more people, and a plugin may echo what it was given.
+    fn log_stderr(&self, stderr: &[u8]) {
+        let text = String::from_utf8_lossy(stderr);
+        let text = text.trim();
+        if text.is_empty() {
+            return;
+        }
+        let given = self.exec.env.iter().map(|(_, value)| value.as_str()).chain(
+            self.exec
+                .args
+                .iter()
+                .flat_map(|arg| [arg.as_str(), arg.split_once('=').map_or("", |(_, value)| value)]),
+        );
+        let stderr = redact_known(text, given);
+        tracing::debug!(command = %self.exec.command, %stderr, "exec plugin stderr");
+    }
+
+    fn read_error(&self, failure: ReadFailure, limit: usize) -> AuthError {
+        match failure.io {
+            Some(error) => self.error(format!("cannot read its output: {error}")),
+            None => AuthError::ExecOutputTooLarge {
+                command: self.exec.command.clone(),
+                limit,
+            },
+        }
     }
 
     /// Whether the plugin gets our standard input (`spec.interactive`).
@@ -164,16 +249,40 @@ fn pem_certificate(der: &[u8]) -> String {
     pem
 }
 
-/// The plugin's stderr, trimmed and bounded.
-fn quoted_stderr(stderr: &[u8]) -> String {
-    let text = String::from_utf8_lossy(stderr);
-    let text = text.trim();
-    let quoted: String = text.chars().take(QUOTED_STDERR_LIMIT).collect();
-    if text.chars().count() > QUOTED_STDERR_LIMIT {
-        format!("{quoted}...")
-    } else {
-        quoted
+/// Reads `pipe` to its end, or fails once more than `limit` bytes came. A
+/// missing pipe (inherited by the plugin) reads as empty.
+async fn read_at_most<R: AsyncRead + Unpin>(pipe: Option<R>, limit: usize) -> Result<Vec<u8>, ReadFailure> {
+    let mut kept = Vec::new();
+    let Some(mut pipe) = pipe else {
+        return Ok(kept);
+    };
+    let mut chunk = [0u8; 8192];
+    loop {
+        let read = match pipe.read(&mut chunk).await {
+            Ok(0) => return Ok(kept),
+            Ok(read) => read,
+            Err(error) => return Err(ReadFailure { io: Some(error) }),
+        };
+        if kept.len() + read > limit {
+            return Err(ReadFailure { io: None });
+        }
+        kept.extend_from_slice(&chunk[..read]);
     }
+}
+
+/// Reads `pipe` to its end and keeps its first `keep` bytes: the plugin must
+/// never block on a full pipe, however much it prints. A read error ends it.
+async fn read_start_of<R: AsyncRead + Unpin>(pipe: Option<R>, keep: usize) -> Vec<u8> {
+    let mut kept = Vec::new();
+    let Some(mut pipe) = pipe else {
+        return kept;
+    };
+    let mut chunk = [0u8; 8192];
+    while let Ok(read @ 1..) = pipe.read(&mut chunk).await {
+        let room = keep.saturating_sub(kept.len()).min(read);
+        kept.extend_from_slice(&chunk[..room]);
+    }
+    kept
 }
 
 #[cfg(test)]
@@ -236,13 +345,5 @@ mod tests {
             error.contains("interactiveMode is Always but standard input is not a terminal"),
             "{error}"
         );
-    }
-
-    #[test]
-    fn long_stderr_is_trimmed_and_cut() {
-        let long = format!("  {}  ", "e".repeat(5000));
-        let quoted = quoted_stderr(long.as_bytes());
-        assert_eq!(quoted.len(), QUOTED_STDERR_LIMIT + 3);
-        assert!(quoted.ends_with("..."));
     }
 }

@@ -5,6 +5,7 @@ mod credentials;
 mod exec_cache;
 mod exec_output;
 mod exec_plugin;
+mod oidc;
 mod token_file;
 
 pub(crate) use credentials::{Credentials, RequestCredentials};
