@@ -10,6 +10,7 @@
 
 use serde_json::Value;
 
+use super::depth;
 use super::error::PatchError;
 use super::field_set::{
     Element, FieldSet, ListKind, describe, fields_of, item_key, list_kind, remove_at, value_at,
@@ -63,13 +64,15 @@ const BEFORE_FIRST_APPLY: &str = "before-first-apply";
 /// # Errors
 /// [`PatchError::Conflicts`] (the server's 409) listing each field and its
 /// owner; [`PatchError::Invalid`] when `applied` is not an object;
-/// [`PatchError::ManagedFields`] when the existing entries cannot be read.
+/// [`PatchError::ManagedFields`] when the existing entries cannot be read;
+/// [`PatchError::TooDeep`] when an input nests deeper than [`MAX_DEPTH`](super::MAX_DEPTH).
 pub fn apply(
     live: Option<&Value>,
     applied: &Value,
     request: &ApplyRequest<'_>,
     managed_fields: &[ManagedFieldsEntry],
 ) -> Result<Applied, PatchError> {
+    depth::check_all(live, applied, managed_fields)?;
     if !applied.is_object() {
         return Err(PatchError::Invalid(
             "an apply configuration must be a JSON object".into(),
@@ -178,6 +181,7 @@ pub fn record_update(
     schema: Option<TypeSchema>,
     managed_fields: &[ManagedFieldsEntry],
 ) -> Result<Vec<ManagedFieldsEntry>, PatchError> {
+    depth::check_all(old, new, managed_fields)?;
     let root = schema.map_or(Node::Opaque, Node::Struct);
     let api_version = new.get("apiVersion").and_then(Value::as_str).unwrap_or_default();
     let now = fields_of(new, root);
