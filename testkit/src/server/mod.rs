@@ -6,10 +6,12 @@
 //! kubeconfig, health endpoints, OpenAPI documents, `Table` answers for
 //! kubectl, streamed watches and one log line per request.
 
+mod accept;
 mod auth;
 mod error;
 mod fake;
 mod handler;
+mod idle;
 mod kubeconfig;
 mod negotiate;
 mod openapi;

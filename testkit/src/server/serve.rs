@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use rudder::Rest;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -13,15 +13,21 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use super::accept::{AcceptBackoff, next_connection};
 use super::auth::Authentication;
 use super::error::ServeError;
 use super::handler::{Clock, Handler};
+use super::idle::{Activity, IDLE_TIMEOUT};
 use super::kubeconfig::{KubeconfigContents, render};
 use super::openapi::OpenApi;
 use super::tls::{PemIdentity, ServerPki};
 
 /// How long a shutdown waits for requests in flight before it drops them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// How long a client may take to send a request head over HTTP/1, as
+/// kube-apiserver's `ReadHeaderTimeout`.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(32);
 
 /// Builds a [`Server`]; every option has a default (a free port, plain HTTP,
 /// no authentication, a kubeconfig in the temporary directory).
@@ -302,16 +308,10 @@ async fn accept_loop(
 ) {
     let mut stop_signal = stopping.clone();
     let mut connections = JoinSet::new();
+    let mut backoff = AcceptBackoff::default();
     loop {
         tokio::select! {
-            accepted = listener.accept() => {
-                let (tcp, peer) = match accepted {
-                    Ok(accepted) => accepted,
-                    Err(error) => {
-                        tracing::warn!(target: "rudder_testkit::server", "accept failed: {error}");
-                        continue;
-                    }
-                };
+            (tcp, peer) = next_connection(&listener, &mut backoff) => {
                 let handler = handler.clone();
                 let acceptor = acceptor.clone();
                 let stopping = stopping.clone();
@@ -354,13 +354,28 @@ async fn serve_connection<S>(
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let service =
-        hyper::service::service_fn(move |request| handler.clone().serve(request, client_certificate));
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let activity = Arc::new(Activity::new());
+    let requests = activity.clone();
+    let service = hyper::service::service_fn(move |request| {
+        let handler = handler.clone();
+        let in_flight = requests.start();
+        async move {
+            let response = handler.serve(request, client_certificate).await?;
+            Ok::<_, std::convert::Infallible>(response.map(|body| in_flight.until_end_of(body)))
+        }
+    });
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT);
     let connection = builder.serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
     tokio::select! {
         result = connection.as_mut() => log_connection_end(result),
+        () = activity.idle_for(IDLE_TIMEOUT) => {
+            tracing::debug!(target: "rudder_testkit::server", "closing a connection idle for {IDLE_TIMEOUT:?}");
+        }
         () = stopped(&mut stopping) => {
             connection.as_mut().graceful_shutdown();
             log_connection_end(connection.await);
