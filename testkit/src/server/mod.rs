@@ -16,6 +16,7 @@ mod kubeconfig;
 mod negotiate;
 mod openapi;
 mod protobuf;
+mod request_head;
 mod response;
 mod serve;
 mod table;

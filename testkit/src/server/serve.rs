@@ -20,6 +20,7 @@ use super::handler::{Clock, Handler};
 use super::idle::{Activity, IDLE_TIMEOUT};
 use super::kubeconfig::{KubeconfigContents, render};
 use super::openapi::OpenApi;
+use super::request_head::{FirstHead, MAX_HEAD_BYTES, MAX_HEADERS, Replayed, read_first_head};
 use super::tls::{PemIdentity, ServerPki};
 
 /// How long a shutdown waits for requests in flight before it drops them.
@@ -347,13 +348,35 @@ async fn accept_loop(
 }
 
 async fn serve_connection<S>(
-    stream: S,
+    mut stream: S,
     client_certificate: bool,
     handler: Arc<Handler>,
     mut stopping: watch::Receiver<bool>,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let first_head = tokio::select! {
+        read = tokio::time::timeout(HEADER_READ_TIMEOUT, read_first_head(&mut stream)) => read,
+        () = stopped(&mut stopping) => return,
+    };
+    let read = match first_head {
+        Ok(Ok(FirstHead::Accepted(read))) => read,
+        Ok(Ok(FirstHead::Refused(status))) => {
+            tracing::info!(target: "rudder_testkit::server", "refused a malformed request: {} {}", status.code, status.message);
+            return;
+        }
+        Ok(Ok(FirstHead::Closed)) => return,
+        Ok(Err(error)) => {
+            return tracing::debug!(target: "rudder_testkit::server", "connection ended: {error}");
+        }
+        Err(_) => {
+            return tracing::debug!(
+                target: "rudder_testkit::server",
+                "closing a connection that sent no request head within {HEADER_READ_TIMEOUT:?}"
+            );
+        }
+    };
+    let stream = Replayed::new(read, stream);
     let activity = Arc::new(Activity::new());
     let requests = activity.clone();
     let service = hyper::service::service_fn(move |request| {
@@ -368,7 +391,11 @@ async fn serve_connection<S>(
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT);
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .max_headers(MAX_HEADERS)
+        // Room for the longest head the first request may have, so hyper
+        // refuses no later head that the first would have passed.
+        .max_buf_size(2 * MAX_HEAD_BYTES);
     let connection = builder.serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
     tokio::select! {
