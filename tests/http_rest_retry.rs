@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use http::Method;
-use rudder::config::{RateLimit, RetryPolicy};
 use rudder::{Error, HttpRest, Rest};
 use support::{LogCapture, config_for, get, ok_server, request};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -67,10 +66,8 @@ async fn a_get_is_retried_after_the_retry_after_seconds() {
 async fn retries_stop_at_max_retries_and_the_last_answer_is_returned() {
     let server = server_failing(429, Some("1"), 100).await;
     let mut config = config_for(&server.uri());
-    config.retry = RetryPolicy {
-        max_retries: 2,
-        max_total_wait: Duration::from_secs(60),
-    };
+    config.retry.max_retries = 2;
+    config.retry.max_total_wait = Duration::from_secs(60);
     let response = HttpRest::new(config).unwrap().send(get("/api")).await.unwrap();
     assert_eq!(response.status(), 429);
     assert_eq!(requests_seen(&server).await, 3);
@@ -80,10 +77,8 @@ async fn retries_stop_at_max_retries_and_the_last_answer_is_returned() {
 async fn retries_stop_before_the_total_wait_passes_its_limit() {
     let server = server_failing(429, Some("6"), 100).await;
     let mut config = config_for(&server.uri());
-    config.retry = RetryPolicy {
-        max_retries: 10,
-        max_total_wait: Duration::from_secs(10),
-    };
+    config.retry.max_retries = 10;
+    config.retry.max_total_wait = Duration::from_secs(10);
     let response = HttpRest::new(config).unwrap().send(get("/api")).await.unwrap();
     assert_eq!(response.status(), 429);
     assert_eq!(requests_seen(&server).await, 2);
@@ -235,7 +230,8 @@ async fn a_burst_goes_at_once_and_streams_skip_the_rate_limiter() {
     let server = ok_server().await;
     let mut config = config_for(&server.uri());
     // After the burst, one request every 1000 s.
-    config.rate_limit = RateLimit { qps: 0.001, burst: 3 };
+    config.rate_limit.qps = 0.001;
+    config.rate_limit.burst = 3;
     let rest = HttpRest::new(config).unwrap();
     let _frozen = freeze_clock();
     for _ in 0..3 {
@@ -252,7 +248,8 @@ async fn a_burst_goes_at_once_and_streams_skip_the_rate_limiter() {
 async fn requests_beyond_the_burst_wait_for_the_rate_limiter() {
     let server = ok_server().await;
     let mut config = config_for(&server.uri());
-    config.rate_limit = RateLimit { qps: 2.0, burst: 3 };
+    config.rate_limit.qps = 2.0;
+    config.rate_limit.burst = 3;
     let rest = HttpRest::new(config).unwrap();
     let started = Instant::now();
     for _ in 0..7 {
@@ -271,7 +268,8 @@ async fn requests_beyond_the_burst_wait_for_the_rate_limiter() {
 async fn a_qps_of_zero_turns_the_rate_limiter_off() {
     let server = ok_server().await;
     let mut config = config_for(&server.uri());
-    config.rate_limit = RateLimit { qps: 0.0, burst: 0 };
+    config.rate_limit.qps = 0.0;
+    config.rate_limit.burst = 0;
     let rest = HttpRest::new(config).unwrap();
     let _frozen = freeze_clock();
     for _ in 0..20 {

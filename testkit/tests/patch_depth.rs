@@ -43,12 +43,8 @@ fn too_deep(what: &str) -> PatchError {
 }
 
 fn request() -> ApplyRequest<'static> {
-    ApplyRequest {
-        manager: "me",
-        force: false,
-        time: "2026-01-01T00:00:00Z",
-        schema: schema_for(&GroupVersionKind::new("", "v1", "Pod")).ok(),
-    }
+    ApplyRequest::new("me", "2026-01-01T00:00:00Z")
+        .schema(schema_for(&GroupVersionKind::new("", "v1", "Pod")).ok())
 }
 
 #[test]
@@ -96,12 +92,10 @@ fn apply_and_record_update_refuse_objects_and_fields_v1_500_deep() {
     let (deep_object, deep_fields) = on_small_stack(|| {
         let deep_config = json!({"apiVersion": "v1", "kind": "Pod", "spec": nested(500)});
         let object = apply(None, &deep_config, &request(), &[]).map(|_| ());
-        let entry = ManagedFieldsEntry {
-            manager: "other".into(),
-            operation: "Update".into(),
-            fields_v1: Some(nested_objects(500)),
-            ..ManagedFieldsEntry::default()
-        };
+        let mut entry = ManagedFieldsEntry::default();
+        entry.manager = "other".into();
+        entry.operation = "Update".into();
+        entry.fields_v1 = Some(nested_objects(500));
         let pod = json!({"apiVersion": "v1", "kind": "Pod"});
         let fields =
             record_update(Some(&pod), &pod, "me", "2026-01-01T00:00:00Z", None, &[entry]).map(|_| ());

@@ -101,8 +101,13 @@ proptest! {
     #[test]
     fn apply_and_record_update_never_panic(live in json_value(), config in json_value(), fields in json_value(), force in any::<bool>()) {
         let schema = schema_for(&GroupVersionKind::new("", "v1", "Pod")).ok();
-        let managed = vec![ManagedFieldsEntry { manager: "other".into(), operation: "Update".into(), fields_v1: Some(fields), ..Default::default() }];
-        let request = ApplyRequest { manager: "me", force, time: "2026-01-01T00:00:00Z", schema };
+        let mut entry = ManagedFieldsEntry::default();
+        entry.manager = "other".into();
+        entry.operation = "Update".into();
+        entry.fields_v1 = Some(fields);
+        let managed = vec![entry];
+        let request = ApplyRequest::new("me", "2026-01-01T00:00:00Z").schema(schema);
+        let request = if force { request.force() } else { request };
         let _ = apply(Some(&live), &config, &request, &managed);
         let _ = apply(None, &config, &request, &managed);
         let _ = record_update(Some(&live), &config, "me", "2026-01-01T00:00:00Z", schema, &managed);
@@ -138,7 +143,7 @@ proptest! {
     #[test]
     fn applying_the_same_configuration_twice_changes_nothing(data in prop::collection::btree_map("[a-z]{1,4}", "[a-z0-9]{0,4}", 0..4), labels in prop::collection::btree_map("[a-z]{1,4}", "[a-z0-9]{1,4}", 0..3)) {
         let config = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "labels": labels}, "data": data});
-        let request = ApplyRequest { manager: "me", force: false, time: "2026-01-01T00:00:00Z", schema: None };
+        let request = ApplyRequest::new("me", "2026-01-01T00:00:00Z");
         let first = apply(None, &config, &request, &[]).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let second = apply(Some(&first.object), &config, &request, &first.managed_fields).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(second, first);

@@ -17,14 +17,13 @@ use crate::config::kubeconfig::Kubeconfig;
 /// ```
 /// use rudder::config::KubeconfigOptions;
 ///
-/// let options = KubeconfigOptions {
-///     context: Some("staging".into()),
-///     namespace: Some("payments".into()),
-///     ..KubeconfigOptions::default()
-/// };
+/// let mut options = KubeconfigOptions::default();
+/// options.context = Some("staging".into());
+/// options.namespace = Some("payments".into());
 /// # let _ = options;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct KubeconfigOptions {
     /// Read this file only, instead of `KUBECONFIG` or `~/.kube/config`.
     pub path: Option<PathBuf>,
@@ -49,10 +48,9 @@ impl Config {
     /// ```no_run
     /// use rudder::config::{Config, KubeconfigOptions};
     ///
-    /// let config = Config::from_kubeconfig(&KubeconfigOptions {
-    ///     context: Some("kind-kind".into()),
-    ///     ..KubeconfigOptions::default()
-    /// })?;
+    /// let mut options = KubeconfigOptions::default();
+    /// options.context = Some("kind-kind".into());
+    /// let config = Config::from_kubeconfig(&options)?;
     /// println!("{}", config.cluster_url);
     /// # Ok::<(), rudder::config::ConfigError>(())
     /// ```

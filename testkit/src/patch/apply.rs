@@ -20,6 +20,7 @@ use super::schema::{FieldSchema, Node, TypeSchema};
 
 /// Who applies, and how.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct ApplyRequest<'a> {
     /// The field manager (`fieldManager=`); required by the API server for apply.
     pub manager: &'a str,
@@ -31,8 +32,34 @@ pub struct ApplyRequest<'a> {
     pub schema: Option<TypeSchema>,
 }
 
+impl<'a> ApplyRequest<'a> {
+    /// An apply by `manager` at `time` (RFC 3339), without force and
+    /// without a schema (lists atomic, as for a CRD).
+    pub fn new(manager: &'a str, time: &'a str) -> Self {
+        ApplyRequest {
+            manager,
+            force: false,
+            time,
+            schema: None,
+        }
+    }
+
+    /// Takes the fields other managers own (`force=true`).
+    pub fn force(mut self) -> Self {
+        self.force = true;
+        self
+    }
+
+    /// Merges with the kind's schema (keyed lists, sets, atomic structs).
+    pub fn schema(mut self, schema: Option<TypeSchema>) -> Self {
+        self.schema = schema;
+        self
+    }
+}
+
 /// The result of an apply: the object to store and its ownership.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Applied {
     /// The merged object, with `metadata.managedFields` set to `managed_fields`.
     pub object: Value,
@@ -54,9 +81,9 @@ const BEFORE_FIRST_APPLY: &str = "before-first-apply";
 /// use rudder_testkit::patch::{ApplyRequest, PatchError, apply};
 /// use serde_json::json;
 ///
-/// let request = |manager, force| ApplyRequest { manager, force, time: "2026-01-01T00:00:00Z", schema: None };
-/// let first = apply(None, &json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "1"}}), &request("alice", false), &[])?;
-/// let second = apply(Some(&first.object), &json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "2"}}), &request("bob", false), &first.managed_fields);
+/// let request = |manager| ApplyRequest::new(manager, "2026-01-01T00:00:00Z");
+/// let first = apply(None, &json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "1"}}), &request("alice"), &[])?;
+/// let second = apply(Some(&first.object), &json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "2"}}), &request("bob"), &first.managed_fields);
 /// assert!(matches!(second, Err(PatchError::Conflicts { .. })));
 /// # Ok::<(), PatchError>(())
 /// ```

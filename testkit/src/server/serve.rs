@@ -260,10 +260,10 @@ impl Server {
         if let Some(pki) = &self.pki {
             config.tls.root_certificates = vec![pki.ca_der()];
             if self.auth.requires_client_certificate() {
-                config.tls.client_identity = Some(rudder::config::ClientIdentity {
-                    certificate_chain: vec![pki.client.certificate_der()],
-                    private_key: pki.client.key_der(),
-                });
+                config.tls.client_identity = Some(rudder::config::ClientIdentity::new(
+                    vec![pki.client.certificate_der()],
+                    pki.client.key_der(),
+                ));
             }
         }
         if let Some(token) = self.auth.required_token() {
