@@ -146,3 +146,16 @@ async fn a_well_formed_request_still_reaches_the_server() {
     .await;
     assert!(status_line.starts_with("HTTP/1.1 200"), "{status_line}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_client_that_stalls_its_tls_handshake_is_disconnected() {
+    let server = Server::builder(ToyRest::new() as Arc<dyn Rest>)
+        .tls()
+        .start()
+        .await
+        .expect("a server");
+    let mut stream = TcpStream::connect(server.address()).await.unwrap();
+    // The first bytes of a TLS record header, and nothing more.
+    stream.write_all(&[0x16, 0x03, 0x01]).await.unwrap();
+    assert_eq!(read_to_close(&mut stream).await, "");
+}

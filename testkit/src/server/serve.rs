@@ -319,7 +319,7 @@ async fn accept_loop(
                 connections.spawn(async move {
                     match acceptor {
                         None => serve_connection(tcp, false, handler, stopping).await,
-                        Some(acceptor) => match acceptor.accept(tcp).await {
+                        Some(acceptor) => match tls_handshake(&acceptor, tcp).await {
                             Ok(tls) => {
                                 let certificate = tls
                                     .get_ref()
@@ -345,6 +345,22 @@ async fn accept_loop(
     if tokio::time::timeout(SHUTDOWN_GRACE, drained).await.is_err() {
         connections.abort_all();
     }
+}
+
+/// The server's side of a TLS handshake; a client that stalls it is cut
+/// off like one that stalls its request head.
+async fn tls_handshake(
+    acceptor: &tokio_rustls::TlsAcceptor,
+    tcp: tokio::net::TcpStream,
+) -> std::io::Result<tokio_rustls::server::TlsStream<tokio::net::TcpStream>> {
+    tokio::time::timeout(HEADER_READ_TIMEOUT, acceptor.accept(tcp))
+        .await
+        .unwrap_or_else(|_| {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("no TLS handshake within {HEADER_READ_TIMEOUT:?}"),
+            ))
+        })
 }
 
 async fn serve_connection<S>(
