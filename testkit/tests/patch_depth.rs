@@ -128,3 +128,43 @@ fn every_patch_function_handles_an_input_exactly_max_depth_deep() {
     assert_eq!(applied["spec"], expected["spec"]);
     assert_eq!(owners, 1);
 }
+
+/// Through the fake's own PATCH a document that deep never reaches the patch
+/// functions: the JSON decoder stops at 128 levels and the YAML decoder (of
+/// apply bodies) at 64, and the answer is a 400 Status naming the depth.
+#[test]
+fn the_fake_answers_a_too_deep_apply_with_a_status_naming_the_depth() {
+    use http::Method;
+    use rudder::Rest;
+    use rudder::rest::{RequestBuilder, ResourcePath};
+    use rudder_testkit::FakeCluster;
+
+    let answer = on_small_stack(|| {
+        let inner = (0..500).fold("x".to_owned(), |inner, _| format!("{{a: {inner}}}"));
+        let yaml = format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\ndata: {inner}\n");
+        let path = ResourcePath::new("", "v1", "configmaps")
+            .namespace("default")
+            .name("deep");
+        let request = RequestBuilder::new(Method::PATCH, &path)
+            .expect("a path")
+            .query("fieldManager", "me")
+            .body(yaml, "application/apply-patch+yaml")
+            .build();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime");
+        let response = runtime.block_on(FakeCluster::new().send(request.expect("a request")));
+        response.map(|response| {
+            (
+                response.status().as_u16(),
+                String::from_utf8_lossy(response.body()).into_owned(),
+            )
+        })
+    });
+    let (code, body) = answer.expect("an answer");
+    assert_eq!(code, 400, "{body}");
+    let status: Value = serde_json::from_str(&body).expect("a Status body");
+    assert_eq!(status["kind"], "Status");
+    let message = status["message"].as_str().unwrap_or_default();
+    assert!(message.to_lowercase().contains("depth"), "{message}");
+}
