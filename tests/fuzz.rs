@@ -1,8 +1,9 @@
 //! Property tests of what rudder reads from outside that no other test file
 //! covers with properties: discovery documents (whatever their shape,
 //! discovery answers or fails without a panic, and a well-formed aggregated
-//! document is read back resource for resource) and kubeconfigs with
-//! arbitrary names and values (read back field for field). A few dozen
+//! document is read back resource for resource), kubeconfigs with
+//! arbitrary names and values (read back field for field), and selectors
+//! from arbitrary text (whatever parses prints back to itself). A few dozen
 //! cases in `cargo test`; set `PROPTEST_CASES` for a long run (see the
 //! README).
 
@@ -14,7 +15,7 @@ use proptest::prelude::*;
 use rudder::config::Kubeconfig;
 use rudder::discovery::{Discovery, DiscoveryClient};
 use rudder::rest::{Request, Response, Rest, StreamResponse};
-use rudder::types::Scope;
+use rudder::types::{FieldSelector, LabelSelector, Scope};
 use serde_json::{Value, json};
 
 const AGGREGATED: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
@@ -247,5 +248,39 @@ proptest! {
         prop_assert_eq!(clusters, expected);
         prop_assert_eq!(kubeconfig.users.len(), entries.len());
         prop_assert_eq!(kubeconfig.contexts.len(), entries.len());
+    }
+}
+
+/// Text that is often almost a selector.
+fn selector_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            "[a-z][a-z0-9./-]{0,8}",
+            prop::sample::select(vec![
+                "=", "==", "!=", ",", " in ", " notin ", "(", ")", "!", " ", "\\,", "\\="
+            ])
+            .prop_map(str::to_owned),
+            "\\PC{0,3}",
+        ],
+        0..10,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+proptest! {
+    #![proptest_config(cases(256))]
+
+    #[test]
+    fn a_label_selector_that_parses_prints_back_to_itself(text in selector_text()) {
+        if let Ok(selector) = LabelSelector::parse(&text) {
+            prop_assert_eq!(LabelSelector::parse(&selector.to_string()), Ok(selector));
+        }
+    }
+
+    #[test]
+    fn a_field_selector_that_parses_prints_back_to_itself(text in selector_text()) {
+        if let Ok(selector) = FieldSelector::parse(&text) {
+            prop_assert_eq!(FieldSelector::parse(&selector.to_string()), Ok(selector));
+        }
     }
 }
