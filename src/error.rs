@@ -67,6 +67,7 @@ pub enum Error {
 
 /// A non-2xx answer: the server's `Status`, and the request that got it.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ApiError {
     /// The server's `Status` body (or one made from the HTTP code when the body was not a `Status`).
     pub status: Status,

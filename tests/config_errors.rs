@@ -7,11 +7,9 @@ use rudder::config::{Config, ConfigError, Kubeconfig, KubeconfigOptions};
 use support::{fixture, no_env};
 
 fn load(file: &str, context: Option<&str>) -> Result<Config, ConfigError> {
-    let options = KubeconfigOptions {
-        path: Some(fixture(file)),
-        context: context.map(str::to_owned),
-        ..KubeconfigOptions::default()
-    };
+    let mut options = KubeconfigOptions::default();
+    options.path = Some(fixture(file));
+    options.context = context.map(str::to_owned);
     Config::from_kubeconfig_with(&options, &no_env())
 }
 

@@ -164,10 +164,8 @@ fn infer_keeps_both_causes_when_kubeconfig_and_in_cluster_fail() {
 #[test]
 fn infer_with_an_explicit_path_does_not_fall_back() {
     let dir = service_account(Some(&ca_pem()), None);
-    let options = KubeconfigOptions {
-        path: Some(fixture("broken/does-not-exist.yaml")),
-        ..KubeconfigOptions::default()
-    };
+    let mut options = KubeconfigOptions::default();
+    options.path = Some(fixture("broken/does-not-exist.yaml"));
     let error = Config::infer_with(&options, &pod_env(dir.path(), "10.96.0.1", &[])).unwrap_err();
     assert!(matches!(error, ConfigError::Read { .. }), "{error}");
 }

@@ -9,11 +9,9 @@ use rustls_pki_types::PrivateKeyDer;
 use support::{fixture, no_env};
 
 fn context(file: &str, context: &str) -> Result<Config, ConfigError> {
-    let options = KubeconfigOptions {
-        path: Some(fixture(file)),
-        context: Some(context.into()),
-        ..KubeconfigOptions::default()
-    };
+    let mut options = KubeconfigOptions::default();
+    options.path = Some(fixture(file));
+    options.context = Some(context.into());
     Config::from_kubeconfig_with(&options, &no_env())
 }
 
@@ -34,10 +32,8 @@ fn a_token_becomes_a_bearer_token_and_the_context_namespace_the_default() {
 
 #[test]
 fn the_current_context_is_used_when_none_is_given() {
-    let options = KubeconfigOptions {
-        path: Some(fixture("auth.yaml")),
-        ..KubeconfigOptions::default()
-    };
+    let mut options = KubeconfigOptions::default();
+    options.path = Some(fixture("auth.yaml"));
     let config = Config::from_kubeconfig_with(&options, &no_env()).unwrap();
     assert!(matches!(config.auth, Auth::Bearer(_)));
 }
@@ -213,14 +209,12 @@ fn an_exec_command_with_a_separator_resolves_against_the_kubeconfig_folder_and_a
 
 #[test]
 fn context_cluster_user_and_namespace_overrides_replace_the_contexts_choices() {
-    let options = KubeconfigOptions {
-        path: Some(fixture("auth.yaml")),
-        context: Some("token".into()),
-        cluster: Some("insecure".into()),
-        user: Some("basic".into()),
-        namespace: Some("override-ns".into()),
-        ..KubeconfigOptions::default()
-    };
+    let mut options = KubeconfigOptions::default();
+    options.path = Some(fixture("auth.yaml"));
+    options.context = Some("token".into());
+    options.cluster = Some("insecure".into());
+    options.user = Some("basic".into());
+    options.namespace = Some("override-ns".into());
     let config = Config::from_kubeconfig_with(&options, &no_env()).unwrap();
     assert!(config.tls.insecure_skip_verify);
     assert!(matches!(config.auth, Auth::Basic { .. }));
@@ -257,10 +251,8 @@ fn from_flags_with_nothing_falls_back_from_in_cluster_to_kubeconfig() {
 
 #[test]
 fn the_demo_kubeconfig_infers_with_an_explicit_path() {
-    let options = KubeconfigOptions {
-        path: Some(fixture("demo.yaml")),
-        ..KubeconfigOptions::default()
-    };
+    let mut options = KubeconfigOptions::default();
+    options.path = Some(fixture("demo.yaml"));
     let config = Config::infer_with(&options, &no_env()).unwrap();
     assert_eq!(config.cluster_url.as_str(), "https://127.0.0.1:6443/");
     assert!(config.tls.client_identity.is_some());

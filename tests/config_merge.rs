@@ -51,14 +51,9 @@ fn the_first_file_that_defines_a_cluster_name_wins_the_whole_entry() {
 #[test]
 fn the_first_file_that_defines_a_user_name_wins_the_whole_entry() {
     let kubeconfig = merged(&["merge/first.yaml", "merge/second.yaml"]);
-    let config = Config::from_custom_kubeconfig(
-        &kubeconfig,
-        &KubeconfigOptions {
-            context: Some("shared".into()),
-            ..KubeconfigOptions::default()
-        },
-    )
-    .unwrap();
+    let mut options = KubeconfigOptions::default();
+    options.context = Some("shared".into());
+    let config = Config::from_custom_kubeconfig(&kubeconfig, &options).unwrap();
     let Auth::Bearer(token) = &config.auth else {
         panic!(
             "the first file's token user wins, not the second's basic user: {:?}",

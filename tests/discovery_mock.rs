@@ -24,14 +24,18 @@ async fn collection_path(discovery: &dyn Discovery, name: &str, namespace: &str)
 }
 
 fn deployments() -> ServedResource {
-    ServedResource {
-        resource: ApiResource::new("apps", "v1", "Deployment", "deployments", Scope::Namespaced),
-        singular: "deployment".into(),
-        verbs: vec!["get".into(), "list".into()],
-        short_names: vec!["deploy".into()],
-        categories: vec!["all".into()],
-        subresources: vec![],
-    }
+    let mut deployments = ServedResource::new(ApiResource::new(
+        "apps",
+        "v1",
+        "Deployment",
+        "deployments",
+        Scope::Namespaced,
+    ));
+    deployments.singular = "deployment".into();
+    deployments.verbs = vec!["get".into(), "list".into()];
+    deployments.short_names = vec!["deploy".into()];
+    deployments.categories = vec!["all".into()];
+    deployments
 }
 
 #[tokio::test]

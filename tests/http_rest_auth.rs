@@ -79,12 +79,12 @@ async fn an_exec_plugin_token_is_sent_as_bearer() {
 async fn impersonation_sends_every_impersonate_header() {
     let server = ok_server().await;
     let mut config = config_for(&server.uri());
-    config.impersonate = Some(Impersonation {
-        user: "jane".into(),
-        groups: vec!["devs".into(), "ops".into()],
-        uid: Some("1234".into()),
-        extra: [("reason".to_owned(), vec!["on-call".to_owned()])].into(),
-    });
+    let mut impersonation = Impersonation::default();
+    impersonation.user = "jane".into();
+    impersonation.groups = vec!["devs".into(), "ops".into()];
+    impersonation.uid = Some("1234".into());
+    impersonation.extra = [("reason".to_owned(), vec!["on-call".to_owned()])].into();
+    config.impersonate = Some(impersonation);
     HttpRest::new(config).unwrap().send(get("/api")).await.unwrap();
     let request = server.received_requests().await.unwrap().remove(0);
     let values = |name: &str| -> Vec<String> {
@@ -259,13 +259,12 @@ async fn the_exec_plugin_gets_env_args_and_cluster_info() {
     let server = ok_server().await;
     let mut config = config_for(&server.uri());
     config.tls.server_name = Some("kubernetes.test".into());
-    config.auth = Auth::Exec(Box::new(ExecConfig {
-        args: vec![script.path().display().to_string(), "world".into()],
-        env: vec![("GREETING".into(), "hello".into())],
-        provide_cluster_info: true,
-        cluster_extension: Some(serde_json::json!({"audience": "test"})),
-        ..script.exec_config()
-    }));
+    let mut exec = script.exec_config();
+    exec.args = vec![script.path().display().to_string(), "world".into()];
+    exec.env = vec![("GREETING".into(), "hello".into())];
+    exec.provide_cluster_info = true;
+    exec.cluster_extension = Some(serde_json::json!({"audience": "test"}));
+    config.auth = Auth::Exec(Box::new(exec));
     HttpRest::new(config).unwrap().send(get("/api")).await.unwrap();
     let request = server.received_requests().await.unwrap().remove(0);
     assert_eq!(authorization(&request).as_deref(), Some("Bearer hello-world"));
@@ -305,13 +304,11 @@ async fn exec_error(exec: ExecConfig) -> String {
 
 #[tokio::test]
 async fn a_missing_exec_command_names_the_install_hint() {
-    let message = exec_error(ExecConfig {
-        api_version: "client.authentication.k8s.io/v1".into(),
-        command: "rudder-test-no-such-plugin".into(),
-        install_hint: Some("Install it with: brew install rudder-test-no-such-plugin\n".into()),
-        ..ExecConfig::default()
-    })
-    .await;
+    let mut exec = ExecConfig::default();
+    exec.api_version = "client.authentication.k8s.io/v1".into();
+    exec.command = "rudder-test-no-such-plugin".into();
+    exec.install_hint = Some("Install it with: brew install rudder-test-no-such-plugin\n".into());
+    let message = exec_error(exec).await;
     insta::assert_snapshot!(message);
 }
 
@@ -319,12 +316,10 @@ async fn a_missing_exec_command_names_the_install_hint() {
 async fn an_exec_plugin_that_fails_reports_its_exit_code_and_path_but_not_its_stderr() {
     let (logs, _guard) = LogCapture::start();
     let script = ExecScript::new("echo \"error: login failed for $SECRET_ENV with --token=$1\" >&2\nexit 3");
-    let error = exec_failure(ExecConfig {
-        args: vec![script.path().display().to_string(), "arg-s3cr3t".into()],
-        env: vec![("SECRET_ENV".into(), "env-s3cr3t".into())],
-        ..script.exec_config()
-    })
-    .await;
+    let mut exec = script.exec_config();
+    exec.args = vec![script.path().display().to_string(), "arg-s3cr3t".into()];
+    exec.env = vec![("SECRET_ENV".into(), "env-s3cr3t".into())];
+    let error = exec_failure(exec).await;
     match &error {
         Error::Auth(AuthError::ExecFailed { command, exit_code }) => {
             assert_eq!(command, "sh");
@@ -361,11 +356,9 @@ async fn an_exec_plugin_printing_without_end_is_stopped_at_the_output_limit() {
 #[tokio::test(start_paused = true)]
 async fn an_exec_plugin_that_hangs_is_stopped_after_the_callers_timeout() {
     let script = ExecScript::new("exec sleep 3600");
-    let error = exec_failure(ExecConfig {
-        timeout: Some(Duration::from_secs(10)),
-        ..script.exec_config()
-    })
-    .await;
+    let mut exec = script.exec_config();
+    exec.timeout = Some(Duration::from_secs(10));
+    let error = exec_failure(exec).await;
     assert!(
         matches!(error, Error::Auth(AuthError::ExecTimedOut { .. })),
         "{error:?}"
@@ -424,11 +417,9 @@ async fn a_v1beta1_exec_plugin_works_too() {
     let script = ExecScript::new(
         r#"printf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"beta"}}'"#,
     );
-    let request = seen_request(Auth::Exec(Box::new(ExecConfig {
-        api_version: "client.authentication.k8s.io/v1beta1".into(),
-        ..script.exec_config()
-    })))
-    .await;
+    let mut exec = script.exec_config();
+    exec.api_version = "client.authentication.k8s.io/v1beta1".into();
+    let request = seen_request(Auth::Exec(Box::new(exec))).await;
     assert_eq!(authorization(&request).as_deref(), Some("Bearer beta"));
     assert_eq!(
         script.last_exec_info()["apiVersion"],
@@ -439,11 +430,9 @@ async fn a_v1beta1_exec_plugin_works_too() {
 #[tokio::test]
 async fn an_unsupported_exec_api_version_is_named_before_anything_runs() {
     let script = ExecScript::numbered_tokens("2099-01-01T00:00:00Z");
-    let message = exec_error(ExecConfig {
-        api_version: "client.authentication.k8s.io/v1alpha1".into(),
-        ..script.exec_config()
-    })
-    .await;
+    let mut exec = script.exec_config();
+    exec.api_version = "client.authentication.k8s.io/v1alpha1".into();
+    let message = exec_error(exec).await;
     assert_eq!(script.runs(), 0);
     insta::assert_snapshot!(message);
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use http::Method;
-use rudder::config::{RateLimit, RetryPolicy};
+use rudder::config::RateLimit;
 use rudder::{Error, HttpRest, Rest};
 use support::{LogCapture, config_for, get, ok_server, request};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -67,10 +67,8 @@ async fn a_get_is_retried_after_the_retry_after_seconds() {
 async fn retries_stop_at_max_retries_and_the_last_answer_is_returned() {
     let server = server_failing(429, Some("1"), 100).await;
     let mut config = config_for(&server.uri());
-    config.retry = RetryPolicy {
-        max_retries: 2,
-        max_total_wait: Duration::from_secs(60),
-    };
+    config.retry.max_retries = 2;
+    config.retry.max_total_wait = Duration::from_secs(60);
     let response = HttpRest::new(config).unwrap().send(get("/api")).await.unwrap();
     assert_eq!(response.status(), 429);
     assert_eq!(requests_seen(&server).await, 3);
@@ -80,10 +78,8 @@ async fn retries_stop_at_max_retries_and_the_last_answer_is_returned() {
 async fn retries_stop_before_the_total_wait_passes_its_limit() {
     let server = server_failing(429, Some("6"), 100).await;
     let mut config = config_for(&server.uri());
-    config.retry = RetryPolicy {
-        max_retries: 10,
-        max_total_wait: Duration::from_secs(10),
-    };
+    config.retry.max_retries = 10;
+    config.retry.max_total_wait = Duration::from_secs(10);
     let response = HttpRest::new(config).unwrap().send(get("/api")).await.unwrap();
     assert_eq!(response.status(), 429);
     assert_eq!(requests_seen(&server).await, 2);
@@ -240,10 +236,8 @@ const LIMITER_WAIT: Duration = Duration::from_secs(1000);
 async fn a_burst_goes_at_once_and_streams_take_their_token_too() {
     let server = ok_server().await;
     let mut config = config_for(&server.uri());
-    config.rate_limit = RateLimit {
-        qps: ONE_PER_1000_S,
-        burst: 3,
-    };
+    config.rate_limit.qps = ONE_PER_1000_S;
+    config.rate_limit.burst = 3;
     let rest = HttpRest::new(config).unwrap();
     let started = Instant::now();
     rest.send(get("/api")).await.unwrap();
@@ -261,10 +255,7 @@ async fn a_burst_goes_at_once_and_streams_take_their_token_too() {
 async fn a_request_dropped_while_it_waits_for_the_rate_limiter_gives_its_token_back() {
     let server = ok_server().await;
     let mut config = config_for(&server.uri());
-    config.rate_limit = RateLimit {
-        qps: ONE_PER_1000_S,
-        burst: 1,
-    };
+    config.rate_limit = RateLimit::new(ONE_PER_1000_S, 1);
     let rest = HttpRest::new(config).unwrap();
     let first = Instant::now();
     rest.send(get("/api")).await.unwrap();
@@ -282,7 +273,8 @@ async fn a_request_dropped_while_it_waits_for_the_rate_limiter_gives_its_token_b
 async fn requests_beyond_the_burst_wait_for_the_rate_limiter() {
     let server = ok_server().await;
     let mut config = config_for(&server.uri());
-    config.rate_limit = RateLimit { qps: 2.0, burst: 3 };
+    config.rate_limit.qps = 2.0;
+    config.rate_limit.burst = 3;
     let rest = HttpRest::new(config).unwrap();
     let started = Instant::now();
     for _ in 0..7 {
@@ -301,7 +293,8 @@ async fn requests_beyond_the_burst_wait_for_the_rate_limiter() {
 async fn a_qps_of_zero_turns_the_rate_limiter_off() {
     let server = ok_server().await;
     let mut config = config_for(&server.uri());
-    config.rate_limit = RateLimit { qps: 0.0, burst: 0 };
+    config.rate_limit.qps = 0.0;
+    config.rate_limit.burst = 0;
     let rest = HttpRest::new(config).unwrap();
     let _frozen = freeze_clock();
     for _ in 0..20 {
@@ -314,29 +307,11 @@ async fn a_qps_of_zero_turns_the_rate_limiter_off() {
 async fn a_nonsense_rate_limit_is_refused_with_an_error_naming_the_field() {
     let server = ok_server().await;
     let nonsense = [
-        (
-            RateLimit {
-                qps: 1e-30,
-                burst: 10,
-            },
-            "rate_limit.qps",
-        ),
-        (
-            RateLimit {
-                qps: f32::NAN,
-                burst: 10,
-            },
-            "rate_limit.qps",
-        ),
-        (
-            RateLimit {
-                qps: f32::INFINITY,
-                burst: 10,
-            },
-            "rate_limit.qps",
-        ),
-        (RateLimit { qps: -1.0, burst: 10 }, "rate_limit.qps"),
-        (RateLimit { qps: 5.0, burst: 0 }, "rate_limit.burst"),
+        (RateLimit::new(1e-30, 10), "rate_limit.qps"),
+        (RateLimit::new(f32::NAN, 10), "rate_limit.qps"),
+        (RateLimit::new(f32::INFINITY, 10), "rate_limit.qps"),
+        (RateLimit::new(-1.0, 10), "rate_limit.qps"),
+        (RateLimit::new(5.0, 0), "rate_limit.burst"),
     ];
     for (limit, field) in nonsense {
         let mut config = config_for(&server.uri());

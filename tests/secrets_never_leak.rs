@@ -138,11 +138,9 @@ fn the_debug_of_configs_and_kubeconfigs_shows_no_secret() {
     assert!(matches!(config.auth, Auth::Exec(_)));
     assert_no_secret("Config", &format!("{config:?}"));
     assert_no_secret("Config (pretty)", &format!("{config:#?}"));
-    let exec = ExecConfig {
-        args: vec![format!("--token={EXEC_ARG_TOKEN}")],
-        env: vec![("SECRET".into(), EXEC_ENV_VALUE.into())],
-        ..ExecConfig::default()
-    };
+    let mut exec = ExecConfig::default();
+    exec.args = vec![format!("--token={EXEC_ARG_TOKEN}")];
+    exec.env = vec![("SECRET".into(), EXEC_ENV_VALUE.into())];
     assert_no_secret("ExecConfig", &format!("{exec:?}"));
 }
 
@@ -261,10 +259,8 @@ async fn unauthorized_server() -> MockServer {
 /// Everything each context prints: Debug of its config, client and
 /// discovery client, and Display and Debug of each error it meets.
 async fn everything_shown_for(kubeconfig: &Kubeconfig, context: &str) -> Vec<String> {
-    let options = KubeconfigOptions {
-        context: Some(context.to_owned()),
-        ..KubeconfigOptions::default()
-    };
+    let mut options = KubeconfigOptions::default();
+    options.context = Some(context.to_owned());
     let mut config = match Config::from_custom_kubeconfig(kubeconfig, &options) {
         Ok(config) => config,
         Err(error) => return vec![error.to_string(), format!("{error:?}")],
@@ -324,11 +320,9 @@ async fn no_secret_shows_in_any_debug_error_or_trace_log() {
     for context in &kubeconfig.contexts {
         shown.extend(everything_shown_for(&kubeconfig, &context.name).await);
     }
-    let credential = ExecCredential {
-        token: Some(SecretString::new(BEARER_TOKEN)),
-        client_key_data: Some(SecretString::new(client_key_data())),
-        ..ExecCredential::default()
-    };
+    let mut credential = ExecCredential::default();
+    credential.token = Some(SecretString::new(BEARER_TOKEN));
+    credential.client_key_data = Some(SecretString::new(client_key_data()));
     shown.push(format!("{credential:?}"));
     let logs = logs.text();
     assert!(

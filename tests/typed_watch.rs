@@ -73,8 +73,26 @@ fn expected_summary() -> Vec<String> {
     .to_vec()
 }
 
+/// `PROPTEST_CASES` when set (a long run), else `default`.
+fn cases(default: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default);
+    ProptestConfig::with_cases(cases)
+}
+
+/// A line of a watch body: a good event (named by its index) or garbage.
+fn watch_line() -> impl Strategy<Value = (bool, String)> {
+    prop_oneof![
+        "[a-z]{1,6}".prop_map(|name| (true, event("ADDED", pod("default", &name, "Running")))),
+        "[ -~]{1,30}".prop_map(|text| (false, format!("{}\n", text.replace('\n', "")))),
+        Just((false, "{\"type\":\"ADDED\"}\n".to_owned())),
+    ]
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(cases(64))]
 
     #[test]
     fn events_decode_the_same_at_any_chunk_boundaries(cuts in prop::collection::vec(any::<usize>(), 0..40)) {
@@ -83,6 +101,21 @@ proptest! {
         let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
         let events = runtime.block_on(watch_chunks(chunks, None));
         prop_assert_eq!(summary(events), expected_summary());
+    }
+
+    #[test]
+    fn garbage_lines_are_errors_and_good_lines_events_at_any_chunk_boundaries(
+        lines in prop::collection::vec(watch_line(), 0..12),
+        cuts in prop::collection::vec(any::<usize>(), 0..20),
+    ) {
+        let body: String = lines.iter().map(|(_, line)| line.as_str()).collect();
+        let chunks = ChunkedRest::split(body.as_bytes(), &cuts);
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let events = runtime.block_on(watch_chunks(chunks, None));
+        // A blank-looking garbage line (spaces only) may be skipped as a keep-alive.
+        let decoded: Vec<bool> = events.iter().map(Result::is_ok).collect();
+        let good: Vec<bool> = lines.iter().filter(|(_, l)| !l.trim().is_empty()).map(|(good, _)| *good).collect();
+        prop_assert_eq!(decoded, good);
     }
 }
 

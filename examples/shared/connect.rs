@@ -30,10 +30,8 @@ pub fn connect() -> Result<Connection, Box<dyn std::error::Error>> {
     let client = if take_flag(&mut args, "--live") {
         Client::try_default()?
     } else if let Some(path) = take_option(&mut args, "--kubeconfig")? {
-        let options = KubeconfigOptions {
-            path: Some(path.into()),
-            ..KubeconfigOptions::default()
-        };
+        let mut options = KubeconfigOptions::default();
+        options.path = Some(path.into());
         Client::try_from_config(Config::from_kubeconfig(&options)?)?
     } else {
         fake_cluster()?

@@ -17,6 +17,7 @@ use super::secret::{RedactedUrl, SecretString, userinfo_redacted};
 /// Its `Debug` output never shows a secret: tokens, passwords and keys are
 /// `[redacted]`, and a password inside the server or proxy URL becomes `redacted`.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct Config {
     /// The API server's base URL, such as `https://127.0.0.1:6443`. It may carry
     /// a path prefix (`https://rancher.example/k8s/clusters/c-1`); request paths
@@ -116,6 +117,7 @@ impl fmt::Debug for Config {
 
 /// TLS settings: which server certificates are trusted, and the client's own.
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct TlsConfig {
     /// Trusted CA certificates (kubeconfig `certificate-authority[-data]`,
     /// in-cluster `ca.crt`). Empty means the system's roots.
@@ -130,11 +132,22 @@ pub struct TlsConfig {
 }
 
 /// A client certificate chain and its private key (RSA, EC or Ed25519).
+#[non_exhaustive]
 pub struct ClientIdentity {
     /// The certificate chain, leaf first.
     pub certificate_chain: Vec<CertificateDer<'static>>,
     /// The private key.
     pub private_key: PrivateKeyDer<'static>,
+}
+
+impl ClientIdentity {
+    /// A certificate chain (leaf first) and its private key.
+    pub fn new(certificate_chain: Vec<CertificateDer<'static>>, private_key: PrivateKeyDer<'static>) -> Self {
+        ClientIdentity {
+            certificate_chain,
+            private_key,
+        }
+    }
 }
 
 impl Clone for ClientIdentity {
@@ -187,6 +200,7 @@ pub enum Auth {
 
 /// Act as another user: the `Impersonate-User`, `-Group`, `-Uid` and `-Extra-*` headers.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Impersonation {
     /// The user to act as (`as`).
     pub user: String,
@@ -204,6 +218,7 @@ pub struct Impersonation {
 /// The default is 50 QPS with bursts of 100: client-go's 5/10 throttles
 /// ordinary controllers and kubectl raised its own to 50/300.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RateLimit {
     /// Average requests a second; `0` turns the limiter off. A negative,
     /// NaN or infinite rate, or one below one request an hour, is refused
@@ -224,6 +239,17 @@ impl Default for RateLimit {
 }
 
 impl RateLimit {
+    /// `qps` requests a second on average, bursts of up to `burst`; checked
+    /// when the client is built.
+    ///
+    /// ```
+    /// let limit = rudder::config::RateLimit::new(100.0, 200);
+    /// assert_eq!(limit.burst, 200);
+    /// ```
+    pub fn new(qps: f32, burst: u32) -> Self {
+        RateLimit { qps, burst }
+    }
+
     /// No client-side limit.
     pub fn unlimited() -> Self {
         RateLimit { qps: 0.0, burst: 0 }
@@ -233,6 +259,7 @@ impl RateLimit {
 /// Which failures are retried: 429 and 5xx with `Retry-After`, and, for reads
 /// only, connections refused or reset before an answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Tries after the first. Default 5.
     pub max_retries: u32,

@@ -7,6 +7,7 @@ use super::secret::{RedactedArgs, SecretString};
 ///
 /// `Debug` shows the names of `env` but not their values, which may be secrets.
 #[derive(Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ExecConfig {
     /// `client.authentication.k8s.io/v1` or `/v1beta1`.
     pub api_version: String,
@@ -66,6 +67,7 @@ pub enum ExecInteractiveMode {
 
 /// What an exec plugin printed: a token or a client certificate, and when it expires.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ExecCredential {
     /// A bearer token.
     pub token: Option<SecretString>,

@@ -12,6 +12,7 @@ use super::error::DiscoveryError;
 
 /// An API group the server serves, with its versions.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct ServedGroup {
     /// The group's name; empty for the core group.
     pub name: String,
@@ -23,6 +24,7 @@ pub struct ServedGroup {
 
 /// A subresource of a served resource (`pods/status`, `deployments/scale`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct ServedSubresource {
     /// Its name (`status`, `scale`, `log`).
     pub name: String,
@@ -36,6 +38,7 @@ pub struct ServedSubresource {
 /// the [`ApiResource`] the dynamic layer needs, plus verbs, names and
 /// subresources.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct ServedResource {
     /// Group, version, kind, plural and scope.
     pub resource: ApiResource,
@@ -52,6 +55,28 @@ pub struct ServedResource {
 }
 
 impl ServedResource {
+    /// A resource with no singular name, verbs, short names, categories or
+    /// subresources; set the fields it needs (a mock's answer, say).
+    ///
+    /// ```
+    /// use rudder::discovery::ServedResource;
+    /// use rudder::types::{ApiResource, Scope};
+    ///
+    /// let mut deployments = ServedResource::new(ApiResource::new("apps", "v1", "Deployment", "deployments", Scope::Namespaced));
+    /// deployments.verbs = vec!["get".into(), "list".into()];
+    /// assert!(deployments.supports("list"));
+    /// ```
+    pub fn new(resource: ApiResource) -> Self {
+        ServedResource {
+            resource,
+            singular: String::new(),
+            verbs: Vec::new(),
+            short_names: Vec::new(),
+            categories: Vec::new(),
+            subresources: Vec::new(),
+        }
+    }
+
     /// Whether the resource supports `verb` (`list`, `watch`, `patch`, ...).
     pub fn supports(&self, verb: &str) -> bool {
         self.verbs.iter().any(|v| v == verb)
@@ -76,6 +101,7 @@ impl ServedResource {
 /// A group version whose resources could not be discovered; the others were
 /// kept (client-go's `ErrGroupDiscoveryFailed`).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct GroupVersionFailure {
     /// `metrics.k8s.io/v1beta1`, or `v1` for the core group.
     pub group_version: String,

@@ -18,6 +18,7 @@ pub enum PropagationPolicy {
 /// Delete only if the object still has this uid and/or resourceVersion.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Preconditions {
     /// The object's uid.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -42,6 +43,7 @@ pub struct Preconditions {
 /// );
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DeleteParams {
     /// `dryRun: ["All"]`.
     pub dry_run: bool,

@@ -56,6 +56,7 @@ macro_rules! selector_methods {
 
 /// Parameters of a `get`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct GetParams {
     /// `resourceVersion`: `"0"` lets the server answer from its cache.
     pub resource_version: Option<String>,
@@ -93,6 +94,7 @@ impl GetParams {
 /// assert_eq!(params.label_selector.as_deref(), Some("app=web,tier in (api,cache)"));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ListParams {
     /// `labelSelector`.
     pub label_selector: Option<String>,
@@ -206,6 +208,7 @@ impl ListParams {
 /// );
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct WatchParams {
     /// `labelSelector`.
     pub label_selector: Option<String>,

@@ -10,6 +10,7 @@ use crate::rest::Query;
 /// assert_eq!(params.to_query().encode(), "container=app&tailLines=100&timestamps=true");
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LogParams {
     /// The container; needed when the pod has more than one.
     pub container: Option<String>,

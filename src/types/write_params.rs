@@ -34,6 +34,7 @@ impl FieldValidation {
 /// assert_eq!(params.to_query().encode(), "dryRun=All&fieldManager=rudder&fieldValidation=Strict");
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PostParams {
     /// `dryRun=All`: validate and admit, but store nothing.
     pub dry_run: bool,
@@ -85,6 +86,7 @@ impl PostParams {
 /// assert_eq!(params.to_query(&patch).unwrap().encode(), "fieldManager=my-controller&force=true");
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PatchParams {
     /// `dryRun=All`.
     pub dry_run: bool,

@@ -14,7 +14,11 @@ pub mod snapshot;
 
 pub use cluster::FakeCluster;
 
-/// mockall mocks of rudder's traits.
+/// mockall mocks of rudder's traits, for code that wants expectations
+/// rather than a cluster.
 pub mod mock {
+    pub use rudder::discovery::MockDiscovery;
+    pub use rudder::dynamic::MockDynamic;
     pub use rudder::rest::MockRest;
+    pub use rudder::typed::{MockPodLogs, MockTyped};
 }

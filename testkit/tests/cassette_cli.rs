@@ -162,10 +162,7 @@ fn record_with_a_missing_kubeconfig_names_it() {
 
 /// The client the kubeconfig a `rudder-testkit` process wrote describes.
 fn client_of(kubeconfig: &std::path::Path) -> rudder::Client {
-    let options = rudder::config::KubeconfigOptions {
-        path: Some(kubeconfig.to_owned()),
-        ..Default::default()
-    };
+    let options = rudder::config::KubeconfigOptions::default().path(kubeconfig);
     let config = rudder::Config::from_kubeconfig_with(
         &options,
         &rudder::config::Environment::from_vars([("HOME", "/nonexistent")]),

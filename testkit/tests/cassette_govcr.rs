@@ -113,12 +113,10 @@ async fn a_version_1_cassette_replays_through_api_and_its_watch_replays_as_event
             .is_none()
     );
 
-    let params = WatchParams {
-        resource_version: Some("41".to_owned()),
-        allow_watch_bookmarks: true,
-        timeout_seconds: Some(17),
-        ..WatchParams::default()
-    };
+    let params = WatchParams::default()
+        .from_version("41")
+        .bookmarks(true)
+        .timeout(17);
     let events: Vec<_> = configmaps
         .watch(&params)
         .await

@@ -42,11 +42,7 @@ async fn session(client: &Client) -> Vec<String> {
         .unwrap();
     let got = secrets.get("db").await.unwrap();
     let listed = secrets.list(&ListParams::default()).await.unwrap();
-    let params = WatchParams {
-        allow_watch_bookmarks: false,
-        ..WatchParams::default()
-    }
-    .from_version(&start);
+    let params = WatchParams::default().bookmarks(false).from_version(&start);
     let mut events = secrets.watch(&params).await.unwrap();
     let event = events.next().await.unwrap().unwrap();
     drop(events);

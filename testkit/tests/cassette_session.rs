@@ -76,11 +76,7 @@ async fn session(client: &Client) -> Vec<Value> {
         api.patch("applied", &PatchParams::apply("cassette-test"), &applied)
             .await,
     ));
-    let params = WatchParams {
-        allow_watch_bookmarks: false,
-        ..WatchParams::default()
-    }
-    .from_version(&start);
+    let params = WatchParams::default().bookmarks(false).from_version(&start);
     match api.watch(&params).await {
         Ok(mut events) => {
             for _ in 0..3 {

@@ -219,20 +219,14 @@ async fn an_expired_continue_token_is_gone_through_api_list() {
             .await
             .unwrap();
     }
-    let first_page = ListParams {
-        limit: Some(1),
-        ..ListParams::default()
-    };
+    let first_page = ListParams::default().limit(1);
     let first = api.list(&first_page).await.unwrap();
     let token = first.continue_token().expect("a continue token").to_owned();
     api.create(&PostParams::default(), &configmap("later"))
         .await
         .unwrap();
     cluster.compact();
-    let next_page = ListParams {
-        continue_token: Some(token),
-        ..first_page
-    };
+    let next_page = first_page.continue_token(&token);
     let error = api.list(&next_page).await.expect_err("an expired token");
     assert!(error.is_gone(), "{error:?}");
 }

@@ -12,12 +12,8 @@ const T1: &str = "2026-01-01T00:01:00Z";
 fn request(manager: &str, force: bool) -> ApplyRequest<'_> {
     let schema = schema_for(&GroupVersionKind::new("apps", "v1", "Deployment")).ok();
     assert!(schema.is_some());
-    ApplyRequest {
-        manager,
-        force,
-        time: T1,
-        schema,
-    }
+    let request = ApplyRequest::new(manager, T1).schema(schema);
+    if force { request.force() } else { request }
 }
 
 fn deployment(replicas: u32, labels: Value, containers: Value) -> Value {
@@ -238,12 +234,7 @@ fn fields_of_other_managers_are_kept_when_merging() {
 
 #[test]
 fn lists_of_custom_resources_are_atomic() {
-    let request = ApplyRequest {
-        manager: "ctl",
-        force: false,
-        time: T0,
-        schema: None,
-    };
+    let request = ApplyRequest::new("ctl", T0);
     let live = json!({"apiVersion": "example.com/v1", "kind": "Foo", "spec": {"items": [{"name": "a"}, {"name": "b"}]}});
     let created = applied(None, &live, &request, &[]);
     assert_eq!(

@@ -293,7 +293,7 @@ mod properties {
         #[test]
         fn without_lists_strategic_merge_is_merge_patch(live in plain(), patch in plain()) {
             prop_assume!(live.is_object() && patch.is_object());
-            prop_assert_eq!(strategic_merge(&live, &patch, pod()), Ok(merge_patch(&live, &patch)));
+            prop_assert_eq!(strategic_merge(&live, &patch, pod()), merge_patch(&live, &patch));
         }
 
         #[test]

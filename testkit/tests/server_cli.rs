@@ -106,10 +106,8 @@ fn serve_prints_the_kubeconfig_and_the_export_line_then_serves_it() {
 
     // The kubeconfig written works with rudder's own loader and client.
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let options = rudder::config::KubeconfigOptions {
-        path: Some(kubeconfig.clone()),
-        ..Default::default()
-    };
+    let mut options = rudder::config::KubeconfigOptions::default();
+    options.path = Some(kubeconfig.clone());
     let config = rudder::Config::from_kubeconfig_with(
         &options,
         &rudder::config::Environment::from_vars([("HOME", "/nonexistent")]),

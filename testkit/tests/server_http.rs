@@ -293,10 +293,8 @@ async fn the_kubeconfig_file_lives_as_long_as_the_server() {
 #[tokio::test]
 async fn the_written_kubeconfig_loads_with_rudder_and_reaches_the_server() {
     let (server, _client) = serve(ToyRest::new()).await;
-    let options = rudder::config::KubeconfigOptions {
-        path: Some(server.kubeconfig_path().to_owned()),
-        ..Default::default()
-    };
+    let mut options = rudder::config::KubeconfigOptions::default();
+    options.path = Some(server.kubeconfig_path().to_owned());
     let config = rudder::Config::from_kubeconfig_with(
         &options,
         &rudder::config::Environment::from_vars([("HOME", "/nonexistent")]),

@@ -31,10 +31,7 @@ async fn controller_session(cluster: &FakeCluster) -> Value {
         .create(&PostParams::default(), &child)
         .await
         .expect("the child is created");
-    let params = PatchParams {
-        field_manager: Some("snapshot-test".to_owned()),
-        ..PatchParams::default()
-    };
+    let params = PatchParams::apply("snapshot-test");
     let apply = json!({"apiVersion": "v1", "kind": "ConfigMap",
         "metadata": {"name": "child"}, "data": {"applied": "yes"}});
     configmaps

@@ -110,13 +110,12 @@ impl ExecScript {
 
     /// The exec config that runs this script with `sh`.
     pub fn exec_config(&self) -> ExecConfig {
-        ExecConfig {
-            api_version: "client.authentication.k8s.io/v1".into(),
-            command: "sh".into(),
-            args: vec![self.path().display().to_string()],
-            interactive_mode: ExecInteractiveMode::Never,
-            ..ExecConfig::default()
-        }
+        let mut exec = ExecConfig::default();
+        exec.api_version = "client.authentication.k8s.io/v1".into();
+        exec.command = "sh".into();
+        exec.args = vec![self.path().display().to_string()];
+        exec.interactive_mode = ExecInteractiveMode::Never;
+        exec
     }
 
     pub fn write_file(&self, name: &str, contents: &str) -> PathBuf {

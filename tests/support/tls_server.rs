@@ -74,13 +74,12 @@ impl TestPki {
 
     /// The client certificate as a config's `ClientIdentity`.
     pub fn client_identity(&self) -> ClientIdentity {
-        ClientIdentity {
-            certificate_chain: CertificateDer::pem_slice_iter(self.client_certificate_pem.as_bytes())
+        ClientIdentity::new(
+            CertificateDer::pem_slice_iter(self.client_certificate_pem.as_bytes())
                 .collect::<Result<_, _>>()
                 .expect("client cert PEM"),
-            private_key: PrivateKeyDer::from_pem_slice(self.client_key_pem.as_bytes())
-                .expect("client key PEM"),
-        }
+            PrivateKeyDer::from_pem_slice(self.client_key_pem.as_bytes()).expect("client key PEM"),
+        )
     }
 }
 

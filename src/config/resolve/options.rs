@@ -17,14 +17,13 @@ use crate::config::kubeconfig::Kubeconfig;
 /// ```
 /// use rudder::config::KubeconfigOptions;
 ///
-/// let options = KubeconfigOptions {
-///     context: Some("staging".into()),
-///     namespace: Some("payments".into()),
-///     ..KubeconfigOptions::default()
-/// };
+/// let mut options = KubeconfigOptions::default();
+/// options.context = Some("staging".into());
+/// options.namespace = Some("payments".into());
 /// # let _ = options;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct KubeconfigOptions {
     /// Read this file only, instead of `KUBECONFIG` or `~/.kube/config`.
     pub path: Option<PathBuf>,
@@ -40,6 +39,51 @@ pub struct KubeconfigOptions {
     pub namespace: Option<String>,
 }
 
+impl KubeconfigOptions {
+    /// Reads this file only, instead of `KUBECONFIG` or `~/.kube/config`.
+    ///
+    /// ```
+    /// use rudder::config::KubeconfigOptions;
+    ///
+    /// let options = KubeconfigOptions::default().path("/tmp/kubeconfig").context("kind-kind");
+    /// assert_eq!(options.context.as_deref(), Some("kind-kind"));
+    /// ```
+    pub fn path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+
+    /// Uses this context instead of `current-context`.
+    pub fn context(mut self, context: impl Into<String>) -> Self {
+        self.context = Some(context.into());
+        self
+    }
+
+    /// Uses this cluster instead of the context's.
+    pub fn cluster(mut self, cluster: impl Into<String>) -> Self {
+        self.cluster = Some(cluster.into());
+        self
+    }
+
+    /// Uses this user instead of the context's.
+    pub fn user(mut self, user: impl Into<String>) -> Self {
+        self.user = Some(user.into());
+        self
+    }
+
+    /// Uses this API server URL instead of the cluster's `server`.
+    pub fn server(mut self, server: impl Into<String>) -> Self {
+        self.server = Some(server.into());
+        self
+    }
+
+    /// Uses this namespace instead of the context's.
+    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = Some(namespace.into());
+        self
+    }
+}
+
 impl Config {
     /// The configuration a kubeconfig describes: the file `options.path`,
     /// else the `KUBECONFIG` files merged, else `~/.kube/config`, with the
@@ -49,10 +93,9 @@ impl Config {
     /// ```no_run
     /// use rudder::config::{Config, KubeconfigOptions};
     ///
-    /// let config = Config::from_kubeconfig(&KubeconfigOptions {
-    ///     context: Some("kind-kind".into()),
-    ///     ..KubeconfigOptions::default()
-    /// })?;
+    /// let mut options = KubeconfigOptions::default();
+    /// options.context = Some("kind-kind".into());
+    /// let config = Config::from_kubeconfig(&options)?;
     /// println!("{}", config.cluster_url);
     /// # Ok::<(), rudder::config::ConfigError>(())
     /// ```

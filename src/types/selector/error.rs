@@ -4,6 +4,7 @@
 /// `position` is the byte offset in the input where the problem starts.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("invalid {kind} selector {input:?}: at position {position}: {message}")]
+#[non_exhaustive]
 pub struct SelectorError {
     /// `label` or `field`.
     pub kind: &'static str,

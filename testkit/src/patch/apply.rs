@@ -10,6 +10,7 @@
 
 use serde_json::Value;
 
+use super::depth;
 use super::error::PatchError;
 use super::field_set::{
     Element, FieldSet, ListKind, describe, fields_of, item_key, list_kind, remove_at, value_at,
@@ -19,6 +20,7 @@ use super::schema::{FieldSchema, Node, TypeSchema};
 
 /// Who applies, and how.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct ApplyRequest<'a> {
     /// The field manager (`fieldManager=`); required by the API server for apply.
     pub manager: &'a str,
@@ -30,8 +32,34 @@ pub struct ApplyRequest<'a> {
     pub schema: Option<TypeSchema>,
 }
 
+impl<'a> ApplyRequest<'a> {
+    /// An apply by `manager` at `time` (RFC 3339), without force and
+    /// without a schema (lists atomic, as for a CRD).
+    pub fn new(manager: &'a str, time: &'a str) -> Self {
+        ApplyRequest {
+            manager,
+            force: false,
+            time,
+            schema: None,
+        }
+    }
+
+    /// Takes the fields other managers own (`force=true`).
+    pub fn force(mut self) -> Self {
+        self.force = true;
+        self
+    }
+
+    /// Merges with the kind's schema (keyed lists, sets, atomic structs).
+    pub fn schema(mut self, schema: Option<TypeSchema>) -> Self {
+        self.schema = schema;
+        self
+    }
+}
+
 /// The result of an apply: the object to store and its ownership.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Applied {
     /// The merged object, with `metadata.managedFields` set to `managed_fields`.
     pub object: Value,
@@ -53,9 +81,9 @@ const BEFORE_FIRST_APPLY: &str = "before-first-apply";
 /// use rudder_testkit::patch::{ApplyRequest, PatchError, apply};
 /// use serde_json::json;
 ///
-/// let request = |manager, force| ApplyRequest { manager, force, time: "2026-01-01T00:00:00Z", schema: None };
-/// let first = apply(None, &json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "1"}}), &request("alice", false), &[])?;
-/// let second = apply(Some(&first.object), &json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "2"}}), &request("bob", false), &first.managed_fields);
+/// let request = |manager| ApplyRequest::new(manager, "2026-01-01T00:00:00Z");
+/// let first = apply(None, &json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "1"}}), &request("alice"), &[])?;
+/// let second = apply(Some(&first.object), &json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "2"}}), &request("bob"), &first.managed_fields);
 /// assert!(matches!(second, Err(PatchError::Conflicts { .. })));
 /// # Ok::<(), PatchError>(())
 /// ```
@@ -63,13 +91,15 @@ const BEFORE_FIRST_APPLY: &str = "before-first-apply";
 /// # Errors
 /// [`PatchError::Conflicts`] (the server's 409) listing each field and its
 /// owner; [`PatchError::Invalid`] when `applied` is not an object;
-/// [`PatchError::ManagedFields`] when the existing entries cannot be read.
+/// [`PatchError::ManagedFields`] when the existing entries cannot be read;
+/// [`PatchError::TooDeep`] when an input nests deeper than [`MAX_DEPTH`](super::MAX_DEPTH).
 pub fn apply(
     live: Option<&Value>,
     applied: &Value,
     request: &ApplyRequest<'_>,
     managed_fields: &[ManagedFieldsEntry],
 ) -> Result<Applied, PatchError> {
+    depth::check_all(live, applied, managed_fields)?;
     if !applied.is_object() {
         return Err(PatchError::Invalid(
             "an apply configuration must be a JSON object".into(),
@@ -193,6 +223,7 @@ pub fn record_subresource_update(
     schema: Option<TypeSchema>,
     managed_fields: &[ManagedFieldsEntry],
 ) -> Result<Vec<ManagedFieldsEntry>, PatchError> {
+    depth::check_all(old, new, managed_fields)?;
     let root = schema.map_or(Node::Opaque, Node::Struct);
     let api_version = new.get("apiVersion").and_then(Value::as_str).unwrap_or_default();
     let now = fields_of(new, root);

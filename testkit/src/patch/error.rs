@@ -41,6 +41,15 @@ pub enum PatchError {
     /// The `metadata.managedFields` of the live object cannot be read.
     #[error("invalid metadata.managedFields: {0}")]
     ManagedFields(String),
+    /// An input (or a JSON patch's result) nests objects and arrays deeper
+    /// than [`MAX_DEPTH`](super::MAX_DEPTH) levels; the server answers 422.
+    #[error("{what} is nested more than {limit} levels deep, the most a patch may handle")]
+    TooDeep {
+        /// Which input: `the patch`, `the object to patch`...
+        what: String,
+        /// The limit, [`MAX_DEPTH`](super::MAX_DEPTH).
+        limit: usize,
+    },
 }
 
 /// The API server's wording: `Apply failed with 1 conflict: conflict with

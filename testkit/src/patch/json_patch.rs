@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use super::depth;
 use super::error::PatchError;
 use super::pointer;
 
@@ -26,8 +27,12 @@ use super::pointer;
 /// [`PatchError::Invalid`] when the patch is not an array of operation
 /// objects; [`PatchError::Operation`] naming the operation's index, name
 /// and path when a path does not exist, an index is out of range, or a
-/// `test` finds another value.
+/// `test` finds another value; [`PatchError::TooDeep`] when the patch, the
+/// object or the result (`copy` can deepen it) nests deeper than
+/// [`MAX_DEPTH`](super::MAX_DEPTH).
 pub fn json_patch(original: &Value, patch: &Value) -> Result<Value, PatchError> {
+    depth::check(patch, "the JSON patch")?;
+    depth::check(original, "the object to patch")?;
     let Value::Array(operations) = patch else {
         return Err(PatchError::Invalid(
             "a JSON patch must be a JSON array of operations".into(),
@@ -102,6 +107,7 @@ pub fn json_patch(original: &Value, patch: &Value) -> Result<Value, PatchError> 
             }
         }
     }
+    depth::check(&doc, "the patched object")?;
     Ok(doc)
 }
 

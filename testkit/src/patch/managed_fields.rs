@@ -10,6 +10,7 @@ use super::field_set::FieldSet;
 /// whether it got them by apply or by another write.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ManagedFieldsEntry {
     /// The field manager (`kubectl`, `my-controller`).
     pub manager: String,
@@ -90,6 +91,7 @@ impl ManagedFieldsEntry {
 /// A field that an apply wanted to set while another manager owns it with
 /// another value.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Conflict {
     /// The manager that owns the field.
     pub manager: String,

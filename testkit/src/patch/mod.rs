@@ -3,15 +3,19 @@
 //! strategic merge patch (with the merge keys and strategies of the
 //! built-in kinds, from the Kubernetes OpenAPI data) and server-side apply
 //! (with `managedFields`). No store, no IO: the fake cluster calls these.
+//! Each refuses inputs nested deeper than [`MAX_DEPTH`] with
+//! [`PatchError::TooDeep`] rather than risk the caller's stack.
 //!
 //! How a server uses them, per `Content-Type` of a PATCH:
 //!
 //! | content type | call |
 //! |---|---|
 //! | `application/json-patch+json` | [`json_patch`]`(&live, &patch)` |
-//! | `application/merge-patch+json` | [`merge_patch`]`(&live, &patch)` |
+//! | `application/merge-patch+json` | [`merge_patch`]`(&live, &patch)?` |
 //! | `application/strategic-merge-patch+json` | [`strategic_merge`]`(&live, &patch, `[`schema_for`]`(&gvk)?)`; a [`PatchError::UnknownKind`] (CRDs) is a 415 |
 //! | `application/apply-patch+yaml` | [`apply`]`(live, &applied, &request, &`[`ManagedFieldsEntry::from_object`]`(live)?)`; [`PatchError::Conflicts`] is a 409 |
+//!
+//! A [`PatchError::TooDeep`] is a 422 that names the limit.
 //!
 //! After a create, update or non-apply patch, [`record_update`] gives the new
 //! `managedFields` (operation `Update`), to be stored with
@@ -33,6 +37,7 @@
 //! ```
 
 mod apply;
+mod depth;
 mod error;
 mod field_set;
 mod json_patch;
@@ -45,6 +50,7 @@ mod schema_extract;
 mod strategic;
 
 pub use apply::{Applied, ApplyRequest, apply, record_subresource_update, record_update};
+pub use depth::MAX_DEPTH;
 pub use error::PatchError;
 pub use json_patch::json_patch;
 pub use managed_fields::{Conflict, ManagedFieldsEntry};

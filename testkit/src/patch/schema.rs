@@ -34,6 +34,7 @@ pub enum Shape {
 /// One field of a definition, as far as patching is concerned.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct FieldSchema {
     /// Object, list, map or scalar.
     pub shape: Shape,
@@ -79,6 +80,7 @@ impl FieldSchema {
 /// One definition: its own map type and its composite fields.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct TypeEntry {
     /// `x-kubernetes-map-type` of the definition itself (`atomic` structs are replaced whole).
     #[serde(default, skip_serializing_if = "Option::is_none")]

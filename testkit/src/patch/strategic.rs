@@ -7,6 +7,7 @@
 
 use serde_json::{Map, Value};
 
+use super::depth;
 use super::error::PatchError;
 use super::schema::{FieldSchema, Node, TypeSchema};
 
@@ -34,8 +35,11 @@ const DELETE_FROM_PRIMITIVE_LIST: &str = "$deleteFromPrimitiveList/";
 /// # Errors
 /// [`PatchError::Invalid`] when the patch or the object is not a JSON
 /// object; [`PatchError::Strategic`] naming the path for a list item without
-/// its merge key, an unknown `$patch` directive, or a malformed directive.
+/// its merge key, an unknown `$patch` directive, or a malformed directive;
+/// [`PatchError::TooDeep`] when the patch nests deeper than
+/// [`MAX_DEPTH`](super::MAX_DEPTH).
 pub fn strategic_merge(original: &Value, patch: &Value, schema: TypeSchema) -> Result<Value, PatchError> {
+    depth::check(patch, "the strategic merge patch")?;
     let Value::Object(patch) = patch else {
         return Err(PatchError::Invalid(
             "a strategic merge patch must be a JSON object".into(),

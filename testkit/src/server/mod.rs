@@ -6,14 +6,17 @@
 //! kubeconfig, health endpoints, OpenAPI documents, `Table` answers for
 //! kubectl, streamed watches and one log line per request.
 
+mod accept;
 mod auth;
 mod error;
 mod fake;
 mod handler;
+mod idle;
 mod kubeconfig;
 mod negotiate;
 mod openapi;
 mod protobuf;
+mod request_head;
 mod response;
 mod serve;
 mod table;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use rudder::Rest;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -13,15 +13,22 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use super::accept::{AcceptBackoff, next_connection};
 use super::auth::Authentication;
 use super::error::ServeError;
 use super::handler::{Clock, Handler};
+use super::idle::{Activity, IDLE_TIMEOUT};
 use super::kubeconfig::{KubeconfigContents, render};
 use super::openapi::OpenApi;
+use super::request_head::{FirstHead, MAX_HEAD_BYTES, MAX_HEADERS, Replayed, read_first_head};
 use super::tls::{PemIdentity, ServerPki};
 
 /// How long a shutdown waits for requests in flight before it drops them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// How long a client may take to send a request head over HTTP/1, as
+/// kube-apiserver's `ReadHeaderTimeout`.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(32);
 
 /// Builds a [`Server`]; every option has a default (a free port, plain HTTP,
 /// no authentication, a kubeconfig in the temporary directory).
@@ -253,10 +260,10 @@ impl Server {
         if let Some(pki) = &self.pki {
             config.tls.root_certificates = vec![pki.ca_der()];
             if self.auth.requires_client_certificate() {
-                config.tls.client_identity = Some(rudder::config::ClientIdentity {
-                    certificate_chain: vec![pki.client.certificate_der()],
-                    private_key: pki.client.key_der(),
-                });
+                config.tls.client_identity = Some(rudder::config::ClientIdentity::new(
+                    vec![pki.client.certificate_der()],
+                    pki.client.key_der(),
+                ));
             }
         }
         if let Some(token) = self.auth.required_token() {
@@ -302,23 +309,17 @@ async fn accept_loop(
 ) {
     let mut stop_signal = stopping.clone();
     let mut connections = JoinSet::new();
+    let mut backoff = AcceptBackoff::default();
     loop {
         tokio::select! {
-            accepted = listener.accept() => {
-                let (tcp, peer) = match accepted {
-                    Ok(accepted) => accepted,
-                    Err(error) => {
-                        tracing::warn!(target: "rudder_testkit::server", "accept failed: {error}");
-                        continue;
-                    }
-                };
+            (tcp, peer) = next_connection(&listener, &mut backoff) => {
                 let handler = handler.clone();
                 let acceptor = acceptor.clone();
                 let stopping = stopping.clone();
                 connections.spawn(async move {
                     match acceptor {
                         None => serve_connection(tcp, false, handler, stopping).await,
-                        Some(acceptor) => match acceptor.accept(tcp).await {
+                        Some(acceptor) => match tls_handshake(&acceptor, tcp).await {
                             Ok(tls) => {
                                 let certificate = tls
                                     .get_ref()
@@ -346,21 +347,78 @@ async fn accept_loop(
     }
 }
 
+/// The server's side of a TLS handshake; a client that stalls it is cut
+/// off like one that stalls its request head.
+async fn tls_handshake(
+    acceptor: &tokio_rustls::TlsAcceptor,
+    tcp: tokio::net::TcpStream,
+) -> std::io::Result<tokio_rustls::server::TlsStream<tokio::net::TcpStream>> {
+    tokio::time::timeout(HEADER_READ_TIMEOUT, acceptor.accept(tcp))
+        .await
+        .unwrap_or_else(|_| {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("no TLS handshake within {HEADER_READ_TIMEOUT:?}"),
+            ))
+        })
+}
+
 async fn serve_connection<S>(
-    stream: S,
+    mut stream: S,
     client_certificate: bool,
     handler: Arc<Handler>,
     mut stopping: watch::Receiver<bool>,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let service =
-        hyper::service::service_fn(move |request| handler.clone().serve(request, client_certificate));
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let first_head = tokio::select! {
+        read = tokio::time::timeout(HEADER_READ_TIMEOUT, read_first_head(&mut stream)) => read,
+        () = stopped(&mut stopping) => return,
+    };
+    let read = match first_head {
+        Ok(Ok(FirstHead::Accepted(read))) => read,
+        Ok(Ok(FirstHead::Refused(status))) => {
+            tracing::info!(target: "rudder_testkit::server", "refused a malformed request: {} {}", status.code, status.message);
+            return;
+        }
+        Ok(Ok(FirstHead::Closed)) => return,
+        Ok(Err(error)) => {
+            return tracing::debug!(target: "rudder_testkit::server", "connection ended: {error}");
+        }
+        Err(_) => {
+            return tracing::debug!(
+                target: "rudder_testkit::server",
+                "closing a connection that sent no request head within {HEADER_READ_TIMEOUT:?}"
+            );
+        }
+    };
+    let stream = Replayed::new(read, stream);
+    let activity = Arc::new(Activity::new());
+    let requests = activity.clone();
+    let service = hyper::service::service_fn(move |request| {
+        let handler = handler.clone();
+        let in_flight = requests.start();
+        async move {
+            let response = handler.serve(request, client_certificate).await?;
+            Ok::<_, std::convert::Infallible>(response.map(|body| in_flight.until_end_of(body)))
+        }
+    });
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .max_headers(MAX_HEADERS)
+        // Room for the longest head the first request may have, so hyper
+        // refuses no later head that the first would have passed.
+        .max_buf_size(2 * MAX_HEAD_BYTES);
     let connection = builder.serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
     tokio::select! {
         result = connection.as_mut() => log_connection_end(result),
+        () = activity.idle_for(IDLE_TIMEOUT) => {
+            tracing::debug!(target: "rudder_testkit::server", "closing a connection idle for {IDLE_TIMEOUT:?}");
+        }
         () = stopped(&mut stopping) => {
             connection.as_mut().graceful_shutdown();
             log_connection_end(connection.await);

@@ -20,6 +20,7 @@ pub const CLIENT_GROUP: &str = "system:masters";
 
 /// A PEM certificate and its PEM private key.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct PemIdentity {
     /// The certificate, PEM.
     pub certificate_pem: String,
@@ -49,6 +50,7 @@ impl PemIdentity {
 
 /// The CA and the certificates it issued for one server.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct ServerPki {
     /// The CA certificate, PEM (what a kubeconfig's `certificate-authority-data` holds).
     pub ca_pem: String,

@@ -40,11 +40,8 @@ pub struct RecordArgs {
 /// Serves the recording proxy until SIGINT or SIGTERM, then writes the cassette.
 pub fn run(args: RecordArgs) -> Result<(), String> {
     listen::init_logging();
-    let options = KubeconfigOptions {
-        path: Some(args.kubeconfig.clone()),
-        context: args.context.clone(),
-        ..KubeconfigOptions::default()
-    };
+    let mut options = KubeconfigOptions::default().path(args.kubeconfig.clone());
+    options.context = args.context.clone();
     let config = Config::from_kubeconfig(&options).map_err(|error| error.to_string())?;
     // The origin only: a URL may carry credentials in its user part.
     let upstream = config.cluster_url.origin().ascii_serialization();

@@ -92,7 +92,7 @@ fn apply_patch(call: &Call, patch_type: PatchType, object: &Value, body: &[u8]) 
     let patch = parse_json(body)?;
     match patch_type {
         PatchType::Json => algorithms::json_patch(object, &patch).map_err(failure),
-        PatchType::Merge => Ok(algorithms::merge_patch(object, &patch)),
+        PatchType::Merge => algorithms::merge_patch(object, &patch).map_err(failure),
         PatchType::StrategicMerge => {
             let schema = algorithms::schema_for(&call.kind.api.gvk()).map_err(failure)?;
             algorithms::strategic_merge(object, &patch, schema).map_err(failure)

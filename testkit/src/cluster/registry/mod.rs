@@ -13,6 +13,7 @@ use crate::cluster::request::errors::QualifiedResource;
 
 /// Where a scale subresource reads and writes replicas in the object.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ScalePaths {
     /// JSON path of the desired replicas (`.spec.replicas`).
     pub spec_replicas: String,
@@ -78,6 +79,7 @@ impl std::fmt::Debug for TypeCheck {
 
 /// One resource the fake serves, with everything discovery reports about it.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ResourceKind {
     /// Group, storage version, kind, plural and scope.
     pub api: ApiResource,
