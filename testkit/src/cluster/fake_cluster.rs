@@ -21,7 +21,7 @@ use super::query::QueryOptions;
 use super::reactor::{Reaction, Reactor};
 use super::router::{self, ResourcePath, Route};
 use super::state::State;
-use super::transport::json_response;
+use super::transport::{json_response, reply_response};
 use super::watch_start::{self, OpenedWatch};
 use super::{delete, discovery, patching, read, scale, write};
 
@@ -304,7 +304,7 @@ impl FakeCluster {
             "deletecollection" => delete::delete_collection(&mut state, &call)?,
             _ => return Err(method_not_allowed()),
         };
-        Ok(Answer::Whole(json_response(reply.code, &reply.body)))
+        Ok(Answer::Whole(reply_response(&reply)))
     }
 
     async fn run_reactors(&self, action: &Action, body: &[u8]) -> std::result::Result<Option<Reply>, Status> {

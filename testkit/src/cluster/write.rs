@@ -93,7 +93,7 @@ fn invalid(kind: &ResourceKind, name: &str, errors: &[FieldError]) -> Status {
 /// that the object decodes as its kind's type, as the real server's decoder
 /// checks, then the per-field rules and, on update (`old` is the stored
 /// object), the immutable fields, all reported together as the server does.
-fn validate(kind: &ResourceKind, object: &Value, old: Option<&Value>) -> Result<(), Status> {
+fn validate(kind: &ResourceKind, version: &str, object: &Value, old: Option<&Value>) -> Result<(), Status> {
     if let Some(check) = &kind.type_check {
         check.run(object).map_err(|message| undecodable(kind, &message))?;
     }
@@ -102,9 +102,7 @@ fn validate(kind: &ResourceKind, object: &Value, old: Option<&Value>) -> Result<
     if let Some(old) = old {
         errors.extend(immutable::errors(kind, old, object));
     }
-    if kind.api.group == crd::CRD_GROUP && kind.api.plural == "customresourcedefinitions" {
-        errors.extend(crd::validation_errors(object));
-    }
+    errors.extend(crd::write_errors(kind, version, object, old));
     if errors.is_empty() {
         Ok(())
     } else {
@@ -169,7 +167,13 @@ pub(crate) fn create_object(state: &mut State, call: &Call, object: &mut Value) 
             meta::set(object, "name", Some(Value::String(name)));
         }
     }
-    validate(kind, object, None)?;
+    let warnings = crd::prepare_write(
+        kind,
+        &call.version,
+        call.options.field_validation.as_deref(),
+        object,
+    )?;
+    validate(kind, &call.version, object, None)?;
     let name = meta::text(object, "name").to_owned();
     let namespace = meta::text(object, "namespace").to_owned();
     if kind.namespaced() {
@@ -215,11 +219,11 @@ pub(crate) fn create_object(state: &mut State, call: &Call, object: &mut Value) 
         crd::establish(object, now);
     }
     if call.options.dry_run {
-        return Ok(Reply::created(render(kind, &call.version, object)));
+        return Ok(Reply::created(render(kind, &call.version, object)).with_warnings(warnings));
     }
     let change = state.put(key, object.clone());
     gc::settle(state);
-    Ok(Reply::created(render(kind, &call.version, &change.object)))
+    Ok(Reply::created(render(kind, &call.version, &change.object)).with_warnings(warnings))
 }
 
 /// Which part of the object an update may change.
@@ -304,6 +308,12 @@ pub(crate) fn update_object(
         }
     };
     keep_system_metadata(&existing, &mut updated);
+    let warnings = crd::prepare_write(
+        kind,
+        &call.version,
+        call.options.field_validation.as_deref(),
+        &mut updated,
+    )?;
     fold_string_data(kind, &mut updated);
     if meta::is_deleting(&existing) {
         let before = meta::finalizers(&existing);
@@ -331,17 +341,17 @@ pub(crate) fn update_object(
         meta::set(&mut updated, "generation", Some(json!(next)));
     }
     record_managed_fields(state, call, Some(&existing), &mut updated)?;
-    validate(kind, &updated, Some(&existing))?;
+    validate(kind, &call.version, &updated, Some(&existing))?;
     if updated == *existing {
         // A write that changes nothing is not a write: no new resourceVersion, no event.
-        return Ok(Reply::ok(render(kind, &call.version, &existing)));
+        return Ok(Reply::ok(render(kind, &call.version, &existing)).with_warnings(warnings));
     }
     if call.options.dry_run {
-        return Ok(Reply::ok(render(kind, &call.version, &updated)));
+        return Ok(Reply::ok(render(kind, &call.version, &updated)).with_warnings(warnings));
     }
     let change = state.put(key, updated);
     gc::settle(state);
-    Ok(Reply::ok(render(kind, &call.version, &change.object)))
+    Ok(Reply::ok(render(kind, &call.version, &change.object)).with_warnings(warnings))
 }
 
 /// Fields only the server sets: copied from the stored object whatever the body says.
