@@ -5,7 +5,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use k8s_openapi::{ListableResource, Resource};
 
-use super::clock::{Clock, IdGenerator};
+use super::controls::clock::{Clock, IdGenerator};
 use super::fake_cluster::FakeCluster;
 use super::registry::{Registry, ResourceKind, ScopeOf};
 

@@ -10,20 +10,21 @@ use rudder::Status;
 use rudder::rest::{Request, Response};
 use serde_json::Value;
 
-use super::actions::Action;
 use super::builder::FakeClusterBuilder;
-use super::call::{Call, Reply};
-use super::clock::IdGenerator;
-use super::errors::{self, method_not_allowed, path_not_found};
+use super::controls::actions::Action;
+use super::controls::clock::IdGenerator;
+use super::controls::reactor::{Reaction, Reactor};
 use super::gc;
-use super::pod_logs::PodLogs;
-use super::query::QueryOptions;
-use super::reactor::{Reaction, Reactor};
-use super::router::{self, ResourcePath, Route};
-use super::state::State;
+use super::handlers::pod_logs::PodLogs;
+use super::handlers::{delete, patching, read, scale, write};
+use super::registry::discovery;
+use super::request::call::{Call, Reply};
+use super::request::errors::{self, method_not_allowed, path_not_found};
+use super::request::query::QueryOptions;
+use super::request::router::{self, ResourcePath, Route};
+use super::store::state::State;
 use super::transport::{json_response, reply_response};
-use super::watch_start::{self, OpenedWatch};
-use super::{delete, discovery, patching, read, scale, write};
+use super::watch::start::{self as watch_start, OpenedWatch};
 
 /// The namespaces every cluster starts with.
 const INITIAL_NAMESPACES: [&str; 4] = ["default", "kube-system", "kube-public", "kube-node-lease"];

@@ -9,10 +9,10 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use super::crd;
-use super::delete::{self, DeleteOptions, FOREGROUND_FINALIZER, ORPHAN_FINALIZER, Propagation};
+use super::handlers::delete::{self, DeleteOptions, FOREGROUND_FINALIZER, ORPHAN_FINALIZER, Propagation};
 use super::meta;
-use super::state::State;
 use super::store::ObjectKey;
+use super::store::state::State;
 
 /// How many passes settling may take before the fake gives up (a cycle of
 /// owner references could otherwise loop).

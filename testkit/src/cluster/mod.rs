@@ -1,11 +1,14 @@
 //! `FakeCluster`: an in-memory Kubernetes API server that implements
 //! [`rudder::Rest`], so the whole SDK works on it unchanged.
 //!
-//! The folder follows the server: `router` turns a path into a resource,
-//! the handlers (`read`, `write`, `patching`, `scale`, `delete`) work on the
-//! `store` under one lock, `watch` fans changes out, `gc` plays the
-//! controllers (garbage collector, namespace and CRD cleanup), `discovery`
-//! describes what is served.
+//! The folders follow the server: `request` turns a path and query into a
+//! call, `handlers` (read, write, patching, scale, delete, pod logs) serve it
+//! on the `store` under one lock, `strategy` holds each kind's rules
+//! (validation, immutable fields, field selectors), `watch` fans changes
+//! out, `registry` knows the kinds served and describes them (discovery),
+//! `gc` plays the controllers (garbage collector, namespace and CRD
+//! cleanup), and `controls` are what a test steers: clock, reactors,
+//! action log, seeding.
 //!
 //! ```
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -23,43 +26,24 @@
 // everywhere would only add noise.
 #![allow(clippy::result_large_err)]
 
-mod actions;
 mod builder;
-mod call;
-mod clock;
 mod controls;
 mod crd;
-mod delete;
-mod discovery;
-mod errors;
 mod fake_cluster;
-mod fields;
 mod gc;
-mod immutable;
+mod handlers;
 pub(crate) mod meta;
-mod patching;
-mod pod_logs;
-mod query;
-mod reactor;
-mod read;
 mod registry;
-mod router;
-mod scale;
-mod seed;
-mod selector;
-mod spec_rules;
-mod state;
+mod request;
 mod store;
+mod strategy;
 mod transport;
-mod validation;
 mod watch;
-mod watch_start;
-mod write;
 
-pub use actions::{Action, ActionLog};
 pub use builder::FakeClusterBuilder;
-pub use clock::{Clock, IdGenerator};
+pub use controls::actions::{Action, ActionLog};
+pub use controls::clock::{Clock, IdGenerator};
+pub use controls::reactor::{Reaction, Reactor};
+pub use controls::seed::SeedError;
 pub use fake_cluster::FakeCluster;
-pub use reactor::{Reaction, Reactor};
 pub use registry::{Registry, ResourceKind, ScalePaths, ScopeOf};
-pub use seed::SeedError;

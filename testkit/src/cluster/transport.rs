@@ -12,10 +12,10 @@ use rudder::rest::{Request, Response, Rest, StreamResponse};
 use rudder::{Result, Status};
 use serde_json::Value;
 
-use super::call::Reply;
 use super::fake_cluster::{Answer, FakeCluster, Inner, lock};
-use super::query::QueryOptions;
-use super::watch_start::OpenedWatch;
+use super::request::call::Reply;
+use super::request::query::QueryOptions;
+use super::watch::start::OpenedWatch;
 
 impl FakeCluster {
     /// Turns a watch's lines into a body stream, arming its timeout and

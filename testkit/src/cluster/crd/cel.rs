@@ -15,7 +15,7 @@ use std::sync::{Arc, OnceLock};
 use cel::{Context, Env, Program, Value as CelValue};
 use serde_json::Value;
 
-use super::super::errors::FieldError;
+use super::super::request::errors::FieldError;
 use super::messages::{self, child, index};
 use super::schema::{Rule, Schema};
 

@@ -8,10 +8,10 @@ use jiff::Timestamp;
 use rudder::types::{ApiResource, Scope};
 use serde_json::{Value, json};
 
-use super::super::clock::rfc3339;
-use super::super::errors::FieldError;
+use super::super::controls::clock::rfc3339;
 use super::super::meta;
 use super::super::registry::{Registry, ResourceKind, ScalePaths};
+use super::super::request::errors::FieldError;
 use super::super::store::{Change, ChangeType, ObjectKey};
 use super::cel;
 use super::messages;

@@ -25,8 +25,8 @@ mod validation;
 use rudder::Status;
 use serde_json::Value;
 
-use super::errors::{FieldError, bad_request};
 use super::registry::ResourceKind;
+use super::request::errors::{FieldError, bad_request};
 
 pub(crate) use definition::{CLEANUP_FINALIZER, CRD_GROUP, establish, is_crd_key, kind_of, sync_registry};
 pub(crate) use schema::CrdSchemas;

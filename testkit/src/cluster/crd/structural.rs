@@ -7,7 +7,7 @@
 
 use serde_json::{Map, Value};
 
-use super::super::errors::FieldError;
+use super::super::request::errors::FieldError;
 use super::messages::{self, child};
 
 /// Where a schema node sits: its `type` rule differs.

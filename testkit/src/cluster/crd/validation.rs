@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use super::super::errors::FieldError;
+use super::super::request::errors::FieldError;
 use super::formats;
 use super::messages::{self, child, index, json_type};
 use super::schema::Schema;

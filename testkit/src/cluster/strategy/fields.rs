@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::registry::ResourceKind;
+use crate::cluster::registry::ResourceKind;
 
 /// The selectable fields of a kind beyond `metadata.name`/`metadata.namespace`,
 /// each with the JSON path it reads.
@@ -66,13 +66,13 @@ pub(crate) fn is_supported(kind: &ResourceKind, field: &str) -> bool {
         || kind_fields(&kind.api.group, &kind.api.plural)
             .iter()
             .any(|(name, _)| *name == field)
-        || super::crd::is_selectable(kind, field)
+        || super::super::crd::is_selectable(kind, field)
 }
 
 /// The value of a selectable field in `object`, as the server renders it
 /// (absent strings are empty, booleans `true`/`false`, numbers in decimal).
 pub(crate) fn value_of(kind: &ResourceKind, object: &Value, field: &str) -> String {
-    if let Some(value) = super::crd::selectable_value(kind, object, field) {
+    if let Some(value) = super::super::crd::selectable_value(kind, object, field) {
         return value;
     }
     let path: Vec<&str> = match field {
@@ -100,8 +100,8 @@ pub(crate) fn value_of(kind: &ResourceKind, object: &Value, field: &str) -> Stri
 
 #[cfg(test)]
 mod tests {
-    use super::super::registry::Registry;
     use super::*;
+    use crate::cluster::registry::Registry;
 
     #[test]
     fn pods_select_on_phase_and_node_but_configmaps_do_not() {

@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
-use super::errors::FieldError;
-use super::registry::ResourceKind;
+use crate::cluster::registry::ResourceKind;
+use crate::cluster::request::errors::FieldError;
 
 /// The immutable fields of a kind, as JSON pointers with their field paths.
 fn immutable_fields(kind: &ResourceKind) -> &'static [(&'static str, &'static str)] {
@@ -53,8 +53,8 @@ pub(crate) fn errors(kind: &ResourceKind, old: &Value, new: &Value) -> Vec<Field
 
 #[cfg(test)]
 mod tests {
-    use super::super::registry::Registry;
     use super::*;
+    use crate::cluster::registry::Registry;
     use serde_json::json;
 
     #[test]

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use rudder::Status;
 use serde_json::Value;
 
-use super::fake_cluster::FakeCluster;
-use super::meta;
+use crate::cluster::fake_cluster::FakeCluster;
+use crate::cluster::meta;
 
 /// Why seeding failed: which object or file, and what the server said.
 #[derive(Debug, thiserror::Error)]

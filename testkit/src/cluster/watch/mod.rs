@@ -14,6 +14,8 @@
 //!     └ ──(fault injected)────────▶ Faulted ────┘
 //! ```
 
+pub(super) mod start;
+
 use std::collections::VecDeque;
 use std::sync::Arc;
 
@@ -23,9 +25,9 @@ use rudder::Status;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use super::registry::ResourceKind;
-use super::selector::ObjectFilter;
-use super::store::{Change, ChangeType};
+use crate::cluster::registry::ResourceKind;
+use crate::cluster::request::selector::ObjectFilter;
+use crate::cluster::store::{Change, ChangeType};
 
 /// The annotation of the bookmark that ends `sendInitialEvents`.
 pub(crate) const INITIAL_EVENTS_END: &str = "k8s.io/initial-events-end";

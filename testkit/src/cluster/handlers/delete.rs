@@ -8,16 +8,16 @@ use rudder::Status;
 use rudder::types::StatusDetails;
 use serde_json::{Value, json};
 
-use super::call::{Call, Reply};
-use super::clock::rfc3339;
-use super::errors::{self, bad_request};
-use super::gc;
-use super::meta;
-use super::registry::ResourceKind;
-use super::selector::ObjectFilter;
-use super::state::State;
-use super::store::ObjectKey;
-use super::watch::render;
+use crate::cluster::controls::clock::rfc3339;
+use crate::cluster::gc;
+use crate::cluster::meta;
+use crate::cluster::registry::ResourceKind;
+use crate::cluster::request::call::{Call, Reply};
+use crate::cluster::request::errors::{self, bad_request};
+use crate::cluster::request::selector::ObjectFilter;
+use crate::cluster::store::ObjectKey;
+use crate::cluster::store::state::State;
+use crate::cluster::watch::render;
 
 /// The finalizer that keeps an owner until its dependents are gone.
 pub(crate) const FOREGROUND_FINALIZER: &str = "foregroundDeletion";

@@ -8,12 +8,12 @@ use std::sync::Arc;
 use rudder::Status;
 use serde_json::Value;
 
-use super::clock::{Clock, IdGenerator};
-use super::crd;
-use super::errors;
-use super::registry::{Registry, ResourceKind};
-use super::store::{Change, ObjectKey, Store};
-use super::watch::WatchHub;
+use crate::cluster::controls::clock::{Clock, IdGenerator};
+use crate::cluster::crd;
+use crate::cluster::registry::{Registry, ResourceKind};
+use crate::cluster::request::errors;
+use crate::cluster::store::{Change, ObjectKey, Store};
+use crate::cluster::watch::WatchHub;
 
 /// The fake's whole state.
 #[derive(Debug)]
@@ -95,6 +95,6 @@ impl State {
         };
         self.store
             .get(&key)
-            .map(|object| super::meta::is_deleting(object))
+            .map(|object| crate::cluster::meta::is_deleting(object))
     }
 }

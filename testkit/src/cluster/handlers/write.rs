@@ -7,18 +7,18 @@ use base64::engine::general_purpose::STANDARD;
 use rudder::Status;
 use serde_json::{Value, json};
 
-use super::call::{Call, Reply};
-use super::clock::rfc3339;
-use super::crd;
-use super::errors::{self, FieldError, bad_request};
-use super::gc;
-use super::immutable;
-use super::meta;
-use super::registry::ResourceKind;
-use super::spec_rules;
-use super::state::State;
-use super::validation;
-use super::watch::render;
+use crate::cluster::controls::clock::rfc3339;
+use crate::cluster::crd;
+use crate::cluster::gc;
+use crate::cluster::meta;
+use crate::cluster::registry::ResourceKind;
+use crate::cluster::request::call::{Call, Reply};
+use crate::cluster::request::errors::{self, FieldError, bad_request};
+use crate::cluster::store::state::State;
+use crate::cluster::strategy::immutable;
+use crate::cluster::strategy::spec_rules;
+use crate::cluster::strategy::validation;
+use crate::cluster::watch::render;
 
 /// How many characters of `generateName` the server keeps before the suffix.
 const GENERATE_NAME_PREFIX_LIMIT: usize = 58;

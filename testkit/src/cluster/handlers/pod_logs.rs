@@ -9,13 +9,13 @@ use http::header::CONTENT_TYPE;
 use rudder::Status;
 use rudder::rest::Response;
 
-use super::call::Call;
-use super::errors;
-use super::fake_cluster::{FakeCluster, lock};
-use super::state::State;
+use crate::cluster::fake_cluster::{FakeCluster, lock};
+use crate::cluster::request::call::Call;
+use crate::cluster::request::errors;
+use crate::cluster::store::state::State;
 
 /// Log text per pod, keyed by namespace and name.
-pub(super) type PodLogs = BTreeMap<(String, String), String>;
+pub(crate) type PodLogs = BTreeMap<(String, String), String>;
 
 impl FakeCluster {
     /// Sets what `GET pods/{name}/log` (and so `kubectl logs` and
@@ -42,7 +42,7 @@ impl FakeCluster {
     }
 
     /// The log of a stored pod; a pod that does not exist is a 404.
-    pub(super) fn pod_log(&self, state: &State, call: &Call) -> Result<Response, Status> {
+    pub(crate) fn pod_log(&self, state: &State, call: &Call) -> Result<Response, Status> {
         let key = State::key(&call.kind, call.namespace(), call.name());
         if state.store.get(&key).is_none() {
             return Err(errors::not_found(&call.kind.qualified(), call.name()));

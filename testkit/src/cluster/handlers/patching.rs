@@ -7,14 +7,14 @@ use rudder::Status;
 use rudder::types::{StatusCause, StatusDetails};
 use serde_json::Value;
 
-use super::call::{Call, Reply};
-use super::clock::rfc3339;
-use super::errors::{self, bad_request};
-use super::meta;
-use super::registry::ResourceKind;
-use super::scale;
-use super::state::State;
-use super::write::{self, UpdateTarget};
+use crate::cluster::controls::clock::rfc3339;
+use crate::cluster::handlers::scale;
+use crate::cluster::handlers::write::{self, UpdateTarget};
+use crate::cluster::meta;
+use crate::cluster::registry::ResourceKind;
+use crate::cluster::request::call::{Call, Reply};
+use crate::cluster::request::errors::{self, bad_request};
+use crate::cluster::store::state::State;
 use crate::patch::{self as algorithms, ApplyRequest, ManagedFieldsEntry, PatchError, TypeSchema};
 
 /// The four patch types, by media type.

@@ -1,17 +1,22 @@
 //! The test controls of a [`FakeCluster`]: its clock, history, reactors,
 //! action log, latency and watch faults.
 
+pub(super) mod actions;
+pub(super) mod clock;
+pub(super) mod reactor;
+pub(super) mod seed;
+
 use std::time::Duration;
 
 use rudder::Status;
 
-use super::actions::ActionLog;
-use super::clock::Clock;
-use super::fake_cluster::{FakeCluster, lock};
-use super::gc;
-use super::reactor::Reactor;
-use super::registry::ResourceKind;
-use super::watch::PendingFault;
+use crate::cluster::controls::actions::ActionLog;
+use crate::cluster::controls::clock::Clock;
+use crate::cluster::controls::reactor::Reactor;
+use crate::cluster::fake_cluster::{FakeCluster, lock};
+use crate::cluster::gc;
+use crate::cluster::registry::ResourceKind;
+use crate::cluster::watch::PendingFault;
 
 impl FakeCluster {
     /// The clock the cluster reads.

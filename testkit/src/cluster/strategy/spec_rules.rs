@@ -10,8 +10,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1 as metav1;
 use rudder::types::LabelSelector;
 use serde_json::Value;
 
-use super::errors::FieldError;
-use super::registry::ResourceKind;
+use crate::cluster::registry::ResourceKind;
+use crate::cluster::request::errors::FieldError;
 
 /// Where each workload kind keeps its pod template.
 const WORKLOADS: [(&str, &str); 4] = [

@@ -7,7 +7,7 @@ use std::time::Duration;
 use rudder::Status;
 use serde_json::Value;
 
-use super::actions::Action;
+use crate::cluster::controls::actions::Action;
 
 /// What a reactor decides for a request.
 #[derive(Clone, Debug, PartialEq)]

@@ -3,9 +3,9 @@
 use rudder::Status;
 use serde_json::Value;
 
-use super::errors::bad_request;
-use super::query::QueryOptions;
-use super::registry::ResourceKind;
+use crate::cluster::registry::ResourceKind;
+use crate::cluster::request::errors::bad_request;
+use crate::cluster::request::query::QueryOptions;
 
 /// A request on a resource, after routing.
 #[derive(Clone, Debug)]

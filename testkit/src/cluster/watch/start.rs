@@ -5,12 +5,12 @@ use bytes::Bytes;
 use rudder::Status;
 use tokio::sync::mpsc;
 
-use super::call::Call;
-use super::errors::{self, FieldError};
-use super::query::VersionMatch;
-use super::selector::ObjectFilter;
-use super::state::State;
-use super::watch::{self, WatchFrame, WatchHub, WatchStart, render};
+use crate::cluster::request::call::Call;
+use crate::cluster::request::errors::{self, FieldError};
+use crate::cluster::request::query::VersionMatch;
+use crate::cluster::request::selector::ObjectFilter;
+use crate::cluster::store::state::State;
+use crate::cluster::watch::{self, WatchFrame, WatchHub, WatchStart, render};
 
 /// An opened watch: its id in the hub and the stream of its lines.
 pub(crate) struct OpenedWatch {

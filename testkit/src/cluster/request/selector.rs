@@ -7,10 +7,10 @@ use rudder::Status;
 use rudder::types::{FieldSelector, LabelSelector};
 use serde_json::Value;
 
-use super::errors::bad_request;
-use super::fields;
-use super::meta;
-use super::registry::ResourceKind;
+use crate::cluster::meta;
+use crate::cluster::registry::ResourceKind;
+use crate::cluster::request::errors::bad_request;
+use crate::cluster::strategy::fields;
 
 /// A parsed label and field selector for one kind, with the namespace
 /// (and, for a watch of one object, the name) it is limited to.

@@ -2,6 +2,8 @@
 //! cluster (etcd's), and a bounded log of changes from which reads at an
 //! older resourceVersion and watches that resume are served.
 
+pub(super) mod state;
+
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 

@@ -6,8 +6,8 @@ use std::hash::{Hash, Hasher};
 
 use serde_json::{Value, json};
 
-use super::registry::{Registry, ResourceKind};
-use super::router::Route;
+use crate::cluster::registry::{Registry, ResourceKind};
+use crate::cluster::request::router::Route;
 
 /// The media type of aggregated discovery.
 pub(crate) const AGGREGATED_MEDIA_TYPE: &str =

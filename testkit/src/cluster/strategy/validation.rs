@@ -3,9 +3,9 @@
 use rudder::types::LabelSelector;
 use serde_json::Value;
 
-use super::errors::FieldError;
-use super::meta;
-use super::registry::ResourceKind;
+use crate::cluster::meta;
+use crate::cluster::registry::ResourceKind;
+use crate::cluster::request::errors::FieldError;
 
 const SUBDOMAIN_MESSAGE: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 const LABEL_MESSAGE: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
@@ -102,8 +102,8 @@ pub(crate) fn object_errors(kind: &ResourceKind, object: &Value) -> Vec<FieldErr
 
 #[cfg(test)]
 mod tests {
-    use super::super::registry::Registry;
     use super::*;
+    use crate::cluster::registry::Registry;
 
     #[test]
     fn names_follow_each_kinds_rule() {

@@ -1,13 +1,15 @@
 //! The kinds the fake cluster serves: their names, scope, versions and
 //! subresources. Built-in kinds come from k8s-openapi; CRDs add theirs.
 
+pub(super) mod discovery;
+
 use k8s_openapi::{
     ClusterResourceScope, ListableResource, NamespaceResourceScope, Resource, SubResourceScope,
 };
 use rudder::types::{ApiResource, Scope};
 use serde_json::Value;
 
-use super::errors::QualifiedResource;
+use crate::cluster::request::errors::QualifiedResource;
 
 /// Where a scale subresource reads and writes replicas in the object.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -6,12 +6,12 @@ use base64::engine::general_purpose::STANDARD;
 use rudder::Status;
 use serde_json::{Value, json};
 
-use super::call::{Call, Reply};
-use super::errors::{self, FieldError, bad_request};
-use super::query::VersionMatch;
-use super::selector::ObjectFilter;
-use super::state::State;
-use super::watch::render;
+use crate::cluster::request::call::{Call, Reply};
+use crate::cluster::request::errors::{self, FieldError, bad_request};
+use crate::cluster::request::query::VersionMatch;
+use crate::cluster::request::selector::ObjectFilter;
+use crate::cluster::store::state::State;
+use crate::cluster::watch::render;
 
 /// GET of one object (or its status, which is the same object).
 pub(crate) fn get(state: &State, call: &Call) -> Result<Reply, Status> {

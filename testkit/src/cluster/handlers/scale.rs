@@ -4,12 +4,12 @@
 use rudder::Status;
 use serde_json::{Value, json};
 
-use super::call::{Call, Reply};
-use super::errors::{self, bad_request};
-use super::meta;
-use super::registry::ResourceKind;
-use super::state::State;
-use super::write::{self, UpdateTarget};
+use crate::cluster::handlers::write::{self, UpdateTarget};
+use crate::cluster::meta;
+use crate::cluster::registry::ResourceKind;
+use crate::cluster::request::call::{Call, Reply};
+use crate::cluster::request::errors::{self, bad_request};
+use crate::cluster::store::state::State;
 
 /// The `Scale` view of `object`.
 pub(crate) fn scale_of(kind: &ResourceKind, object: &Value) -> Result<Value, Status> {

@@ -2,7 +2,7 @@
 
 use rudder::Status;
 
-use super::errors::bad_request;
+use crate::cluster::request::errors::bad_request;
 
 /// `resourceVersionMatch`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
