@@ -15,9 +15,9 @@ use std::sync::{Arc, OnceLock};
 use cel::{Context, Env, Program, Value as CelValue};
 use serde_json::Value;
 
-use super::super::request::errors::FieldError;
 use super::messages::{self, child, index};
 use super::schema::{Rule, Schema};
+use crate::cluster::request::errors::FieldError;
 
 /// The environment every rule runs in, built once.
 fn environment() -> Arc<Env> {

@@ -8,16 +8,16 @@ use jiff::Timestamp;
 use rudder::types::{ApiResource, Scope};
 use serde_json::{Value, json};
 
-use super::super::controls::clock::rfc3339;
-use super::super::meta;
-use super::super::registry::{Registry, ResourceKind, ScalePaths};
-use super::super::request::errors::FieldError;
-use super::super::store::{Change, ChangeType, ObjectKey};
 use super::cel;
 use super::messages;
 use super::schema::CrdSchemas;
 use super::selectable;
 use super::structural::structural_errors;
+use crate::cluster::controls::clock::rfc3339;
+use crate::cluster::meta;
+use crate::cluster::registry::{Registry, ResourceKind, ScalePaths};
+use crate::cluster::request::errors::FieldError;
+use crate::cluster::store::{Change, ChangeType, ObjectKey};
 
 /// The group of CRDs.
 pub(crate) const CRD_GROUP: &str = "apiextensions.k8s.io";
@@ -156,16 +156,18 @@ pub(crate) fn apply_defaults(crd: &mut Value) {
     }
 }
 
-/// What the API extensions controller does to a new CRD: accepted names,
-/// stored versions, the `NamesAccepted` and `Established` conditions, and
-/// the cleanup finalizer.
-pub(crate) fn establish(crd: &mut Value, now: Timestamp) {
-    let Some(kind) = kind_of(crd) else { return };
-    let mut finalizers = meta::finalizers(crd);
+/// What the API server does on the first delete of a CRD: its cleanup
+/// finalizer keeps it until its custom resources are gone.
+pub(crate) fn add_cleanup_finalizer(finalizers: &mut Vec<String>) {
     if !finalizers.iter().any(|finalizer| finalizer == CLEANUP_FINALIZER) {
         finalizers.push(CLEANUP_FINALIZER.to_owned());
     }
-    meta::set_finalizers(crd, &finalizers);
+}
+
+/// What the API extensions controllers do to a new CRD: accepted names,
+/// stored versions, and the `NamesAccepted` and `Established` conditions.
+pub(crate) fn establish(crd: &mut Value, now: Timestamp) {
+    let Some(kind) = kind_of(crd) else { return };
     let names = crd.pointer("/spec/names").cloned().unwrap_or_else(|| json!({}));
     let stored_versions = crd
         .pointer("/status/storedVersions")
@@ -243,10 +245,24 @@ mod tests {
     }
 
     #[test]
-    fn established_crds_have_both_conditions_and_the_cleanup_finalizer() {
+    fn established_crds_have_both_conditions_and_their_stored_version() {
         let mut crd = foo_crd();
         establish(&mut crd, Timestamp::UNIX_EPOCH);
         assert_eq!(crd["status"]["conditions"][1]["type"], "Established");
-        assert_eq!(meta::finalizers(&crd), [CLEANUP_FINALIZER]);
+        assert_eq!(crd["status"]["storedVersions"], json!(["v1alpha1"]));
+        assert!(
+            meta::finalizers(&crd).is_empty(),
+            "the cleanup finalizer comes with the first delete"
+        );
+    }
+
+    #[test]
+    fn defaults_fill_names_and_conversion() {
+        let mut crd = foo_crd();
+        crd["spec"]["names"] = json!({"plural": "foos", "kind": "Foo"});
+        apply_defaults(&mut crd);
+        assert_eq!(crd["spec"]["names"]["singular"], "foo");
+        assert_eq!(crd["spec"]["names"]["listKind"], "FooList");
+        assert_eq!(crd["spec"]["conversion"], json!({"strategy": "None"}));
     }
 }

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::super::request::errors::FieldError;
+use crate::cluster::request::errors::FieldError;
 
 /// Go's `%q`: a double-quoted string with Go escapes.
 pub(crate) fn go_quote(text: &str) -> String {

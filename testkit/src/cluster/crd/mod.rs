@@ -25,10 +25,12 @@ mod validation;
 use rudder::Status;
 use serde_json::Value;
 
-use super::registry::ResourceKind;
-use super::request::errors::{FieldError, bad_request};
+use crate::cluster::registry::ResourceKind;
+use crate::cluster::request::errors::{FieldError, bad_request};
 
-pub(crate) use definition::{CLEANUP_FINALIZER, CRD_GROUP, establish, is_crd_key, kind_of, sync_registry};
+pub(crate) use definition::{
+    CLEANUP_FINALIZER, CRD_GROUP, add_cleanup_finalizer, establish, is_crd_key, kind_of, sync_registry,
+};
 pub(crate) use schema::CrdSchemas;
 pub(crate) use selectable::{is_selectable, value_of as selectable_value};
 
@@ -90,6 +92,9 @@ pub(crate) fn write_errors(
         return Vec::new();
     };
     let mut errors = validation::schema_errors(schema, object);
+    if !schema.has_rules() {
+        return errors;
+    }
     if errors.iter().any(blocks_rules) {
         errors.push(FieldError {
             reason: "FieldValueInvalid",

@@ -160,6 +160,17 @@ impl Schema {
             .or(self.additional_properties.as_deref())
     }
 
+    /// Whether this node or one below it has `x-kubernetes-validations`.
+    pub fn has_rules(&self) -> bool {
+        !self.rules.is_empty()
+            || self.properties.values().any(Schema::has_rules)
+            || self.items.as_deref().is_some_and(Schema::has_rules)
+            || self
+                .additional_properties
+                .as_deref()
+                .is_some_and(Schema::has_rules)
+    }
+
     /// Whether unknown fields under this node are kept.
     pub fn keeps_unknown_fields(&self) -> bool {
         self.preserve_unknown_fields

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::super::registry::ResourceKind;
+use crate::cluster::registry::ResourceKind;
 
 /// The selectable field names of a CRD version, from their `jsonPath`s.
 pub(crate) fn field_names(json_paths: &[String]) -> Vec<String> {

@@ -7,8 +7,8 @@
 
 use serde_json::{Map, Value};
 
-use super::super::request::errors::FieldError;
 use super::messages::{self, child};
+use crate::cluster::request::errors::FieldError;
 
 /// Where a schema node sits: its `type` rule differs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,10 +6,10 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use super::super::request::errors::FieldError;
 use super::formats;
 use super::messages::{self, child, index, json_type};
 use super::schema::Schema;
+use crate::cluster::request::errors::FieldError;
 
 /// Every schema failure of `value` (the whole object at the root).
 pub(crate) fn schema_errors(schema: &Schema, value: &Value) -> Vec<FieldError> {
