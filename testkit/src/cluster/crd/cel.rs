@@ -6,8 +6,9 @@
 //! `messageExpression`.
 //!
 //! The interpreter is the `cel` crate with its strings, lists and math
-//! extensions; Kubernetes' own libraries (quantity, url, ip/cidr, format,
-//! regex `find`) are not there, and docs/fake-crd.md says so.
+//! extensions, plus the small Kubernetes functions of [`cel_library`];
+//! quantity, url, ip/cidr, format and semver are not there, and
+//! docs/fake-crd.md says so.
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -15,6 +16,7 @@ use std::sync::{Arc, OnceLock};
 use cel::{Context, Env, Program, Value as CelValue};
 use serde_json::Value;
 
+use super::cel_library;
 use super::messages::{self, child, index};
 use super::schema::{Rule, Schema};
 use crate::cluster::request::errors::FieldError;
@@ -152,6 +154,7 @@ fn evaluate(
 ) -> Option<FieldError> {
     let env = environment();
     let mut context = Context::with_env(env.clone());
+    cel_library::add_kubernetes_functions(&mut context);
     context.add_variable_from_value("self", to_cel(value, Some(schema)));
     if let Some(old) = old {
         context.add_variable_from_value("oldSelf", to_cel(old, Some(schema)));
@@ -320,6 +323,20 @@ mod tests {
             rule_errors(&rules, &down, Some(&json!({"spec": {"replicas": 2}}))).len(),
             1
         );
+    }
+
+    #[test]
+    fn the_kubernetes_functions_the_fake_models_evaluate() {
+        let rules = schema(json!([
+            {"rule": "[1, 3, 2].sum() == 6 && [1, 2].isSorted() && ![2, 1].isSorted()"},
+            {"rule": "[3, 1, 2].min() == 1 && [3, 1, 2].max() == 3"},
+            {"rule": "sets.contains([1, 2], [1]) && sets.intersects([1], [1, 3]) && sets.equivalent([1, 2], [2, 1])"},
+            {"rule": "'abc123'.find('[0-9]+') == '123' && 'a1b2'.findAll('[0-9]') == ['1', '2']"},
+            {"rule": "self.name.matches('^[a-z]+$') && self.name.split('o').size() == 2 && self.name.upperAscii() == 'BOB'"},
+            {"rule": "[2, 1].sort() == [1, 2] && math.greatest(1, 2) == 2 && self.?note.orValue('n') == 'n'"}
+        ]));
+        let found = rule_errors(&rules, &json!({"spec": {"name": "bob"}}), None);
+        assert!(found.is_empty(), "{found:#?}");
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! [`write_errors`] inside it; reads call [`default_on_read`].
 
 mod cel;
+mod cel_library;
 mod defaulting;
 mod definition;
 mod formats;
