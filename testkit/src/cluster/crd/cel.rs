@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
+use cel::objects::OptionalValue;
 use cel::{Context, Env, Program, Value as CelValue};
 use serde_json::Value;
 
@@ -96,12 +97,13 @@ fn check(schema: &Schema, value: &Value, old: Option<&Value>, path: &str, errors
         return;
     }
     for rule in &schema.rules {
-        let old_self = match (rule.is_transition(), old) {
-            (false, _) => None,
-            (true, Some(old)) => Some(old),
-            // A transition rule is checked only where there is an old value.
-            (true, None) if rule.optional_old_self => None,
-            (true, None) => continue,
+        let old_self = match (rule.is_transition(), rule.optional_old_self, old) {
+            (false, _, _) => OldSelf::Unbound,
+            (true, false, Some(old)) => OldSelf::Value(old),
+            // A transition rule is checked only where there is an old value...
+            (true, false, None) => continue,
+            // ...unless it takes `oldSelf` as an optional.
+            (true, true, old) => OldSelf::Optional(old),
         };
         if let Some(error) = evaluate(rule, schema, value, old_self, path) {
             errors.push(error);
@@ -144,20 +146,32 @@ fn correlated_item<'a>(schema: &Schema, item: &Value, old: &'a Value) -> Option<
     }
 }
 
+/// What `oldSelf` is bound to for one rule.
+enum OldSelf<'a> {
+    /// Not a transition rule.
+    Unbound,
+    /// The stored value.
+    Value(&'a Value),
+    /// `optionalOldSelf: true`: an optional, empty on create.
+    Optional(Option<&'a Value>),
+}
+
 /// One rule at one value: `None` when it holds.
-fn evaluate(
-    rule: &Rule,
-    schema: &Schema,
-    value: &Value,
-    old: Option<&Value>,
-    path: &str,
-) -> Option<FieldError> {
+fn evaluate(rule: &Rule, schema: &Schema, value: &Value, old: OldSelf<'_>, path: &str) -> Option<FieldError> {
     let env = environment();
     let mut context = Context::with_env(env.clone());
     cel_library::add_kubernetes_functions(&mut context);
     context.add_variable_from_value("self", to_cel(value, Some(schema)));
-    if let Some(old) = old {
-        context.add_variable_from_value("oldSelf", to_cel(old, Some(schema)));
+    match old {
+        OldSelf::Unbound => {}
+        OldSelf::Value(old) => context.add_variable_from_value("oldSelf", to_cel(old, Some(schema))),
+        OldSelf::Optional(old) => {
+            let optional = match old {
+                Some(old) => OptionalValue::of(to_cel(old, Some(schema))),
+                None => OptionalValue::none(),
+            };
+            context.add_variable_from_value("oldSelf", CelValue::Opaque(Arc::new(optional)));
+        }
     }
     let outcome =
         compile(&rule.rule).and_then(|program| program.execute(&context).map_err(|error| error.to_string()));
@@ -337,6 +351,20 @@ mod tests {
         ]));
         let found = rule_errors(&rules, &json!({"spec": {"name": "bob"}}), None);
         assert!(found.is_empty(), "{found:#?}");
+    }
+
+    #[test]
+    fn optional_old_self_runs_on_create_with_an_empty_optional() {
+        let rules = schema(
+            json!([{"rule": "!oldSelf.hasValue() || self.replicas >= oldSelf.value().replicas",
+                                   "optionalOldSelf": true, "message": "may not scale down"}]),
+        );
+        assert!(rule_errors(&rules, &json!({"spec": {"replicas": 1}}), None).is_empty());
+        let old = json!({"spec": {"replicas": 2}});
+        assert_eq!(
+            rule_errors(&rules, &json!({"spec": {"replicas": 1}}), Some(&old)).len(),
+            1
+        );
     }
 
     #[test]
