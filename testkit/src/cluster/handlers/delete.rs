@@ -181,6 +181,12 @@ pub(crate) fn delete_object(
     if finalizers.is_empty() && grace == 0 && !is_namespace {
         return remove(state, key, options);
     }
+    if !meta::is_deleting(&object)
+        && let Some(generation) = object.pointer("/metadata/generation").and_then(Value::as_i64)
+    {
+        // Marking an object for deletion is a change of its desired state.
+        meta::set(&mut object, "generation", Some(json!(generation + 1)));
+    }
     if !meta::is_deleting(&object) || grace > 0 {
         let when = now
             .checked_add(jiff::SignedDuration::from_secs(grace))

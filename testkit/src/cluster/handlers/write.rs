@@ -2,8 +2,6 @@
 //! validation, optimistic concurrency, generation and status isolation.
 //! Patches and the scale subresource end up here as updates.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use rudder::Status;
 use serde_json::{Value, json};
 
@@ -15,9 +13,9 @@ use crate::cluster::registry::ResourceKind;
 use crate::cluster::request::call::{Call, Reply};
 use crate::cluster::request::errors::{self, FieldError, bad_request};
 use crate::cluster::store::state::State;
-use crate::cluster::strategy::immutable;
 use crate::cluster::strategy::spec_rules;
 use crate::cluster::strategy::validation;
+use crate::cluster::strategy::{self, immutable};
 use crate::cluster::watch::render;
 
 /// How many characters of `generateName` the server keeps before the suffix.
@@ -89,25 +87,45 @@ fn invalid(kind: &ResourceKind, name: &str, errors: &[FieldError]) -> Status {
     errors::invalid(&kind.api.group, &kind.api.kind, name, errors)
 }
 
-/// Validation shared by create and update (and so every patch): first
-/// that the object decodes as its kind's type, as the real server's decoder
-/// checks, then the per-field rules and, on update (`old` is the stored
-/// object), the immutable fields, all reported together as the server does.
-fn validate(kind: &ResourceKind, version: &str, object: &Value, old: Option<&Value>) -> Result<(), Status> {
-    if let Some(check) = &kind.type_check {
-        check.run(object).map_err(|message| undecodable(kind, &message))?;
+/// The decoder's check that the body is a valid value of its kind's type,
+/// made before anything else, as the real server decodes first.
+fn decode(kind: &ResourceKind, object: &Value) -> Result<(), Status> {
+    match &kind.type_check {
+        Some(check) => check.run(object).map_err(|message| undecodable(kind, &message)),
+        None => Ok(()),
     }
+}
+
+/// Validation shared by create and update (and so every patch): the
+/// per-field rules and, on update (`old` is the stored object), the
+/// immutable fields and the kind's update rules, all reported together as
+/// the server does.
+fn validate(kind: &ResourceKind, version: &str, object: &Value, old: Option<&Value>) -> Result<(), Status> {
     let mut errors = validation::object_errors(kind, object);
     errors.extend(spec_rules::spec_errors(kind, object));
     if let Some(old) = old {
         errors.extend(immutable::errors(kind, old, object));
+        errors.extend(strategy::update_errors(kind, old, object));
     }
     errors.extend(crd::write_errors(kind, version, object, old));
+    refuse_if_any(kind, object, &errors)
+}
+
+fn refuse_if_any(kind: &ResourceKind, object: &Value, errors: &[FieldError]) -> Result<(), Status> {
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(invalid(kind, meta::text(object, "name"), &errors))
+        Err(invalid(kind, meta::text(object, "name"), errors))
     }
+}
+
+/// The allocations a Service write checks against (none for other kinds).
+fn service_allocations(state: &State, kind: &ResourceKind) -> strategy::ServiceAllocations {
+    if !strategy::is_service(kind) {
+        return strategy::ServiceAllocations::default();
+    }
+    let services = state.store.objects_of(&kind.api.group, &kind.api.plural);
+    strategy::ServiceAllocations::of(services.map(|(_, service)| service.as_ref()))
 }
 
 /// A body that does not decode as its kind (a string where a number goes):
@@ -120,27 +138,6 @@ fn undecodable(kind: &ResourceKind, message: &str) -> Status {
         kind_name = kind.api.kind,
         version = kind.api.version,
     ))
-}
-
-/// What a kind's create strategy does to a new object's status.
-fn prepare_status_on_create(kind: &ResourceKind, object: &mut Value) {
-    let Some(map) = object.as_object_mut() else { return };
-    match (kind.api.group.as_str(), kind.api.plural.as_str()) {
-        ("", "pods") => {
-            map.insert("status".into(), json!({"phase": "Pending"}));
-        }
-        ("", "namespaces") => {
-            map.insert("status".into(), json!({"phase": "Active"}));
-            let spec = map.entry("spec").or_insert_with(|| json!({}));
-            if spec.get("finalizers").is_none() {
-                spec["finalizers"] = json!(["kubernetes"]);
-            }
-        }
-        _ if kind.status => {
-            map.remove("status");
-        }
-        _ => {}
-    }
 }
 
 /// POST: creates an object.
@@ -167,6 +164,8 @@ pub(crate) fn create_object(state: &mut State, call: &Call, object: &mut Value) 
             meta::set(object, "name", Some(Value::String(name)));
         }
     }
+    decode(kind, object)?;
+    strategy::default(kind, object);
     let warnings = crd::prepare_write(
         kind,
         &call.version,
@@ -212,8 +211,9 @@ pub(crate) fn create_object(state: &mut State, call: &Call, object: &mut Value) 
     } else {
         meta::set(object, "generation", None);
     }
-    prepare_status_on_create(kind, object);
-    fold_string_data(kind, object);
+    let allocations = service_allocations(state, kind);
+    let refused = strategy::prepare_for_create(kind, object, &allocations);
+    refuse_if_any(kind, object, &refused)?;
     record_managed_fields(state, call, None, object)?;
     if key.group == crd::CRD_GROUP && key.plural == "customresourcedefinitions" {
         crd::establish(object, now);
@@ -250,6 +250,7 @@ pub(crate) fn update_object(
 ) -> Result<Reply, Status> {
     let kind = &call.kind;
     check_type(call, &mut object)?;
+    decode(kind, &object)?;
     let body_name = meta::text(&object, "name").to_owned();
     if body_name.is_empty() {
         meta::set(&mut object, "name", Some(Value::String(call.name().to_owned())));
@@ -314,7 +315,14 @@ pub(crate) fn update_object(
         call.options.field_validation.as_deref(),
         &mut updated,
     )?;
-    fold_string_data(kind, &mut updated);
+    match target {
+        UpdateTarget::Main => {
+            let allocations = service_allocations(state, kind);
+            let refused = strategy::prepare_for_update(kind, &mut updated, &existing, &allocations);
+            refuse_if_any(kind, &updated, &refused)?;
+        }
+        UpdateTarget::Status => strategy::default(kind, &mut updated),
+    }
     if meta::is_deleting(&existing) {
         let before = meta::finalizers(&existing);
         if meta::finalizers(&updated)
@@ -333,7 +341,7 @@ pub(crate) fn update_object(
     }
     let generation = existing.pointer("/metadata/generation").and_then(Value::as_i64);
     if let Some(generation) = generation {
-        let next = if meta::spec_changed(&existing, &updated) {
+        let next = if generation_changes(kind, &existing, &updated) {
             generation + 1
         } else {
             generation
@@ -406,25 +414,23 @@ fn record_managed_fields(
     Ok(())
 }
 
-/// What the Secret strategy does with `stringData`: each entry is encoded
-/// into `data` (winning over the same key there), and `stringData` is
-/// never stored.
-fn fold_string_data(kind: &ResourceKind, object: &mut Value) {
-    if !(kind.api.group.is_empty() && kind.api.plural == "secrets") {
-        return;
+/// Whether an update bumps `metadata.generation`: a change outside
+/// `metadata` (and outside `status` where status is a subresource), or
+/// the start of a graceful deletion.
+fn generation_changes(kind: &ResourceKind, old: &Value, new: &Value) -> bool {
+    let deletion_started = !meta::is_deleting(old) && meta::is_deleting(new);
+    if deletion_started {
+        return true;
     }
-    let Some(map) = object.as_object_mut() else { return };
-    let Some(Value::Object(strings)) = map.remove("stringData") else {
-        return;
-    };
-    let data = map.entry("data").or_insert_with(|| json!({}));
-    if !data.is_object() {
-        *data = json!({});
+    if kind.status {
+        return meta::spec_changed(old, new);
     }
-    if let Some(data) = data.as_object_mut() {
-        for (key, value) in strings {
-            let text = value.as_str().unwrap_or_default();
-            data.insert(key, Value::String(STANDARD.encode(text)));
+    let without_metadata = |object: &Value| {
+        let mut object = object.clone();
+        if let Some(map) = object.as_object_mut() {
+            map.remove("metadata");
         }
-    }
+        object
+    };
+    without_metadata(old) != without_metadata(new)
 }

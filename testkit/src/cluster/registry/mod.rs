@@ -260,6 +260,12 @@ impl Registry {
             .with_status()
             .with_categories(&["all"]);
         jobs.orphans_by_default = true;
+        // core/v1 keeps the orphaning default it had before garbage collection.
+        let mut replication_controllers = ResourceKind::of::<core::v1::ReplicationController>()
+            .with_status()
+            .with_short_names(&["rc"])
+            .with_categories(&["all"]);
+        replication_controllers.orphans_by_default = true;
         let kinds = vec![
             ResourceKind::of::<core::v1::Namespace>()
                 .with_status()
@@ -272,6 +278,8 @@ impl Registry {
                 .with_status()
                 .with_short_names(&["svc"])
                 .with_categories(&["all"]),
+            replication_controllers,
+            ResourceKind::of::<core::v1::PodTemplate>(),
             ResourceKind::of::<core::v1::ConfigMap>().with_short_names(&["cm"]),
             ResourceKind::of::<core::v1::Secret>(),
             ResourceKind::of::<core::v1::ServiceAccount>().with_short_names(&["sa"]),

@@ -93,6 +93,16 @@ impl FieldError {
         }
     }
 
+    /// `field: Invalid value: value: why`, for a value the server prints
+    /// unquoted (a number, or Go's `[]string{"a"}`).
+    pub fn invalid_unquoted(field: &str, value: &str, why: &str) -> Self {
+        FieldError {
+            reason: "FieldValueInvalid",
+            field: field.to_owned(),
+            message: format!("Invalid value: {value}: {why}"),
+        }
+    }
+
     /// `field: Required value: why`.
     pub fn required(field: &str, why: &str) -> Self {
         let message = if why.is_empty() {

@@ -1,0 +1,343 @@
+//! What kube-apiserver adds to a minimal object of each built-in kind on
+//! create: its defaulters, its admission plugins and its registry strategy.
+//! Each snapshot was checked by hand against v1.37's
+//! `pkg/apis/{core,apps,batch}/v1/defaults.go` and the kinds' strategies.
+
+mod cluster_support;
+
+use cluster_support::*;
+use http::Method;
+use rudder::rest::ResourcePath;
+use rudder_testkit::FakeCluster;
+use serde_json::{Value, json};
+
+fn cluster() -> FakeCluster {
+    FakeCluster::builder().deterministic().build()
+}
+
+fn pod_template() -> Value {
+    json!({
+        "metadata": {"labels": {"app": "web"}},
+        "spec": {"containers": [{"name": "web", "image": "nginx"}]}
+    })
+}
+
+fn apps(plural: &str) -> ResourcePath {
+    ResourcePath::new("apps", "v1", plural).namespace("default")
+}
+
+fn core(plural: &str) -> ResourcePath {
+    ResourcePath::core("v1", plural).namespace("default")
+}
+
+fn batch(plural: &str) -> ResourcePath {
+    ResourcePath::new("batch", "v1", plural).namespace("default")
+}
+
+async fn created(path: &ResourcePath, object: Value) -> Value {
+    create(&cluster(), path, &object).await
+}
+
+#[tokio::test]
+async fn a_pod_gets_its_spec_defaults_admission_and_a_pending_status() {
+    let pod = json!({
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
+        "spec": {"containers": [{
+            "name": "web", "image": "nginx:1.27",
+            "ports": [{"containerPort": 80}],
+            "readinessProbe": {"httpGet": {"port": 80}},
+            "resources": {"limits": {"cpu": "500m", "memory": "128Mi"}},
+            "env": [{"name": "NODE", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}]
+        }],
+        "volumes": [{"name": "config", "configMap": {"name": "settings"}}, {"name": "scratch"}]}
+    });
+    insta::assert_json_snapshot!(created(&core("pods"), pod).await);
+}
+
+#[tokio::test]
+async fn a_deployment_gets_a_rolling_update_and_template_defaults() {
+    let deployment = json!({
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+        "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": pod_template()}
+    });
+    insta::assert_json_snapshot!(created(&apps("deployments"), deployment).await);
+}
+
+#[tokio::test]
+async fn a_replicaset_gets_one_replica() {
+    let replica_set = json!({
+        "apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web"},
+        "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": pod_template()}
+    });
+    insta::assert_json_snapshot!(created(&apps("replicasets"), replica_set).await);
+}
+
+#[tokio::test]
+async fn a_statefulset_gets_ordered_pods_partition_zero_and_claim_defaults() {
+    let stateful_set = json!({
+        "apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db"},
+        "spec": {
+            "serviceName": "db",
+            "selector": {"matchLabels": {"app": "web"}}, "template": pod_template(),
+            "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {
+                "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]
+        }
+    });
+    insta::assert_json_snapshot!(created(&apps("statefulsets"), stateful_set).await);
+}
+
+#[tokio::test]
+async fn a_daemonset_rolls_one_node_at_a_time() {
+    let daemon_set = json!({
+        "apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent"},
+        "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": pod_template()}
+    });
+    insta::assert_json_snapshot!(created(&apps("daemonsets"), daemon_set).await);
+}
+
+#[tokio::test]
+async fn a_job_gets_a_selector_and_labels_from_its_uid() {
+    let job = json!({
+        "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "pi"},
+        "spec": {"template": {"spec": {
+            "restartPolicy": "Never",
+            "containers": [{"name": "pi", "image": "perl:5.34"}]}}}
+    });
+    insta::assert_json_snapshot!(created(&batch("jobs"), job).await);
+}
+
+#[tokio::test]
+async fn a_job_with_a_manual_selector_keeps_its_own() {
+    let job = json!({
+        "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "pi"},
+        "spec": {
+            "manualSelector": true,
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {"metadata": {"labels": {"app": "web"}}, "spec": {
+                "restartPolicy": "Never", "containers": [{"name": "pi", "image": "perl"}]}}}
+    });
+    let job = created(&batch("jobs"), job).await;
+    assert_eq!(job["spec"]["selector"], json!({"matchLabels": {"app": "web"}}));
+    assert_eq!(
+        job["spec"]["template"]["metadata"]["labels"],
+        json!({"app": "web"})
+    );
+    assert_eq!(
+        job["metadata"]["labels"],
+        json!({"app": "web"}),
+        "the template's labels"
+    );
+}
+
+#[tokio::test]
+async fn a_cronjob_gets_its_history_limits() {
+    let cron_job = json!({
+        "apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "nightly"},
+        "spec": {"schedule": "0 3 * * *", "jobTemplate": {"spec": {"template": {"spec": {
+            "restartPolicy": "OnFailure", "containers": [{"name": "run", "image": "busybox:1.36"}]}}}}}
+    });
+    insta::assert_json_snapshot!(created(&batch("cronjobs"), cron_job).await);
+}
+
+#[tokio::test]
+async fn a_replicationcontroller_selects_its_template_labels() {
+    let controller = json!({
+        "apiVersion": "v1", "kind": "ReplicationController", "metadata": {"name": "web"},
+        "spec": {"template": pod_template()}
+    });
+    insta::assert_json_snapshot!(created(&core("replicationcontrollers"), controller).await);
+}
+
+#[tokio::test]
+async fn a_service_gets_a_cluster_ip_and_its_port_defaults() {
+    let service = json!({
+        "apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+        "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}
+    });
+    insta::assert_json_snapshot!(created(&core("services"), service).await);
+}
+
+#[tokio::test]
+async fn a_nodeport_service_gets_node_ports_and_a_traffic_policy() {
+    let service = json!({
+        "apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+        "spec": {"type": "NodePort", "selector": {"app": "web"},
+                 "ports": [{"name": "http", "port": 80, "targetPort": "http"}, {"name": "dns", "port": 53, "protocol": "UDP"}]}
+    });
+    insta::assert_json_snapshot!(created(&core("services"), service).await);
+}
+
+#[tokio::test]
+async fn a_secret_is_opaque() {
+    let secret = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "token"}, "stringData": {"token": "abc"}});
+    insta::assert_json_snapshot!(created(&core("secrets"), secret).await);
+}
+
+#[tokio::test]
+async fn a_claim_is_a_pending_filesystem() {
+    let claim = json!({
+        "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data"},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}
+    });
+    insta::assert_json_snapshot!(created(&core("persistentvolumeclaims"), claim).await);
+}
+
+#[tokio::test]
+async fn a_namespace_is_active_labelled_and_finalized_by_kubernetes() {
+    let namespace = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}});
+    insta::assert_json_snapshot!(created(&ResourcePath::core("v1", "namespaces"), namespace).await);
+}
+
+#[tokio::test]
+async fn defaults_apply_on_update_and_patch_too() {
+    let cluster = cluster();
+    let path = apps("deployments");
+    let deployment = json!({
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+        "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": pod_template()}
+    });
+    create(&cluster, &path, &deployment).await;
+    let mut replaced = deployment.clone();
+    replaced["spec"]["template"]["spec"]["containers"][0]["image"] = json!("nginx:1.27");
+    let updated = send(
+        &cluster,
+        Method::PUT,
+        &path.clone().name("web"),
+        &[],
+        Some(&replaced),
+    )
+    .await;
+    assert_eq!(updated.code, 200, "{:?}", updated.body);
+    let container = &updated.body["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(
+        container["imagePullPolicy"], "IfNotPresent",
+        "defaulted again for the new image"
+    );
+    assert_eq!(updated.body["spec"]["revisionHistoryLimit"], 10);
+    assert_eq!(updated.body["metadata"]["generation"], 2, "the template changed");
+    assert_eq!(updated.body["status"], json!({}), "status from the stored object");
+
+    let unchanged = send(
+        &cluster,
+        Method::PUT,
+        &path.clone().name("web"),
+        &[],
+        Some(&replaced),
+    )
+    .await;
+    assert_eq!(
+        unchanged.body["metadata"]["generation"], 2,
+        "defaults alone are no change"
+    );
+    assert_eq!(
+        unchanged.body["metadata"]["resourceVersion"],
+        updated.body["metadata"]["resourceVersion"]
+    );
+}
+
+#[tokio::test]
+async fn service_allocations_conflict_and_are_released_on_delete() {
+    let cluster = cluster();
+    let service = |name: &str, spec: Value| json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name}, "spec": spec});
+    let path = core("services");
+    let first = create(&cluster, &path, &service("a", json!({"type": "NodePort", "ports": [{"port": 80, "nodePort": 30080}], "clusterIP": "10.96.0.10"}))).await;
+    assert_eq!(first["spec"]["clusterIPs"], json!(["10.96.0.10"]));
+
+    let taken = send(
+        &cluster,
+        Method::POST,
+        &path,
+        &[],
+        Some(&service(
+            "b",
+            json!({"ports": [{"port": 80}], "clusterIP": "10.96.0.10"}),
+        )),
+    )
+    .await;
+    assert_eq!(taken.code, 422);
+    assert_eq!(
+        taken.body["message"],
+        "Service \"b\" is invalid: spec.clusterIPs: Invalid value: []string{\"10.96.0.10\"}: failed to allocate IP 10.96.0.10: provided IP is already allocated"
+    );
+    let outside = send(
+        &cluster,
+        Method::POST,
+        &path,
+        &[],
+        Some(&service(
+            "b",
+            json!({"ports": [{"port": 80}], "clusterIP": "192.168.0.1"}),
+        )),
+    )
+    .await;
+    assert_eq!(
+        outside.body["details"]["causes"][0]["message"],
+        "Invalid value: []string{\"192.168.0.1\"}: failed to allocate IP 192.168.0.1: the provided IP (192.168.0.1) is not in the valid range. The range of valid IPs is 10.96.0.0/12"
+    );
+    let port_taken = send(
+        &cluster,
+        Method::POST,
+        &path,
+        &[],
+        Some(&service(
+            "b",
+            json!({"type": "NodePort", "ports": [{"port": 80, "nodePort": 30080}]}),
+        )),
+    )
+    .await;
+    assert_eq!(port_taken.code, 422);
+    assert_eq!(
+        port_taken.body["details"]["causes"][0]["field"],
+        "spec.ports[0].nodePort"
+    );
+    assert_eq!(
+        port_taken.body["details"]["causes"][0]["message"],
+        "Invalid value: 30080: provided port is already allocated"
+    );
+    let out_of_range = send(
+        &cluster,
+        Method::POST,
+        &path,
+        &[],
+        Some(&service(
+            "b",
+            json!({"type": "NodePort", "ports": [{"port": 80, "nodePort": 80}]}),
+        )),
+    )
+    .await;
+    assert_eq!(
+        out_of_range.body["details"]["causes"][0]["message"],
+        "Invalid value: 80: provided port is not in the valid range. The range of valid ports is 30000-32767"
+    );
+
+    let deleted = send(&cluster, Method::DELETE, &path.clone().name("a"), &[], None).await;
+    assert_eq!(deleted.code, 200);
+    let again = create(&cluster, &path, &service("b", json!({"type": "NodePort", "ports": [{"port": 80, "nodePort": 30080}], "clusterIP": "10.96.0.10"}))).await;
+    assert_eq!(
+        again["spec"]["ports"][0]["nodePort"], 30080,
+        "released with the Service"
+    );
+}
+
+#[tokio::test]
+async fn an_update_that_leaves_out_the_allocations_keeps_them() {
+    let cluster = cluster();
+    let path = core("services");
+    let service = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+                         "spec": {"type": "NodePort", "ports": [{"port": 80}]}});
+    let created = create(&cluster, &path, &service).await;
+    let updated = send(
+        &cluster,
+        Method::PUT,
+        &path.clone().name("web"),
+        &[],
+        Some(&service),
+    )
+    .await;
+    assert_eq!(updated.code, 200, "{:?}", updated.body);
+    assert_eq!(updated.body["spec"]["clusterIP"], created["spec"]["clusterIP"]);
+    assert_eq!(
+        updated.body["spec"]["ports"][0]["nodePort"],
+        created["spec"]["ports"][0]["nodePort"]
+    );
+}
