@@ -609,3 +609,51 @@ async fn the_dynamic_client_over_http_sees_the_same_validation() {
         .unwrap();
     assert_eq!(listed.items.len(), 1);
 }
+
+#[tokio::test]
+async fn a_tightened_schema_does_not_lock_existing_objects() {
+    let cluster = cluster_with_foobars().await;
+    let created = create(
+        &cluster,
+        &foobars(),
+        &foobar("r", json!({"prop2": ["a"], "replicas": 5})),
+    )
+    .await;
+    let mut crd = get(&cluster, &crds().name("foobars.example.com")).await.body;
+    crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]["replicas"]
+        ["maximum"] = json!(2);
+    let answer = send(
+        &cluster,
+        Method::PUT,
+        &crds().name("foobars.example.com"),
+        &[],
+        Some(&crd),
+    )
+    .await;
+    assert_eq!(answer.code, 200, "{:?}", answer.body);
+
+    let mut recoloured = created.clone();
+    recoloured["spec"]["color"] = json!("green");
+    let answer = send(
+        &cluster,
+        Method::PUT,
+        &foobars().name("r"),
+        &[],
+        Some(&recoloured),
+    )
+    .await;
+    assert_eq!(
+        answer.code, 200,
+        "an unchanged invalid field is forgiven: {:?}",
+        answer.body
+    );
+
+    let mut more = answer.body.clone();
+    more["spec"]["replicas"] = json!(6);
+    let answer = send(&cluster, Method::PUT, &foobars().name("r"), &[], Some(&more)).await;
+    assert_eq!(answer.code, 422);
+    assert_eq!(
+        causes(&answer.body)[0].2,
+        "Invalid value: 6: spec.replicas in body should be less than or equal to 2"
+    );
+}

@@ -97,6 +97,11 @@ fn check(schema: &Schema, value: &Value, old: Option<&Value>, path: &str, errors
         return;
     }
     for rule in &schema.rules {
+        if !rule.is_transition() && old == Some(value) {
+            // Ratcheting: a rule that does not compare with the old value
+            // is not checked again where the update changed nothing.
+            continue;
+        }
         let old_self = match (rule.is_transition(), rule.optional_old_self, old) {
             (false, _, _) => OldSelf::Unbound,
             (true, false, Some(old)) => OldSelf::Value(old),
@@ -351,6 +356,14 @@ mod tests {
         ]));
         let found = rule_errors(&rules, &json!({"spec": {"name": "bob"}}), None);
         assert!(found.is_empty(), "{found:#?}");
+    }
+
+    #[test]
+    fn unchanged_values_are_not_checked_again() {
+        let rules = schema(json!([{"rule": "self.replicas <= 3", "message": "too many"}]));
+        let many = json!({"spec": {"replicas": 5}});
+        assert_eq!(rule_errors(&rules, &many, None).len(), 1);
+        assert!(rule_errors(&rules, &many, Some(&many)).is_empty());
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod definition;
 mod formats;
 mod messages;
 mod pruning;
+mod ratcheting;
 mod schema;
 mod selectable;
 mod structural;
@@ -78,8 +79,9 @@ pub(crate) fn prepare_write(
 
 /// The validation failures of a CRD (names, structural schemas, CEL rules
 /// that do not compile) or of a custom resource (its schema and its
-/// `x-kubernetes-validations`, with `old` for transition rules), for the
-/// write path to report with its own in one 422.
+/// `x-kubernetes-validations`, with `old` for transition rules and for
+/// ratcheting: failures in parts an update leaves unchanged are forgiven),
+/// for the write path to report with its own in one 422.
 pub(crate) fn write_errors(
     kind: &ResourceKind,
     version: &str,
@@ -93,6 +95,9 @@ pub(crate) fn write_errors(
         return Vec::new();
     };
     let mut errors = validation::schema_errors(schema, object);
+    if let Some(old) = old {
+        errors = ratcheting::unforgiven(errors, object, old);
+    }
     if !schema.has_rules() {
         return errors;
     }
