@@ -6,8 +6,8 @@
 //! `messageExpression`.
 //!
 //! The interpreter is the `cel` crate with its strings, lists and math
-//! extensions, plus the small Kubernetes functions of [`cel_library`];
-//! quantity, url, ip/cidr, format and semver are not there, and
+//! extensions, plus the Kubernetes functions of [`cel_library`] and
+//! [`cel_quantity`]; url, ip/cidr, format and semver are not there, and
 //! docs/fake-crd.md says so.
 
 use std::collections::HashMap;
@@ -18,6 +18,7 @@ use cel::{Context, Env, Program, Value as CelValue};
 use serde_json::Value;
 
 use super::cel_library;
+use super::cel_quantity;
 use super::messages::{self, child, index};
 use super::schema::{Rule, Schema};
 use crate::cluster::request::errors::FieldError;
@@ -166,6 +167,7 @@ fn evaluate(rule: &Rule, schema: &Schema, value: &Value, old: OldSelf<'_>, path:
     let env = environment();
     let mut context = Context::with_env(env.clone());
     cel_library::add_kubernetes_functions(&mut context);
+    cel_quantity::add_quantity_functions(&mut context);
     context.add_variable_from_value("self", to_cel(value, Some(schema)));
     match old {
         OldSelf::Unbound => {}
@@ -352,7 +354,11 @@ mod tests {
             {"rule": "sets.contains([1, 2], [1]) && sets.intersects([1], [1, 3]) && sets.equivalent([1, 2], [2, 1])"},
             {"rule": "'abc123'.find('[0-9]+') == '123' && 'a1b2'.findAll('[0-9]') == ['1', '2']"},
             {"rule": "self.name.matches('^[a-z]+$') && self.name.split('o').size() == 2 && self.name.upperAscii() == 'BOB'"},
-            {"rule": "[2, 1].sort() == [1, 2] && math.greatest(1, 2) == 2 && self.?note.orValue('n') == 'n'"}
+            {"rule": "[2, 1].sort() == [1, 2] && math.greatest(1, 2) == 2 && self.?note.orValue('n') == 'n'"},
+            {"rule": "quantity('1Gi').isGreaterThan(quantity('1000Mi')) && quantity('500m').isLessThan(quantity('1'))"},
+            {"rule": "isQuantity('2Ki') && !isQuantity('2 apples') && quantity('2Ki').asInteger() == 2048"},
+            {"rule": "quantity('1').add(quantity('500m')).compareTo(quantity('1.5')) == 0 && quantity('1').sub(2).sign() == -1"},
+            {"rule": "quantity('1.5').asApproximateFloat() == 1.5 && !quantity('1.5').isInteger() && quantity('1k') == quantity('1000')"}
         ]));
         let found = rule_errors(&rules, &json!({"spec": {"name": "bob"}}), None);
         assert!(found.is_empty(), "{found:#?}");

@@ -13,6 +13,7 @@
 
 mod cel;
 mod cel_library;
+mod cel_quantity;
 mod defaulting;
 mod definition;
 mod formats;
