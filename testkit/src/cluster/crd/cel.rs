@@ -6,9 +6,9 @@
 //! `messageExpression`.
 //!
 //! The interpreter is the `cel` crate with its strings, lists and math
-//! extensions, plus the Kubernetes functions of [`cel_library`] and
-//! [`cel_quantity`]; url, ip/cidr, format and semver are not there, and
-//! docs/fake-crd.md says so.
+//! extensions, plus the Kubernetes functions of [`cel_library`],
+//! [`cel_quantity`] and [`cel_network`]; format and semver are not there,
+//! and docs/fake-crd.md says so.
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -18,6 +18,7 @@ use cel::{Context, Env, Program, Value as CelValue};
 use serde_json::Value;
 
 use super::cel_library;
+use super::cel_network;
 use super::cel_quantity;
 use super::messages::{self, child, index};
 use super::schema::{Rule, Schema};
@@ -168,6 +169,7 @@ fn evaluate(rule: &Rule, schema: &Schema, value: &Value, old: OldSelf<'_>, path:
     let mut context = Context::with_env(env.clone());
     cel_library::add_kubernetes_functions(&mut context);
     cel_quantity::add_quantity_functions(&mut context);
+    cel_network::add_network_functions(&mut context);
     context.add_variable_from_value("self", to_cel(value, Some(schema)));
     match old {
         OldSelf::Unbound => {}
@@ -358,6 +360,15 @@ mod tests {
             {"rule": "quantity('1Gi').isGreaterThan(quantity('1000Mi')) && quantity('500m').isLessThan(quantity('1'))"},
             {"rule": "isQuantity('2Ki') && !isQuantity('2 apples') && quantity('2Ki').asInteger() == 2048"},
             {"rule": "quantity('1').add(quantity('500m')).compareTo(quantity('1.5')) == 0 && quantity('1').sub(2).sign() == -1"},
+            {"rule": "isIP('10.0.0.1') && !isIP('::ffff:10.0.0.1') && ip('10.0.0.1').family() == 4 && ip('::1').isLoopback()"},
+            {"rule": "cidr('10.0.0.0/8').containsIP('10.1.2.3') && !cidr('10.0.0.0/8').containsIP(ip('11.0.0.1'))"},
+            {"rule": "cidr('10.0.0.0/8').containsCIDR('10.1.0.0/16') && cidr('10.1.2.3/8').masked() == cidr('10.0.0.0/8')"},
+            {"rule": "ip.isCanonical('10.0.0.1') && !ip.isCanonical('2001:DB8::1')"},
+            {"rule": "ip('169.254.1.1').isLinkLocalUnicast() && ip('ff02::1').isLinkLocalMulticast() && ip('8.8.8.8').isGlobalUnicast()"},
+            {"rule": "cidr('10.0.0.0/8').prefixLength() == 8 && cidr('10.0.0.0/8').ip() == ip('10.0.0.0') && isCIDR('::/0')"},
+            {"rule": "isURL('https://example.com:8443/a?b=c') && url('https://example.com:8443/a').getHost() == 'example.com:8443'"},
+            {"rule": "url('https://example.com/a?b=c&b=d').getQuery()['b'] == ['c', 'd'] && url('/p').getEscapedPath() == '/p'"},
+            {"rule": "url('https://example.com:8443/').getPort() == '8443' && url('https://[::1]/').getHostname() == '::1'"},
             {"rule": "quantity('1.5').asApproximateFloat() == 1.5 && !quantity('1.5').isInteger() && quantity('1k') == quantity('1000')"}
         ]));
         let found = rule_errors(&rules, &json!({"spec": {"name": "bob"}}), None);

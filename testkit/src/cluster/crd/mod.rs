@@ -13,6 +13,7 @@
 
 mod cel;
 mod cel_library;
+mod cel_network;
 mod cel_quantity;
 mod defaulting;
 mod definition;
