@@ -12,9 +12,6 @@
 //! [`write_errors`] inside it; reads call [`default_on_read`].
 
 mod cel;
-mod cel_library;
-mod cel_network;
-mod cel_quantity;
 mod defaulting;
 mod definition;
 mod formats;

@@ -6,9 +6,13 @@
 //! `messageExpression`.
 //!
 //! The interpreter is the `cel` crate with its strings, lists and math
-//! extensions, plus the Kubernetes functions of [`cel_library`],
-//! [`cel_quantity`] and [`cel_network`]; format and semver are not there,
+//! extensions, plus the Kubernetes functions of [`library`],
+//! [`quantity`] and [`network`]; format and semver are not there,
 //! and docs/fake-crd.md says so.
+
+mod library;
+mod network;
+mod quantity;
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -17,9 +21,6 @@ use cel::objects::OptionalValue;
 use cel::{Context, Env, Program, Value as CelValue};
 use serde_json::Value;
 
-use super::cel_library;
-use super::cel_network;
-use super::cel_quantity;
 use super::messages::{self, child, index};
 use super::schema::{Rule, Schema};
 use crate::cluster::request::errors::FieldError;
@@ -167,9 +168,9 @@ enum OldSelf<'a> {
 fn evaluate(rule: &Rule, schema: &Schema, value: &Value, old: OldSelf<'_>, path: &str) -> Option<FieldError> {
     let env = environment();
     let mut context = Context::with_env(env.clone());
-    cel_library::add_kubernetes_functions(&mut context);
-    cel_quantity::add_quantity_functions(&mut context);
-    cel_network::add_network_functions(&mut context);
+    library::add_kubernetes_functions(&mut context);
+    quantity::add_quantity_functions(&mut context);
+    network::add_network_functions(&mut context);
     context.add_variable_from_value("self", to_cel(value, Some(schema)));
     match old {
         OldSelf::Unbound => {}

@@ -2,8 +2,8 @@
 //! that are small enough to model exactly: the lists library (`isSorted`,
 //! `sum`, `min`, `max`), the sets extension (`sets.contains`,
 //! `sets.intersects`, `sets.equivalent`) and the regex library (`find`,
-//! `findAll`). Quantities are in `cel_quantity`, IP, CIDR and URL in
-//! `cel_network`; format and semver are not modelled (docs/fake-crd.md).
+//! `findAll`). Quantities are in `quantity`, IP, CIDR and URL in
+//! `network`; format and semver are not modelled (docs/fake-crd.md).
 
 use std::cmp::Ordering;
 use std::sync::Arc;
