@@ -156,6 +156,36 @@ pub(crate) fn apply_defaults(crd: &mut Value) {
     }
 }
 
+/// What the CRD strategy does on update: a new storage version joins
+/// `status.storedVersions`, so the versions objects may still be stored in
+/// stay listed until a migration removes them.
+pub(crate) fn record_storage_version(crd: &mut Value) {
+    let storage = crd
+        .pointer("/spec/versions")
+        .and_then(Value::as_array)
+        .and_then(|versions| {
+            versions
+                .iter()
+                .find(|version| version.get("storage").and_then(Value::as_bool) == Some(true))
+        })
+        .and_then(|version| version.get("name"))
+        .cloned();
+    let Some(storage) = storage else { return };
+    let Some(map) = crd.as_object_mut() else { return };
+    let status = map.entry("status").or_insert_with(|| json!({}));
+    if !status.is_object() {
+        *status = json!({});
+    }
+    let stored = status
+        .as_object_mut()
+        .map(|status| status.entry("storedVersions").or_insert_with(|| json!([])));
+    if let Some(Value::Array(stored)) = stored
+        && !stored.contains(&storage)
+    {
+        stored.push(storage);
+    }
+}
+
 /// What the API server does on the first delete of a CRD: its cleanup
 /// finalizer keeps it until its custom resources are gone.
 pub(crate) fn add_cleanup_finalizer(finalizers: &mut Vec<String>) {
@@ -254,6 +284,16 @@ mod tests {
             meta::finalizers(&crd).is_empty(),
             "the cleanup finalizer comes with the first delete"
         );
+    }
+
+    #[test]
+    fn a_new_storage_version_joins_the_stored_versions() {
+        let mut crd = foo_crd();
+        crd["status"] = json!({"storedVersions": ["v1alpha1"]});
+        crd["spec"]["versions"][0]["storage"] = json!(false);
+        crd["spec"]["versions"][1]["storage"] = json!(true);
+        record_storage_version(&mut crd);
+        assert_eq!(crd["status"]["storedVersions"], json!(["v1alpha1", "v1beta1"]));
     }
 
     #[test]

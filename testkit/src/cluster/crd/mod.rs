@@ -41,7 +41,9 @@ fn is_definition(kind: &ResourceKind) -> bool {
 }
 
 /// What the server does to a CRD or custom resource on the way in, before
-/// validation: a CRD gets its defaults; a custom resource loses the fields
+/// validation (`old` is the stored object on update): a CRD gets its
+/// defaults and, on update, its storage version among the stored versions;
+/// a custom resource loses the fields
 /// its schema does not know (`fieldValidation=Strict` refuses them with a
 /// 400 instead) and gets the schema's defaults. Returns the warnings to
 /// send (`unknown field "spec.x"`, under the default `Warn`).
@@ -50,9 +52,13 @@ pub(crate) fn prepare_write(
     version: &str,
     field_validation: Option<&str>,
     object: &mut Value,
+    old: Option<&Value>,
 ) -> Result<Vec<String>, Status> {
     if is_definition(kind) {
         definition::apply_defaults(object);
+        if old.is_some() {
+            definition::record_storage_version(object);
+        }
         return Ok(Vec::new());
     }
     let Some(schema) = kind.crd_schemas.as_ref().and_then(|schemas| schemas.get(version)) else {

@@ -171,6 +171,7 @@ pub(crate) fn create_object(state: &mut State, call: &Call, object: &mut Value) 
         &call.version,
         call.options.field_validation.as_deref(),
         object,
+        None,
     )?;
     validate(kind, &call.version, object, None)?;
     let name = meta::text(object, "name").to_owned();
@@ -314,6 +315,7 @@ pub(crate) fn update_object(
         &call.version,
         call.options.field_validation.as_deref(),
         &mut updated,
+        Some(&existing),
     )?;
     match target {
         UpdateTarget::Main => {
