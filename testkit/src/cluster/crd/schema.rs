@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::cluster::meta;
+
 /// One node of a schema.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Schema {
@@ -76,19 +78,7 @@ impl Schema {
                 .map(|items| items.iter().map(Schema::parse).collect())
                 .unwrap_or_default()
         };
-        let strings = |field: &str| {
-            value
-                .get(field)
-                .and_then(Value::as_array)
-                .map(|items| {
-                    items
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
+        let strings = |field: &str| meta::strings(value.get(field));
         let properties = value
             .get("properties")
             .and_then(Value::as_object)

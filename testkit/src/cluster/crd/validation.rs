@@ -184,22 +184,38 @@ fn bound(value: Option<&Value>) -> String {
     }
 }
 
+/// `maxItems`/`minItems` and `maxProperties`/`minProperties`: too many is
+/// `Too many`, too few an `Invalid value` naming the `noun`.
+fn check_count(
+    path: &str,
+    count: usize,
+    min: Option<u64>,
+    max: Option<u64>,
+    noun: &str,
+    errors: &mut Vec<FieldError>,
+) {
+    if let Some(max) = max
+        && count as u64 > max
+    {
+        errors.push(messages::too_many(path, count, max));
+    }
+    if let Some(min) = min
+        && (count as u64) < min
+    {
+        let detail = format!("{path} in body should have at least {min} {noun}");
+        errors.push(messages::invalid(path, &Value::from(count), &detail));
+    }
+}
+
 fn check_array(schema: &Schema, items: &[Value], path: &str, errors: &mut Vec<FieldError>) {
-    let size = items.len();
-    if let Some(max) = schema.max_items
-        && size as u64 > max
-    {
-        errors.push(messages::too_many(path, size, max));
-    }
-    if let Some(min) = schema.min_items
-        && (size as u64) < min
-    {
-        errors.push(messages::invalid(
-            path,
-            &Value::from(size),
-            &format!("{path} in body should have at least {min} items"),
-        ));
-    }
+    check_count(
+        path,
+        items.len(),
+        schema.min_items,
+        schema.max_items,
+        "items",
+        errors,
+    );
     if let Some(item_schema) = &schema.items {
         for (at, item) in items.iter().enumerate() {
             check(item_schema, item, &index(path, at), errors);
@@ -246,21 +262,14 @@ fn check_object(
     path: &str,
     errors: &mut Vec<FieldError>,
 ) {
-    let count = map.len();
-    if let Some(max) = schema.max_properties
-        && count as u64 > max
-    {
-        errors.push(messages::too_many(path, count, max));
-    }
-    if let Some(min) = schema.min_properties
-        && (count as u64) < min
-    {
-        errors.push(messages::invalid(
-            path,
-            &Value::from(count),
-            &format!("{path} in body should have at least {min} properties"),
-        ));
-    }
+    check_count(
+        path,
+        map.len(),
+        schema.min_properties,
+        schema.max_properties,
+        "properties",
+        errors,
+    );
     for name in &schema.required {
         if !map.contains_key(name) {
             errors.push(messages::required(&child(path, name), ""));
@@ -364,6 +373,28 @@ mod tests {
         assert!(errors(schema.clone(), json!({"port": 80, "note": null})).is_empty());
         assert!(errors(schema.clone(), json!({"port": "http"})).is_empty());
         assert_eq!(errors(schema, json!({"port": 1.5})).len(), 1);
+    }
+
+    #[test]
+    fn lower_bounds_and_multiples_are_invalid_values() {
+        let found = errors(
+            json!({"type": "object", "properties": {
+                "tags": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                "labels": {"type": "object", "additionalProperties": {"type": "string"}, "minProperties": 2},
+                "name": {"type": "string", "minLength": 3},
+                "step": {"type": "number", "multipleOf": 5}}}),
+            json!({"tags": [], "labels": {"a": "b"}, "name": "ab", "step": 7}),
+        );
+        let messages: Vec<&str> = found.iter().map(|(_, message, _)| message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "Invalid value: 1: labels in body should have at least 2 properties",
+                "Invalid value: \"ab\": name in body should be at least 3 chars long",
+                "Invalid value: 7: step in body should be a multiple of 5",
+                "Invalid value: 0: tags in body should have at least 1 items",
+            ]
+        );
     }
 
     #[test]
