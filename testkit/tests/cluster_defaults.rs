@@ -341,3 +341,120 @@ async fn an_update_that_leaves_out_the_allocations_keeps_them() {
         created["spec"]["ports"][0]["nodePort"]
     );
 }
+
+#[tokio::test]
+async fn a_jobs_template_and_completions_are_fixed_once_it_runs() {
+    let cluster = cluster();
+    let job = json!({
+        "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "pi"},
+        "spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "pi", "image": "perl"}]}}}
+    });
+    let created = create(&cluster, &batch("jobs"), &job).await;
+    let mut changed = created.clone();
+    changed["spec"]["template"]["spec"]["containers"][0]["image"] = json!("perl:5.40");
+    changed["spec"]["completions"] = json!(3);
+    let refused = send(
+        &cluster,
+        Method::PUT,
+        &batch("jobs").name("pi"),
+        &[],
+        Some(&changed),
+    )
+    .await;
+    assert_eq!(refused.code, 422, "{}", refused.body);
+    let fields: Vec<&str> = refused.body["details"]["causes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|cause| cause["field"].as_str())
+        .collect();
+    assert_eq!(fields, ["spec.template", "spec.completions"]);
+
+    let mut suspended = created.clone();
+    suspended["spec"]["suspend"] = json!(true);
+    let suspended = send(
+        &cluster,
+        Method::PUT,
+        &batch("jobs").name("pi"),
+        &[],
+        Some(&suspended),
+    )
+    .await
+    .body;
+    let mut rescheduled = suspended.clone();
+    rescheduled["spec"]["template"]["spec"]["nodeSelector"] = json!({"zone": "a"});
+    let allowed = send(
+        &cluster,
+        Method::PUT,
+        &batch("jobs").name("pi"),
+        &[],
+        Some(&rescheduled),
+    )
+    .await;
+    assert_eq!(
+        allowed.code, 200,
+        "a suspended Job that never ran may move: {}",
+        allowed.body
+    );
+}
+
+#[tokio::test]
+async fn a_namespace_keeps_its_finalizers_through_an_update() {
+    let cluster = cluster();
+    let path = ResourcePath::core("v1", "namespaces");
+    let namespace = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}});
+    let created = create(&cluster, &path, &namespace).await;
+    let mut emptied = created.clone();
+    emptied["spec"] = json!({});
+    emptied["metadata"]["labels"] = json!({});
+    let updated = send(
+        &cluster,
+        Method::PUT,
+        &path.clone().name("team"),
+        &[],
+        Some(&emptied),
+    )
+    .await
+    .body;
+    assert_eq!(
+        updated["spec"]["finalizers"],
+        json!(["kubernetes"]),
+        "only /finalize changes them"
+    );
+    assert_eq!(
+        updated["metadata"]["labels"],
+        json!({"kubernetes.io/metadata.name": "team"})
+    );
+}
+
+#[tokio::test]
+async fn a_pods_qos_class_follows_its_resources() {
+    let cluster = cluster();
+    let pod = |name: &str, resources: Value| {
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+               "spec": {"containers": [{"name": "c", "image": "busybox:1.36", "resources": resources}]}})
+    };
+    let best_effort = create(&cluster, &core("pods"), &pod("a", json!({}))).await;
+    assert_eq!(best_effort["status"]["qosClass"], "BestEffort");
+    let burstable = create(
+        &cluster,
+        &core("pods"),
+        &pod("b", json!({"requests": {"memory": "64Mi"}})),
+    )
+    .await;
+    assert_eq!(burstable["status"]["qosClass"], "Burstable");
+    let guaranteed = create(
+        &cluster,
+        &core("pods"),
+        &pod("c", json!({"limits": {"cpu": "1", "memory": "1Gi"}})),
+    )
+    .await;
+    assert_eq!(
+        guaranteed["status"]["qosClass"], "Guaranteed",
+        "requests default to limits"
+    );
+    assert_eq!(
+        guaranteed["spec"]["containers"][0]["resources"]["requests"],
+        json!({"cpu": "1", "memory": "1Gi"})
+    );
+}

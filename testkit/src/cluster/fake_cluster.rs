@@ -226,6 +226,7 @@ impl FakeCluster {
             Route::Resource(resource) => resource,
             discovery_route => return self.discovery(&parts, &discovery_route),
         };
+        check_path_segments(&resource)?;
         let options = QueryOptions::parse(parts.uri.query())?;
         let call = {
             let state = self.state();
@@ -246,7 +247,8 @@ impl FakeCluster {
                 .and_then(|value| value.to_str().ok())
                 .and_then(|agent| agent.split('/').next())
                 .filter(|prefix| !prefix.is_empty())
-                .map(str::to_owned);
+                .unwrap_or("unknown")
+                .to_owned();
             Call {
                 kind,
                 version: resource.version.clone(),
@@ -256,7 +258,7 @@ impl FakeCluster {
                 options,
                 body,
                 content_type,
-                user_agent_manager,
+                user_agent_manager: Some(user_agent_manager),
             }
         };
         let verb = verb_of(&parts.method, &resource, &call.options)?;
@@ -409,6 +411,24 @@ fn created_name(verb: &str, body: &[u8]) -> Option<String> {
 }
 
 /// A subresource the kind does not serve is a 404, as on the real server.
+/// A name the store could never hold is refused, as the registry's key
+/// function refuses it (400); a namespace that is not a path segment
+/// addresses nothing (404), as the real server routes such a path.
+fn check_path_segments(resource: &ResourcePath) -> std::result::Result<(), Status> {
+    if let Some(namespace) = &resource.namespace
+        && !router::path_segment_problems(namespace).is_empty()
+    {
+        return Err(path_not_found());
+    }
+    if let Some(name) = &resource.name {
+        let problems = router::path_segment_problems(name);
+        if !problems.is_empty() {
+            return Err(errors::invalid_name_parameter(name, &problems));
+        }
+    }
+    Ok(())
+}
+
 fn check_subresource(call: &Call) -> std::result::Result<(), Status> {
     match call.subresource.as_deref() {
         None => Ok(()),

@@ -178,6 +178,21 @@ pub fn record_update(
     schema: Option<TypeSchema>,
     managed_fields: &[ManagedFieldsEntry],
 ) -> Result<Vec<ManagedFieldsEntry>, PatchError> {
+    record_subresource_update(old, new, manager, None, time, schema, managed_fields)
+}
+
+/// [`record_update`] of a write through a subresource (`status`, `scale`)
+/// or, with `None`, the main resource. A manager has one `Update` entry per
+/// apiVersion and subresource, as the API server keys them.
+pub fn record_subresource_update(
+    old: Option<&Value>,
+    new: &Value,
+    manager: &str,
+    subresource: Option<&str>,
+    time: &str,
+    schema: Option<TypeSchema>,
+    managed_fields: &[ManagedFieldsEntry],
+) -> Result<Vec<ManagedFieldsEntry>, PatchError> {
     let root = schema.map_or(Node::Opaque, Node::Struct);
     let api_version = new.get("apiVersion").and_then(Value::as_str).unwrap_or_default();
     let now = fields_of(new, root);
@@ -192,7 +207,11 @@ pub fn record_update(
     let mut mine: Option<FieldSet> = None;
     for entry in managed_fields {
         let mut owned = entry.field_set()?;
-        if entry.manager == manager && entry.operation == UPDATE {
+        if entry.manager == manager
+            && entry.operation == UPDATE
+            && entry.api_version.as_deref() == Some(api_version)
+            && entry.subresource.as_deref() == subresource
+        {
             mine = Some(owned);
             continue;
         }
@@ -213,7 +232,9 @@ pub fn record_update(
         mine.insert(path.clone());
     }
     if !mine.is_empty() {
-        entries.push(ManagedFieldsEntry::new(manager, UPDATE, api_version, time, &mine));
+        let mut entry = ManagedFieldsEntry::new(manager, UPDATE, api_version, time, &mine);
+        entry.subresource = subresource.map(str::to_owned);
+        entries.push(entry);
     }
     Ok(entries)
 }

@@ -44,7 +44,7 @@ mod schema;
 mod schema_extract;
 mod strategic;
 
-pub use apply::{Applied, ApplyRequest, apply, record_update};
+pub use apply::{Applied, ApplyRequest, apply, record_subresource_update, record_update};
 pub use error::PatchError;
 pub use json_patch::json_patch;
 pub use managed_fields::{Conflict, ManagedFieldsEntry};

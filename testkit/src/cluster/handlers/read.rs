@@ -101,10 +101,9 @@ pub(crate) fn list(state: &State, call: &Call) -> Result<Reply, Status> {
                 .as_deref()
                 .is_some_and(|version| version != "0")
             {
-                return Err(list_options_invalid(&[FieldError::forbidden(
-                    "resourceVersion",
+                return Err(bad_request(
                     "specifying resource version is not allowed when using continue",
-                )]));
+                ));
             }
             let token = ContinueToken::decode(token)?;
             if token.rv < state.store.oldest() {
@@ -127,7 +126,14 @@ pub(crate) fn list(state: &State, call: &Call) -> Result<Reply, Status> {
         .iter()
         .filter(|(key, _)| start.as_ref().is_none_or(|start| key.position() > *start))
         .filter(|(_, object)| filter.matches(kind, object));
-    let limit = call.options.limit.unwrap_or(usize::MAX);
+    // resourceVersion=0 is served from the watch cache, which does not paginate.
+    let from_watch_cache =
+        call.options.continue_token.is_none() && call.options.resource_version.as_deref() == Some("0");
+    let limit = call
+        .options
+        .limit
+        .filter(|_| !from_watch_cache)
+        .unwrap_or(usize::MAX);
     let mut items = Vec::new();
     let mut last = None;
     for (key, object) in selected.by_ref().take(limit) {

@@ -383,9 +383,15 @@ fn keep_system_metadata(existing: &Value, updated: &mut Value) {
     }
 }
 
-/// Records an `Update` by the request's `fieldManager` in `managedFields`,
-/// as the server does for creates, updates and non-apply patches (apply
-/// records its own ownership).
+/// Records an `Update` in `managedFields`, as the server does for creates,
+/// updates and non-apply patches (apply records its own ownership): the
+/// manager is the `fieldManager` parameter, else the User-Agent's program
+/// (`unknown` without one; set by the request handler), one entry per
+/// manager, apiVersion and subresource.
+///
+/// Entries the body carries replace the stored ones, as the server lets a
+/// client reset them (`managedFields: [{}]` clears them all); entries that
+/// do not decode are ignored in favour of the stored ones.
 fn record_managed_fields(
     state: &State,
     call: &Call,
@@ -404,14 +410,28 @@ fn record_managed_fields(
         return Ok(());
     }
     let invalid = |error: crate::patch::PatchError| bad_request(error.to_string());
-    let owners = crate::patch::ManagedFieldsEntry::from_object(old.unwrap_or(new)).map_err(invalid)?;
+    let stored = || match old {
+        Some(old) => crate::patch::ManagedFieldsEntry::from_object(old).map_err(invalid),
+        None => Ok(Vec::new()),
+    };
+    let owners = match new.pointer("/metadata/managedFields").and_then(Value::as_array) {
+        Some(entries) if !entries.is_empty() && entries.iter().all(|entry| entry == &json!({})) => Vec::new(),
+        Some(entries) if !entries.is_empty() => match crate::patch::ManagedFieldsEntry::from_object(new) {
+            Ok(requested) => requested,
+            Err(_) => stored()?,
+        },
+        _ => stored()?,
+    };
     let schema = if call.kind.custom {
         None
     } else {
         crate::patch::schema_for(&call.kind.api.gvk()).ok()
     };
     let time = rfc3339(state.clock.now());
-    let entries = crate::patch::record_update(old, new, manager, &time, schema, &owners).map_err(invalid)?;
+    let subresource = call.subresource.as_deref();
+    let entries =
+        crate::patch::record_subresource_update(old, new, manager, subresource, &time, schema, &owners)
+            .map_err(invalid)?;
     crate::patch::ManagedFieldsEntry::write_to(new, &entries);
     Ok(())
 }

@@ -4,7 +4,7 @@ use rudder::Status;
 use serde_json::Value;
 
 use crate::cluster::registry::ResourceKind;
-use crate::cluster::request::errors::bad_request;
+use crate::cluster::request::errors::{bad_request, unsupported_body_type};
 use crate::cluster::request::query::QueryOptions;
 
 /// A request on a resource, after routing.
@@ -39,16 +39,50 @@ impl Call {
         self.name.as_deref().unwrap_or("")
     }
 
-    /// The body as a JSON object, or the server's 400.
+    /// The body as a JSON object (sent as JSON or YAML), or the server's
+    /// 400 when it does not decode, or 415 when its format is not one the
+    /// server takes.
     pub fn body_object(&self) -> Result<Value, Status> {
-        let value: Value = serde_json::from_slice(&self.body)
-            .map_err(|error| bad_request(format!("couldn't get version/kind; json parse error: {error}")))?;
+        let value: Value = match body_format(&self.content_type) {
+            Some(BodyFormat::Json) => serde_json::from_slice(&self.body).map_err(|error| {
+                bad_request(format!("couldn't get version/kind; json parse error: {error}"))
+            })?,
+            Some(BodyFormat::Yaml) => {
+                let text = std::str::from_utf8(&self.body)
+                    .map_err(|error| bad_request(format!("error decoding YAML: {error}")))?;
+                serde_saphyr::from_str(text)
+                    .map_err(|error| bad_request(format!("error decoding YAML: {error}")))?
+            }
+            None => return Err(unsupported_body_type()),
+        };
         if !value.is_object() {
             return Err(bad_request(
                 "couldn't get version/kind; json parse error: expected an object",
             ));
         }
         Ok(value)
+    }
+}
+
+/// The formats a POST or PUT body may come in.
+enum BodyFormat {
+    Json,
+    Yaml,
+}
+
+/// The format of a `Content-Type`; none given is taken as JSON (as the
+/// in-process callers send), anything else unknown is refused.
+fn body_format(content_type: &str) -> Option<BodyFormat> {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    match essence.as_str() {
+        "" | "application/json" | "*/*" => Some(BodyFormat::Json),
+        "application/yaml" => Some(BodyFormat::Yaml),
+        _ => None,
     }
 }
 

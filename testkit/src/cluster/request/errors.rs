@@ -233,6 +233,24 @@ pub(crate) fn unsupported_media_type(content_type: &str) -> Status {
     )
 }
 
+/// 415 for a POST or PUT body in a format the server does not decode.
+pub(crate) fn unsupported_body_type() -> Status {
+    Status::failure(
+        415,
+        "UnsupportedMediaType",
+        "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf",
+    )
+}
+
+/// 400 for a name in the path that cannot be a stored key (`..`, `a/b`),
+/// as the registry's key function refuses it.
+pub(crate) fn invalid_name_parameter(name: &str, problems: &[&str]) -> Status {
+    bad_request(format!(
+        "Name parameter invalid: {name:?}: {}",
+        problems.join(";")
+    ))
+}
+
 /// 500 for a failure inside the fake itself (never expected).
 pub(crate) fn internal(message: impl Into<String>) -> Status {
     Status::failure(500, "InternalError", message)

@@ -91,6 +91,24 @@ pub(crate) fn route(path: &str, is_namespaced: impl Fn(&str, &str) -> bool) -> O
     Some(Route::Resource(resource))
 }
 
+/// Why a decoded path segment cannot be a name or namespace, in the words
+/// of apimachinery's `IsValidPathSegmentName` (empty when it can).
+pub(crate) fn path_segment_problems(segment: &str) -> Vec<&'static str> {
+    let mut problems = Vec::new();
+    match segment {
+        "." => problems.push("may not be '.'"),
+        ".." => problems.push("may not be '..'"),
+        _ => {}
+    }
+    if segment.contains('/') {
+        problems.push("may not contain '/'");
+    }
+    if segment.contains('%') {
+        problems.push("may not contain '%'");
+    }
+    problems
+}
+
 fn decode_segment(segment: &str) -> Option<String> {
     percent_decode(segment)
 }

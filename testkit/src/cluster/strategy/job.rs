@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::json::{default_pointer, object_at};
+use super::json::{default_pointer, default_value, object_at, objects_in};
 use super::pod_spec::default_template_of;
 use super::replication_controller::is_empty_map;
 use crate::cluster::request::errors::FieldError;
@@ -34,6 +34,13 @@ pub(crate) fn default(job: &mut Map<String, Value>) {
     default_pointer(spec, "completionMode", json!("NonIndexed"));
     default_pointer(spec, "suspend", json!(false));
     default_pointer(spec, "manualSelector", json!(false));
+    if let Some(policy) = spec.get_mut("podFailurePolicy").and_then(Value::as_object_mut) {
+        for rule in objects_in(policy, "rules") {
+            for pattern in objects_in(rule, "onPodConditions") {
+                default_value(pattern, "status", json!("True"));
+            }
+        }
+    }
     let has_failure_policy = spec
         .get("podFailurePolicy")
         .is_some_and(|policy| !policy.is_null());
@@ -108,8 +115,11 @@ pub(crate) fn update_errors(old: &Value, new: &Value) -> Vec<FieldError> {
         let mut template = spec["template"].clone();
         if suspended_unstarted {
             for pointer in MUTABLE_WHILE_SUSPENDED {
-                if let Some(value) = template.pointer_mut(pointer) {
-                    *value = Value::Null;
+                let Some((parent, field)) = pointer.rsplit_once('/') else {
+                    continue;
+                };
+                if let Some(parent) = template.pointer_mut(parent).and_then(Value::as_object_mut) {
+                    parent.remove(field);
                 }
             }
         }

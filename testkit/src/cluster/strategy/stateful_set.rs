@@ -1,5 +1,5 @@
 //! StatefulSets: apps/v1's defaults (OrderedReady pods, a rolling update
-//! from partition 0, claims retained, one replica, ten revisions kept),
+//! from partition 0 with one pod unavailable at a time, claims retained, one replica, ten revisions kept),
 //! the pod template's, and each volume claim template's as a claim's.
 
 use serde_json::{Map, Value, json};
@@ -22,6 +22,8 @@ pub(crate) fn default(stateful_set: &mut Map<String, Value>) {
             && let Some(rolling) = strategy.get_mut("rollingUpdate").and_then(Value::as_object_mut)
         {
             default_pointer(rolling, "partition", json!(0));
+            // MaxUnavailableStatefulSet is on by default in v1.37.
+            default_pointer(rolling, "maxUnavailable", json!(1));
         }
     }
     if let Some(retention) = object_at(spec, "persistentVolumeClaimRetentionPolicy") {

@@ -49,7 +49,12 @@ pub(crate) fn open(state: &mut State, call: &Call) -> Result<OpenedWatch, Status
     let current = state.store.revision();
     let asked = call.options.resource_version.as_deref().unwrap_or("");
     let mut initial = Vec::new();
-    if send_initial_events || asked.is_empty() || asked == "0" {
+    let starts_now = asked.is_empty() || asked == "0";
+    // Without a version, the current state is replayed as synthetic ADDEDs,
+    // unless the client said sendInitialEvents=false.
+    let replays_state =
+        send_initial_events || (starts_now && call.options.send_initial_events != Some(false));
+    if replays_state {
         for (_, object) in state.store.objects_of(&kind.api.group, &kind.api.plural) {
             if filter.matches(kind, object) {
                 initial.push(WatchFrame::Added(render(kind, &call.version, object)));
@@ -58,7 +63,7 @@ pub(crate) fn open(state: &mut State, call: &Call) -> Result<OpenedWatch, Status
         if send_initial_events {
             initial.push(watch::bookmark(kind, &call.version, current, true));
         }
-    } else {
+    } else if !starts_now {
         let revision: u64 = asked.parse().map_err(|_| {
             errors::invalid(
                 "meta.k8s.io",
