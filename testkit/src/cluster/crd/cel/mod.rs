@@ -14,7 +14,9 @@ mod library;
 mod network;
 mod quantity;
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 
 use cel::objects::OptionalValue;
@@ -90,12 +92,54 @@ fn collect_compile_errors(schema: &Schema, path: &str, errors: &mut Vec<FieldErr
 
 /// Every failing rule of `value` (and of `old`, the stored object, for transition rules).
 pub(crate) fn rule_errors(schema: &Schema, value: &Value, old: Option<&Value>) -> Vec<FieldError> {
+    let evaluator = Evaluator::new();
     let mut errors = Vec::new();
-    check(schema, value, old, "", &mut errors);
+    check(&evaluator, schema, value, old, "", &mut errors);
     errors
 }
 
-fn check(schema: &Schema, value: &Value, old: Option<&Value>, path: &str, errors: &mut Vec<FieldError>) {
+/// What every rule of one object is evaluated with: the functions, and each
+/// rule compiled once however many values it checks.
+struct Evaluator {
+    functions: Context<'static, 'static>,
+    programs: RefCell<HashMap<String, Rc<Result<Program, String>>>>,
+}
+
+impl Evaluator {
+    fn new() -> Self {
+        let mut functions = Context::with_env(environment());
+        library::add_kubernetes_functions(&mut functions);
+        quantity::add_quantity_functions(&mut functions);
+        network::add_network_functions(&mut functions);
+        Evaluator {
+            functions,
+            programs: RefCell::default(),
+        }
+    }
+
+    /// Runs `source` in `context`, compiling it on first use.
+    fn run(&self, source: &str, context: &Context) -> Result<CelValue, String> {
+        let program = self
+            .programs
+            .borrow_mut()
+            .entry(source.to_owned())
+            .or_insert_with(|| Rc::new(compile(source)))
+            .clone();
+        match program.as_ref() {
+            Ok(program) => program.execute(context).map_err(|error| error.to_string()),
+            Err(error) => Err(error.clone()),
+        }
+    }
+}
+
+fn check(
+    evaluator: &Evaluator,
+    schema: &Schema,
+    value: &Value,
+    old: Option<&Value>,
+    path: &str,
+    errors: &mut Vec<FieldError>,
+) {
     if value.is_null() {
         return;
     }
@@ -113,7 +157,7 @@ fn check(schema: &Schema, value: &Value, old: Option<&Value>, path: &str, errors
             // ...unless it takes `oldSelf` as an optional.
             (true, true, old) => OldSelf::Optional(old),
         };
-        if let Some(error) = evaluate(rule, schema, value, old_self, path) {
+        if let Some(error) = evaluate(evaluator, rule, schema, value, old_self, path) {
             errors.push(error);
         }
     }
@@ -124,14 +168,21 @@ fn check(schema: &Schema, value: &Value, old: Option<&Value>, path: &str, errors
                     continue;
                 };
                 let old_field = old.and_then(|old| old.get(name));
-                check(field_schema, field_value, old_field, &child(path, name), errors);
+                check(
+                    evaluator,
+                    field_schema,
+                    field_value,
+                    old_field,
+                    &child(path, name),
+                    errors,
+                );
             }
         }
         Value::Array(items) => {
             let Some(item_schema) = &schema.items else { return };
             for (at, item) in items.iter().enumerate() {
                 let old_item = old.and_then(|old| correlated_item(schema, item, old));
-                check(item_schema, item, old_item, &index(path, at), errors);
+                check(evaluator, item_schema, item, old_item, &index(path, at), errors);
             }
         }
         _ => {}
@@ -165,12 +216,15 @@ enum OldSelf<'a> {
 }
 
 /// One rule at one value: `None` when it holds.
-fn evaluate(rule: &Rule, schema: &Schema, value: &Value, old: OldSelf<'_>, path: &str) -> Option<FieldError> {
-    let env = environment();
-    let mut context = Context::with_env(env.clone());
-    library::add_kubernetes_functions(&mut context);
-    quantity::add_quantity_functions(&mut context);
-    network::add_network_functions(&mut context);
+fn evaluate(
+    evaluator: &Evaluator,
+    rule: &Rule,
+    schema: &Schema,
+    value: &Value,
+    old: OldSelf<'_>,
+    path: &str,
+) -> Option<FieldError> {
+    let mut context = evaluator.functions.new_inner_scope();
     context.add_variable_from_value("self", to_cel(value, Some(schema)));
     match old {
         OldSelf::Unbound => {}
@@ -183,11 +237,9 @@ fn evaluate(rule: &Rule, schema: &Schema, value: &Value, old: OldSelf<'_>, path:
             context.add_variable_from_value("oldSelf", CelValue::Opaque(Arc::new(optional)));
         }
     }
-    let outcome =
-        compile(&rule.rule).and_then(|program| program.execute(&context).map_err(|error| error.to_string()));
-    let message = match outcome {
+    let message = match evaluator.run(&rule.rule, &context) {
         Ok(CelValue::Bool(true)) => return None,
-        Ok(CelValue::Bool(false)) => failure_message(rule, &context),
+        Ok(CelValue::Bool(false)) => failure_message(evaluator, rule, &context),
         Ok(_) => "rule did not evaluate to a bool".to_owned(),
         Err(error) => error,
     };
@@ -205,9 +257,9 @@ fn evaluate(rule: &Rule, schema: &Schema, value: &Value, old: OldSelf<'_>, path:
 }
 
 /// `messageExpression` if it gives a non-empty string, else `message`, else `failed rule: <rule>`.
-fn failure_message(rule: &Rule, context: &Context) -> String {
+fn failure_message(evaluator: &Evaluator, rule: &Rule, context: &Context) -> String {
     let from_expression = rule.message_expression.as_deref().and_then(|expression| {
-        match compile(expression).ok()?.execute(context).ok()? {
+        match evaluator.run(expression, context).ok()? {
             CelValue::String(text) if !text.trim().is_empty() => Some(text.to_string()),
             _ => None,
         }
