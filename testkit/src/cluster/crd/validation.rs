@@ -276,12 +276,31 @@ fn check_object(
         }
     }
     for (name, field_value) in map {
-        if path.is_empty() && matches!(name.as_str(), "metadata" | "apiVersion" | "kind") {
+        if path.is_empty() && name == "metadata" {
+            check_root_metadata(schema, field_value, errors);
+            continue;
+        }
+        if path.is_empty() && matches!(name.as_str(), "apiVersion" | "kind") {
             // The server checks these itself, not through the schema.
             continue;
         }
         if let Some(field_schema) = schema.field(name) {
             check(field_schema, field_value, &child(path, name), errors);
+        }
+    }
+}
+
+/// The object's own metadata is checked by the server, except for what a
+/// CRD may restrict at the root: `metadata.name` and `metadata.generateName`.
+fn check_root_metadata(schema: &Schema, metadata: &Value, errors: &mut Vec<FieldError>) {
+    let Some(metadata_schema) = schema.properties.get("metadata") else {
+        return;
+    };
+    for field in ["name", "generateName"] {
+        if let (Some(field_schema), Some(value)) =
+            (metadata_schema.properties.get(field), metadata.get(field))
+        {
+            check(field_schema, value, &format!("metadata.{field}"), errors);
         }
     }
 }
@@ -394,6 +413,24 @@ mod tests {
                 "Invalid value: 7: step in body should be a multiple of 5",
                 "Invalid value: 0: tags in body should have at least 1 items",
             ]
+        );
+    }
+
+    #[test]
+    fn a_crd_may_restrict_the_name_and_nothing_else_of_metadata() {
+        let schema = json!({"type": "object", "properties": {"metadata": {"type": "object", "properties": {
+            "name": {"type": "string", "maxLength": 3}}}}});
+        let found = errors(
+            schema,
+            json!({"metadata": {"name": "toolong", "labels": {"a": "b"}}}),
+        );
+        assert_eq!(
+            found,
+            [(
+                "metadata.name".to_owned(),
+                "Too long: may not be longer than 3".to_owned(),
+                "FieldValueTooLong"
+            )]
         );
     }
 
