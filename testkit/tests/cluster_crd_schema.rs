@@ -12,7 +12,7 @@ use cluster_support::*;
 use http::Method;
 use rudder::rest::{RequestBuilder, ResourcePath};
 use rudder::types::{ApiResource, DynamicObject, ListParams, PostParams, Scope};
-use rudder::{Dynamic, DynamicClient, Rest};
+use rudder::{Dynamic, DynamicClient, Rest, Typed};
 use rudder_testkit::FakeCluster;
 use serde_json::{Value, json};
 
@@ -656,4 +656,62 @@ async fn a_tightened_schema_does_not_lock_existing_objects() {
         causes(&answer.body)[0].2,
         "Invalid value: 6: spec.replicas in body should be less than or equal to 2"
     );
+}
+
+/// FooBar as a typed resource, its spec left as JSON.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FooBar {
+    #[serde(default)]
+    api_version: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    #[serde(default)]
+    spec: Value,
+}
+
+rudder::resource!(FooBar {
+    group: "example.com",
+    version: "v1",
+    kind: "FooBar",
+    plural: "foobars",
+    scope: Namespaced,
+});
+
+#[tokio::test]
+async fn the_typed_api_sees_rules_defaults_and_strict_validation() {
+    let cluster = cluster_with_foobars().await;
+    let api: rudder::Api<FooBar> = rudder::Api::namespaced(Arc::new(cluster.clone()), "default");
+    let typed = |name: &str, spec: Value| -> FooBar { serde_json::from_value(foobar(name, spec)).unwrap() };
+
+    let refused = api
+        .create(
+            &PostParams::default(),
+            &typed("t", json!({"prop2": ["a"], "replicas": 5, "maxReplicas": 3})),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.status().map(|status| status.message.as_str()),
+        Some(
+            r#"FooBar.example.com "t" is invalid: spec: Invalid value: "object": replicas must not exceed maxReplicas"#
+        )
+    );
+
+    let created = api
+        .create(
+            &PostParams::default(),
+            &typed("t", json!({"prop2": ["a"], "ports": [{"name": "web"}]})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(created.spec["mode"], "fast");
+    assert_eq!(created.spec["ports"][0]["protocol"], "TCP");
+
+    let strict = rudder::types::PatchParams::default().validation(rudder::types::FieldValidation::Strict);
+    let patch = rudder::types::Patch::Merge(json!({"spec": {"colour": "red"}}));
+    let refused = api.patch("t", &strict, &patch).await.unwrap_err();
+    assert_eq!(refused.status().map(|status| status.code), Some(400), "{refused}");
 }
