@@ -4,8 +4,9 @@
 //! - [`definition`]: the CRD itself (defaults, validation, establishing, the registry).
 //! - [`structural`]: whether a version's schema is structural.
 //! - [`schema`]: the schema model the rest reads.
-//! - [`pruning`], [`defaulting`], [`validation`], [`cel`]: what a custom
-//!   resource goes through on every write (and defaulting on every read).
+//! - [`pruning`], [`defaulting`], [`validation`] (with [`formats`] and the
+//!   server's wording in [`messages`]), [`ratcheting`], [`cel`]: what a
+//!   custom resource goes through on every write (and defaulting on every read).
 //! - [`selectable`]: `selectableFields` as field selectors.
 //!
 //! The write path calls [`prepare_write`] before its validation and
@@ -43,10 +44,10 @@ fn is_definition(kind: &ResourceKind) -> bool {
 /// What the server does to a CRD or custom resource on the way in, before
 /// validation (`old` is the stored object on update): a CRD gets its
 /// defaults and, on update, its storage version among the stored versions;
-/// a custom resource loses the fields
-/// its schema does not know (`fieldValidation=Strict` refuses them with a
-/// 400 instead) and gets the schema's defaults. Returns the warnings to
-/// send (`unknown field "spec.x"`, under the default `Warn`).
+/// a custom resource loses the fields its schema does not know
+/// (`fieldValidation=Strict` refuses them with a 400 instead) and gets the
+/// schema's defaults. Returns the warnings to send (`unknown field
+/// "spec.x"`, under the default `Warn`).
 pub(crate) fn prepare_write(
     kind: &ResourceKind,
     version: &str,
