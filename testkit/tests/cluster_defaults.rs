@@ -22,6 +22,14 @@ fn pod_template() -> Value {
     })
 }
 
+/// An apps/v1 workload selecting the template's `app: web`.
+fn workload(kind: &str, name: &str) -> Value {
+    json!({
+        "apiVersion": "apps/v1", "kind": kind, "metadata": {"name": name},
+        "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": pod_template()}
+    })
+}
+
 fn apps(plural: &str) -> ResourcePath {
     ResourcePath::new("apps", "v1", plural).namespace("default")
 }
@@ -56,19 +64,13 @@ async fn a_pod_gets_its_spec_defaults_admission_and_a_pending_status() {
 
 #[tokio::test]
 async fn a_deployment_gets_a_rolling_update_and_template_defaults() {
-    let deployment = json!({
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
-        "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": pod_template()}
-    });
+    let deployment = workload("Deployment", "web");
     insta::assert_json_snapshot!(created(&apps("deployments"), deployment).await);
 }
 
 #[tokio::test]
 async fn a_replicaset_gets_one_replica() {
-    let replica_set = json!({
-        "apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web"},
-        "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": pod_template()}
-    });
+    let replica_set = workload("ReplicaSet", "web");
     insta::assert_json_snapshot!(created(&apps("replicasets"), replica_set).await);
 }
 
@@ -88,10 +90,7 @@ async fn a_statefulset_gets_ordered_pods_partition_zero_and_claim_defaults() {
 
 #[tokio::test]
 async fn a_daemonset_rolls_one_node_at_a_time() {
-    let daemon_set = json!({
-        "apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent"},
-        "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": pod_template()}
-    });
+    let daemon_set = workload("DaemonSet", "agent");
     insta::assert_json_snapshot!(created(&apps("daemonsets"), daemon_set).await);
 }
 
@@ -192,10 +191,7 @@ async fn a_namespace_is_active_labelled_and_finalized_by_kubernetes() {
 async fn defaults_apply_on_update_and_patch_too() {
     let cluster = cluster();
     let path = apps("deployments");
-    let deployment = json!({
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
-        "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": pod_template()}
-    });
+    let deployment = workload("Deployment", "web");
     create(&cluster, &path, &deployment).await;
     let mut replaced = deployment.clone();
     replaced["spec"]["template"]["spec"]["containers"][0]["image"] = json!("nginx:1.27");
@@ -235,12 +231,33 @@ async fn defaults_apply_on_update_and_patch_too() {
     );
 }
 
+fn service(name: &str, spec: Value) -> Value {
+    json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name}, "spec": spec})
+}
+
+/// The first cause of the 422 a create of Service `b` with `spec` gets.
+async fn refusal(cluster: &FakeCluster, spec: Value) -> (String, String) {
+    let answer = send(
+        cluster,
+        Method::POST,
+        &core("services"),
+        &[],
+        Some(&service("b", spec)),
+    )
+    .await;
+    assert_eq!(answer.code, 422, "{}", answer.body);
+    let cause = &answer.body["details"]["causes"][0];
+    let text = |field: &str| cause[field].as_str().unwrap_or_default().to_owned();
+    (text("field"), text("message"))
+}
+
 #[tokio::test]
 async fn service_allocations_conflict_and_are_released_on_delete() {
     let cluster = cluster();
-    let service = |name: &str, spec: Value| json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name}, "spec": spec});
     let path = core("services");
-    let first = create(&cluster, &path, &service("a", json!({"type": "NodePort", "ports": [{"port": 80, "nodePort": 30080}], "clusterIP": "10.96.0.10"}))).await;
+    let held =
+        json!({"type": "NodePort", "ports": [{"port": 80, "nodePort": 30080}], "clusterIP": "10.96.0.10"});
+    let first = create(&cluster, &path, &service("a", held.clone())).await;
     assert_eq!(first["spec"]["clusterIPs"], json!(["10.96.0.10"]));
 
     let taken = send(
@@ -254,65 +271,42 @@ async fn service_allocations_conflict_and_are_released_on_delete() {
         )),
     )
     .await;
-    assert_eq!(taken.code, 422);
     assert_eq!(
         taken.body["message"],
         "Service \"b\" is invalid: spec.clusterIPs: Invalid value: []string{\"10.96.0.10\"}: failed to allocate IP 10.96.0.10: provided IP is already allocated"
     );
-    let outside = send(
+    let (_, outside) = refusal(
         &cluster,
-        Method::POST,
-        &path,
-        &[],
-        Some(&service(
-            "b",
-            json!({"ports": [{"port": 80}], "clusterIP": "192.168.0.1"}),
-        )),
+        json!({"ports": [{"port": 80}], "clusterIP": "192.168.0.1"}),
     )
     .await;
     assert_eq!(
-        outside.body["details"]["causes"][0]["message"],
+        outside,
         "Invalid value: []string{\"192.168.0.1\"}: failed to allocate IP 192.168.0.1: the provided IP (192.168.0.1) is not in the valid range. The range of valid IPs is 10.96.0.0/12"
     );
-    let port_taken = send(
+    let port_taken = refusal(
         &cluster,
-        Method::POST,
-        &path,
-        &[],
-        Some(&service(
-            "b",
-            json!({"type": "NodePort", "ports": [{"port": 80, "nodePort": 30080}]}),
-        )),
+        json!({"type": "NodePort", "ports": [{"port": 80, "nodePort": 30080}]}),
     )
     .await;
-    assert_eq!(port_taken.code, 422);
-    assert_eq!(
-        port_taken.body["details"]["causes"][0]["field"],
-        "spec.ports[0].nodePort"
+    let expected = (
+        "spec.ports[0].nodePort",
+        "Invalid value: 30080: provided port is already allocated",
     );
-    assert_eq!(
-        port_taken.body["details"]["causes"][0]["message"],
-        "Invalid value: 30080: provided port is already allocated"
-    );
-    let out_of_range = send(
+    assert_eq!((port_taken.0.as_str(), port_taken.1.as_str()), expected);
+    let (_, out_of_range) = refusal(
         &cluster,
-        Method::POST,
-        &path,
-        &[],
-        Some(&service(
-            "b",
-            json!({"type": "NodePort", "ports": [{"port": 80, "nodePort": 80}]}),
-        )),
+        json!({"type": "NodePort", "ports": [{"port": 80, "nodePort": 80}]}),
     )
     .await;
     assert_eq!(
-        out_of_range.body["details"]["causes"][0]["message"],
+        out_of_range,
         "Invalid value: 80: provided port is not in the valid range. The range of valid ports is 30000-32767"
     );
 
     let deleted = send(&cluster, Method::DELETE, &path.clone().name("a"), &[], None).await;
     assert_eq!(deleted.code, 200);
-    let again = create(&cluster, &path, &service("b", json!({"type": "NodePort", "ports": [{"port": 80, "nodePort": 30080}], "clusterIP": "10.96.0.10"}))).await;
+    let again = create(&cluster, &path, &service("b", held)).await;
     assert_eq!(
         again["spec"]["ports"][0]["nodePort"], 30080,
         "released with the Service"
@@ -456,5 +450,34 @@ async fn a_pods_qos_class_follows_its_resources() {
     assert_eq!(
         guaranteed["spec"]["containers"][0]["resources"]["requests"],
         json!({"cpu": "1", "memory": "1Gi"})
+    );
+}
+
+#[tokio::test]
+async fn an_apply_that_creates_is_defaulted_and_owns_what_it_sent() {
+    let cluster = cluster();
+    let deployment = workload("Deployment", "web");
+    let apply = rudder::rest::RequestBuilder::new(Method::PATCH, &apps("deployments").name("web"))
+        .expect("a path")
+        .query("fieldManager", "gitops")
+        .body(deployment.to_string(), "application/apply-patch+yaml");
+    let applied = send_request(&cluster, apply).await;
+    assert_eq!(applied.code, 201, "{}", applied.body);
+    assert_eq!(
+        applied.body["spec"]["strategy"]["rollingUpdate"]["maxSurge"],
+        "25%"
+    );
+    assert_eq!(applied.body["status"], json!({}));
+    let entries = applied.body["metadata"]["managedFields"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["operation"], "Apply");
+    assert!(
+        entries[0]["fieldsV1"]["f:spec"]
+            .get("f:revisionHistoryLimit")
+            .is_none(),
+        "an applier owns what it sent, not the defaults"
     );
 }

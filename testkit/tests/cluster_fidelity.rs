@@ -485,3 +485,64 @@ async fn names_and_namespaces_that_cannot_be_path_segments_are_refused() {
     .await;
     assert_eq!(dotted.code, 404);
 }
+
+#[tokio::test]
+async fn a_custom_resources_generation_moves_with_its_spec_only() {
+    let cluster = FakeCluster::new();
+    let crd: Value =
+        serde_saphyr::from_str(include_str!("../../fixtures/seed/foo-crd.yaml")).expect("the fixture");
+    create(
+        &cluster,
+        &ResourcePath::new("apiextensions.k8s.io", "v1", "customresourcedefinitions"),
+        &crd,
+    )
+    .await;
+    let foos = ResourcePath::new("samplecontroller.k8s.io", "v1alpha1", "foos").namespace("default");
+    let foo = json!({"apiVersion": "samplecontroller.k8s.io/v1alpha1", "kind": "Foo", "metadata": {"name": "a"},
+                     "spec": {"deploymentName": "a", "replicas": 1}});
+    let created = create(&cluster, &foos, &foo).await;
+    assert_eq!(
+        created.get("status"),
+        None,
+        "no status: {{}} for a custom resource"
+    );
+
+    let mut with_status = created.clone();
+    with_status["status"] = json!({"availableReplicas": 1});
+    let status_path = foos.clone().name("a").subresource("status");
+    let status = send(&cluster, Method::PUT, &status_path, &[], Some(&with_status))
+        .await
+        .body;
+    assert_eq!(
+        status["metadata"]["generation"], 1,
+        "a status write is no spec change"
+    );
+
+    let mut labelled = status.clone();
+    labelled["metadata"]["labels"] = json!({"tier": "a"});
+    let labelled = send(
+        &cluster,
+        Method::PUT,
+        &foos.clone().name("a"),
+        &[],
+        Some(&labelled),
+    )
+    .await
+    .body;
+    assert_eq!(
+        labelled["metadata"]["generation"], 1,
+        "metadata is no spec change"
+    );
+
+    let mut scaled = labelled.clone();
+    scaled["spec"]["replicas"] = json!(2);
+    let scaled = send(&cluster, Method::PUT, &foos.clone().name("a"), &[], Some(&scaled))
+        .await
+        .body;
+    assert_eq!(scaled["metadata"]["generation"], 2);
+    assert_eq!(
+        scaled["status"],
+        json!({"availableReplicas": 1}),
+        "status kept from the stored object"
+    );
+}

@@ -6,9 +6,12 @@
 //! The tests fail under CI (`CI=true`) when python3 or the package is
 //! missing (`.ci/run` installs it); elsewhere they say why and return.
 
+mod kubectl_support;
+
 use std::process::Stdio;
 use std::time::Duration;
 
+use kubectl_support::interop_client_available;
 use rudder_testkit::FakeCluster;
 use serde_json::Value;
 use tokio::process::Command;
@@ -46,30 +49,10 @@ print(json.dumps({
 }))
 "#;
 
-/// Whether python3 can import `kubernetes`; panics under CI when it cannot.
-async fn python_client_available() -> bool {
-    let found = Command::new("python3")
-        .args(["-c", "import kubernetes"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .await
-        .is_ok_and(|status| status.success());
-    if !found {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "python3 cannot import kubernetes, and CI=true: the Python interop test must run in CI"
-        );
-        eprintln!(
-            "python3 cannot import kubernetes: skipping (pip install kubernetes; CI=true makes this a failure)"
-        );
-    }
-    found
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_python_client_reads_a_new_deployments_status() {
-    if !python_client_available().await {
+    let missing = "python3 cannot import kubernetes (pip install kubernetes)";
+    if !interop_client_available("python3", &["-c", "import kubernetes"], missing).await {
         return;
     }
     let cluster = FakeCluster::new();

@@ -251,3 +251,44 @@ async fn a_write_without_a_field_manager_is_owned_by_the_user_agents_program() {
         .clone();
     assert_eq!(manager.as_deref(), Some("my-controller"));
 }
+
+#[tokio::test]
+async fn over_http_a_write_is_defaulted_owned_by_the_user_agent_and_checked_for_its_media_type() {
+    use k8s_openapi::api::apps::v1::Deployment;
+    use rudder::rest::{RequestBuilder, ResourcePath};
+
+    let cluster = FakeCluster::new();
+    let server = cluster.serve().await.unwrap();
+    let rest: Arc<dyn Rest> = Arc::new(HttpRest::new(server.config()).expect("a client"));
+    let deployments: Api<Deployment> = Api::namespaced(rest.clone(), "default");
+    let deployment: Deployment = serde_json::from_value(json!({
+        "metadata": {"name": "web"},
+        "spec": {"selector": {"matchLabels": {"app": "web"}},
+                 "template": {"metadata": {"labels": {"app": "web"}},
+                              "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}}}
+    }))
+    .unwrap();
+    let created = deployments
+        .create(&PostParams::default(), &deployment)
+        .await
+        .expect("created over HTTP");
+    assert_eq!(created.spec.replicas, Some(1));
+    assert!(created.status.is_some(), "status: {{}} over the wire");
+    let manager = created.metadata.managed_fields.unwrap_or_default()[0]
+        .manager
+        .clone();
+    assert_eq!(manager.as_deref(), Some("rudder"), "the User-Agent's program");
+
+    let path = ResourcePath::core("v1", "configmaps").namespace("default");
+    let plain = RequestBuilder::new(http::Method::POST, &path)
+        .unwrap()
+        .body(r#"{"metadata":{"name":"x"}}"#, "text/plain")
+        .build()
+        .unwrap();
+    let refused = rest.send(plain).await;
+    let status = match refused {
+        Ok(response) => response.status().as_u16(),
+        Err(error) => error.status().map_or(0, |status| status.code),
+    };
+    assert_eq!(status, 415);
+}

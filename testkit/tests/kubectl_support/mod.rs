@@ -18,8 +18,15 @@ pub const KUBECTL_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Whether kubectl can be run; panics under CI when it cannot.
 pub async fn kubectl_available() -> bool {
-    let found = Command::new("kubectl")
-        .args(["version", "--client"])
+    interop_client_available("kubectl", &["version", "--client"], "kubectl is not on PATH").await
+}
+
+/// Whether `program args` succeeds, i.e. a real client an interop test
+/// drives is installed. Under CI (`CI=true`) its absence is a failure;
+/// elsewhere the test says `missing` and returns.
+pub async fn interop_client_available(program: &str, args: &[&str], missing: &str) -> bool {
+    let found = Command::new(program)
+        .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
@@ -28,11 +35,9 @@ pub async fn kubectl_available() -> bool {
     if !found {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
-            "kubectl is not on PATH, and CI=true: the kubectl interop tests must run in CI"
+            "{missing}, and CI=true: the interop tests must run in CI"
         );
-        eprintln!(
-            "kubectl is not on PATH: skipping this kubectl interop test (set CI=true to make this a failure)"
-        );
+        eprintln!("{missing}: skipping this interop test (set CI=true to make this a failure)");
     }
     found
 }
