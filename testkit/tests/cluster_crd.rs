@@ -180,3 +180,25 @@ async fn discovery_follows_crds() {
     assert_eq!(group["preferredVersion"]["version"], "v1alpha1");
     assert_eq!(group["versions"].as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn a_new_storage_version_joins_the_stored_versions() {
+    let cluster = FakeCluster::new();
+    let mut crd = create(&cluster, &crds(), &crd_value()).await;
+    assert_eq!(crd["status"]["storedVersions"], json!(["v1alpha1"]));
+    crd["spec"]["versions"][0]["storage"] = json!(false);
+    crd["spec"]["versions"][1]["storage"] = json!(true);
+    let answer = send(
+        &cluster,
+        Method::PUT,
+        &crds().name("foos.samplecontroller.k8s.io"),
+        &[],
+        Some(&crd),
+    )
+    .await;
+    assert_eq!(answer.code, 200, "{:?}", answer.body);
+    assert_eq!(
+        answer.body["status"]["storedVersions"],
+        json!(["v1alpha1", "v1beta1"])
+    );
+}

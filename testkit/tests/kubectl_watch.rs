@@ -112,3 +112,51 @@ spec:
         "foo.samplecontroller.k8s.io \"example-foo\" deleted\n"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_reports_custom_resource_validation_in_the_servers_words() {
+    let Some(kube) = Kube::start("").await else { return };
+    kube.ok_with_input(&["apply", "-f", "-"], FOO_CRD).await;
+    let foo = |spec: &str| {
+        format!(
+            "apiVersion: samplecontroller.k8s.io/v1alpha1\nkind: Foo\nmetadata:\n  name: bad\nspec: {spec}\n"
+        )
+    };
+
+    let too_many = kube
+        .run_with_input(&["create", "-f", "-"], Some(&foo("{replicas: 11}")))
+        .await;
+    assert!(!too_many.success);
+    assert!(
+        too_many.stderr.contains(
+            r#"The Foo "bad" is invalid: spec.replicas: Invalid value: 11: spec.replicas in body should be less than or equal to 10"#
+        ),
+        "{}",
+        too_many.stderr
+    );
+
+    // kubectl asks for strict field validation by default.
+    let unknown = kube
+        .run_with_input(&["create", "-f", "-"], Some(&foo("{replicas: 1, colour: red}")))
+        .await;
+    assert!(!unknown.success);
+    assert!(
+        unknown.stderr.contains(
+            r#"Foo in version "v1alpha1" cannot be handled as a Foo: strict decoding error: unknown field "spec.colour""#
+        ),
+        "{}",
+        unknown.stderr
+    );
+    let warned = kube
+        .run_with_input(
+            &["create", "--validate=warn", "-f", "-"],
+            Some(&foo("{replicas: 1, colour: red}")),
+        )
+        .await;
+    assert!(warned.success, "{}", warned.stderr);
+    assert!(
+        warned.stderr.contains(r#"unknown field "spec.colour""#),
+        "{}",
+        warned.stderr
+    );
+}

@@ -23,7 +23,7 @@ use super::request::errors::{self, method_not_allowed, path_not_found};
 use super::request::query::QueryOptions;
 use super::request::router::{self, ResourcePath, Route};
 use super::store::state::State;
-use super::transport::json_response;
+use super::transport::{json_response, reply_response};
 use super::watch::start::{self as watch_start, OpenedWatch};
 
 /// The namespaces every cluster starts with.
@@ -307,7 +307,7 @@ impl FakeCluster {
             "deletecollection" => delete::delete_collection(&mut state, &call)?,
             _ => return Err(method_not_allowed()),
         };
-        Ok(Answer::Whole(json_response(reply.code, &reply.body)))
+        Ok(Answer::Whole(reply_response(&reply)))
     }
 
     async fn run_reactors(&self, action: &Action, body: &[u8]) -> std::result::Result<Option<Reply>, Status> {

@@ -13,6 +13,7 @@ use rudder::{Result, Status};
 use serde_json::Value;
 
 use super::fake_cluster::{Answer, FakeCluster, Inner, lock};
+use super::request::call::Reply;
 use super::request::query::QueryOptions;
 use super::watch::start::OpenedWatch;
 
@@ -67,6 +68,18 @@ pub(super) fn json_response(code: u16, body: &Value) -> Response {
     response
         .headers_mut()
         .insert(CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+    response
+}
+
+/// A handler's answer, with its warnings as `Warning: 299 - "text"` headers.
+pub(super) fn reply_response(reply: &Reply) -> Response {
+    let mut response = json_response(reply.code, &reply.body);
+    for warning in &reply.warnings {
+        let text = format!("299 - \"{}\"", warning.replace('\\', "\\\\").replace('"', "\\\""));
+        if let Ok(value) = http::HeaderValue::from_str(&text) {
+            response.headers_mut().append(http::header::WARNING, value);
+        }
+    }
     response
 }
 

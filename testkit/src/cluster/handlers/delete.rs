@@ -9,6 +9,7 @@ use rudder::types::StatusDetails;
 use serde_json::{Value, json};
 
 use crate::cluster::controls::clock::rfc3339;
+use crate::cluster::crd;
 use crate::cluster::gc;
 use crate::cluster::meta;
 use crate::cluster::registry::ResourceKind;
@@ -169,6 +170,9 @@ pub(crate) fn delete_object(
         && !finalizers.iter().any(|existing| existing == finalizer)
     {
         finalizers.push(finalizer.to_owned());
+    }
+    if crd::is_crd_key(key) && !meta::is_deleting(&object) {
+        crd::add_cleanup_finalizer(&mut finalizers);
     }
     let now = state.clock.now();
     let grace = pod_grace_period(kind, &object, options);

@@ -100,16 +100,14 @@ fn decode(kind: &ResourceKind, object: &Value) -> Result<(), Status> {
 /// per-field rules and, on update (`old` is the stored object), the
 /// immutable fields and the kind's update rules, all reported together as
 /// the server does.
-fn validate(kind: &ResourceKind, object: &Value, old: Option<&Value>) -> Result<(), Status> {
+fn validate(kind: &ResourceKind, version: &str, object: &Value, old: Option<&Value>) -> Result<(), Status> {
     let mut errors = validation::object_errors(kind, object);
     errors.extend(spec_rules::spec_errors(kind, object));
     if let Some(old) = old {
         errors.extend(immutable::errors(kind, old, object));
         errors.extend(strategy::update_errors(kind, old, object));
     }
-    if kind.api.group == crd::CRD_GROUP && kind.api.plural == "customresourcedefinitions" {
-        errors.extend(crd::validation_errors(object));
-    }
+    errors.extend(crd::write_errors(kind, version, object, old));
     refuse_if_any(kind, object, &errors)
 }
 
@@ -168,7 +166,14 @@ pub(crate) fn create_object(state: &mut State, call: &Call, object: &mut Value) 
     }
     decode(kind, object)?;
     strategy::default(kind, object);
-    validate(kind, object, None)?;
+    let warnings = crd::prepare_write(
+        kind,
+        &call.version,
+        call.options.field_validation.as_deref(),
+        object,
+        None,
+    )?;
+    validate(kind, &call.version, object, None)?;
     let name = meta::text(object, "name").to_owned();
     let namespace = meta::text(object, "namespace").to_owned();
     if kind.namespaced() {
@@ -215,11 +220,11 @@ pub(crate) fn create_object(state: &mut State, call: &Call, object: &mut Value) 
         crd::establish(object, now);
     }
     if call.options.dry_run {
-        return Ok(Reply::created(render(kind, &call.version, object)));
+        return Ok(Reply::created(render(kind, &call.version, object)).with_warnings(warnings));
     }
     let change = state.put(key, object.clone());
     gc::settle(state);
-    Ok(Reply::created(render(kind, &call.version, &change.object)))
+    Ok(Reply::created(render(kind, &call.version, &change.object)).with_warnings(warnings))
 }
 
 /// Which part of the object an update may change.
@@ -305,6 +310,13 @@ pub(crate) fn update_object(
         }
     };
     keep_system_metadata(&existing, &mut updated);
+    let warnings = crd::prepare_write(
+        kind,
+        &call.version,
+        call.options.field_validation.as_deref(),
+        &mut updated,
+        Some(&existing),
+    )?;
     match target {
         UpdateTarget::Main => {
             let allocations = service_allocations(state, kind);
@@ -339,17 +351,17 @@ pub(crate) fn update_object(
         meta::set(&mut updated, "generation", Some(json!(next)));
     }
     record_managed_fields(state, call, Some(&existing), &mut updated)?;
-    validate(kind, &updated, Some(&existing))?;
+    validate(kind, &call.version, &updated, Some(&existing))?;
     if updated == *existing {
         // A write that changes nothing is not a write: no new resourceVersion, no event.
-        return Ok(Reply::ok(render(kind, &call.version, &existing)));
+        return Ok(Reply::ok(render(kind, &call.version, &existing)).with_warnings(warnings));
     }
     if call.options.dry_run {
-        return Ok(Reply::ok(render(kind, &call.version, &updated)));
+        return Ok(Reply::ok(render(kind, &call.version, &updated)).with_warnings(warnings));
     }
     let change = state.put(key, updated);
     gc::settle(state);
-    Ok(Reply::ok(render(kind, &call.version, &change.object)))
+    Ok(Reply::ok(render(kind, &call.version, &change.object)).with_warnings(warnings))
 }
 
 /// Fields only the server sets: copied from the stored object whatever the body says.

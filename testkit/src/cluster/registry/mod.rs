@@ -101,6 +101,10 @@ pub struct ResourceKind {
     pub orphans_by_default: bool,
     /// For a built-in kind, the check that a body decodes as its type.
     pub(crate) type_check: Option<TypeCheck>,
+    /// For a custom kind, its CRD's schemas by version.
+    pub(crate) crd_schemas: Option<super::crd::CrdSchemas>,
+    /// For a custom kind, the CRD's `selectableFields` (`spec.color`) of its storage version.
+    pub selectable_fields: Vec<String>,
 }
 
 impl ResourceKind {
@@ -117,6 +121,8 @@ impl ResourceKind {
             custom: false,
             orphans_by_default: false,
             type_check: None,
+            crd_schemas: None,
+            selectable_fields: Vec::new(),
         }
     }
 

@@ -86,19 +86,34 @@ fn body_format(content_type: &str) -> Option<BodyFormat> {
     }
 }
 
-/// A successful answer: a code and a JSON body.
+/// A successful answer: a code, a JSON body and the `Warning`s to send with it.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Reply {
     pub code: u16,
     pub body: Value,
+    pub warnings: Vec<String>,
 }
 
 impl Reply {
     pub fn ok(body: Value) -> Self {
-        Reply { code: 200, body }
+        Reply {
+            code: 200,
+            body,
+            warnings: Vec::new(),
+        }
     }
 
     pub fn created(body: Value) -> Self {
-        Reply { code: 201, body }
+        Reply {
+            code: 201,
+            body,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// The same answer, sent with these warnings.
+    pub fn with_warnings(mut self, warnings: Vec<String>) -> Self {
+        self.warnings = warnings;
+        self
     }
 }

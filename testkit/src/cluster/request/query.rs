@@ -29,6 +29,8 @@ pub(crate) struct QueryOptions {
     pub force: bool,
     pub grace_period_seconds: Option<i64>,
     pub propagation_policy: Option<String>,
+    /// `fieldValidation`: Ignore, Warn (the server's default) or Strict.
+    pub field_validation: Option<String>,
 }
 
 impl QueryOptions {
@@ -67,7 +69,8 @@ impl QueryOptions {
                 "force" => options.force = parse_bool(&key, &value)?,
                 "gracePeriodSeconds" => options.grace_period_seconds = Some(parse_number(&key, &value)?),
                 "propagationPolicy" => options.propagation_policy = non_empty(value),
-                // Parameters the fake accepts and ignores (pretty, fieldValidation, ...).
+                "fieldValidation" => options.field_validation = non_empty(value),
+                // Parameters the fake accepts and ignores (pretty, ...).
                 _ => {}
             }
         }

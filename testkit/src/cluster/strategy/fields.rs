@@ -66,11 +66,15 @@ pub(crate) fn is_supported(kind: &ResourceKind, field: &str) -> bool {
         || kind_fields(&kind.api.group, &kind.api.plural)
             .iter()
             .any(|(name, _)| *name == field)
+        || super::super::crd::is_selectable(kind, field)
 }
 
 /// The value of a selectable field in `object`, as the server renders it
 /// (absent strings are empty, booleans `true`/`false`, numbers in decimal).
 pub(crate) fn value_of(kind: &ResourceKind, object: &Value, field: &str) -> String {
+    if let Some(value) = super::super::crd::selectable_value(kind, object, field) {
+        return value;
+    }
     let path: Vec<&str> = match field {
         "metadata.name" => vec!["metadata", "name"],
         "metadata.namespace" => vec!["metadata", "namespace"],

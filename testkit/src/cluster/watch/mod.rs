@@ -88,6 +88,7 @@ pub(crate) fn frame_for(
 /// An object as served at `version` (CRDs may serve several).
 pub(crate) fn render(kind: &ResourceKind, version: &str, object: &Value) -> Value {
     let mut object = object.clone();
+    super::crd::default_on_read(kind, version, &mut object);
     if let Some(map) = object.as_object_mut() {
         map.insert("apiVersion".into(), Value::String(kind.api_version_at(version)));
     }

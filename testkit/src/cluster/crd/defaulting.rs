@@ -1,0 +1,67 @@
+//! Schema `default`s, applied as apiextensions-apiserver applies them on
+//! every decode (request bodies and objects read back from storage): a
+//! missing field, or a `null` one whose schema is not nullable, takes its
+//! default, and defaulting goes on inside the value it got.
+
+use serde_json::Value;
+
+use super::schema::Schema;
+
+/// Fills `value`'s missing fields from `schema`'s defaults.
+pub(crate) fn apply_defaults(schema: &Schema, value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (name, field_schema) in &schema.properties {
+                let Some(default) = &field_schema.default else {
+                    continue;
+                };
+                let takes_default = match map.get(name) {
+                    None => true,
+                    Some(Value::Null) => !field_schema.nullable,
+                    Some(_) => false,
+                };
+                if takes_default {
+                    map.insert(name.clone(), default.clone());
+                }
+            }
+            for (name, field_value) in map.iter_mut() {
+                if let Some(field_schema) = schema.field(name) {
+                    apply_defaults(field_schema, field_value);
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(item_schema) = &schema.items {
+                items
+                    .iter_mut()
+                    .for_each(|item| apply_defaults(item_schema, item));
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn missing_and_null_fields_take_their_defaults_recursively() {
+        let schema = Schema::parse(
+            &json!({"type": "object", "properties": {"spec": {"type": "object", "properties": {
+            "replicas": {"type": "integer", "default": 1},
+            "mode": {"type": "string", "default": "fast"},
+            "note": {"type": "string", "nullable": true, "default": "n"},
+            "ports": {"type": "array", "items": {"type": "object", "properties": {"protocol": {"type": "string", "default": "TCP"}}}},
+            "limits": {"type": "object", "default": {}, "properties": {"cpu": {"type": "string", "default": "1"}}}}}}}),
+        );
+        let mut object = json!({"spec": {"mode": null, "note": null, "ports": [{}, {"protocol": "UDP"}]}});
+        apply_defaults(&schema, &mut object);
+        assert_eq!(
+            object,
+            json!({"spec": {"replicas": 1, "mode": "fast", "note": null,
+                            "ports": [{"protocol": "TCP"}, {"protocol": "UDP"}], "limits": {"cpu": "1"}}})
+        );
+    }
+}
