@@ -5,15 +5,22 @@
 //!
 //! - [`watcher`](watcher()): list, then watch, resuming and relisting on its own.
 //! - [`reflector`](reflector()): a watcher's events kept in a shared, indexed [`Store`](reflector::Store).
+//! - [`WatchStreamExt`] and [`PredicateExt`]: the objects out of the events,
+//!   and only the changes that matter ([`predicates`]).
+//! - [`SharedWatch`]: one watch per resource, read by many.
 
+mod adapters;
 mod backoff;
 mod object;
 pub mod reflector;
+mod shared;
 mod source;
 pub mod watcher;
 
+pub use adapters::{PredicateExt, PredicateFilter, WatchStreamExt, predicates};
 pub use backoff::{Backoff, BackoffConfig};
 pub use object::{Object, ObjectKey};
 pub use reflector::reflector;
+pub use shared::SharedWatch;
 pub use source::ListWatch;
 pub use watcher::watcher;
