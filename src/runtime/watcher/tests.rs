@@ -44,7 +44,7 @@ impl Script {
 
 #[async_trait::async_trait]
 impl ListWatch<ConfigMap> for std::sync::Arc<Script> {
-    async fn list(&self, params: &ListParams) -> crate::Result<ObjectList<ConfigMap>> {
+    async fn list_page(&self, params: &ListParams) -> crate::Result<ObjectList<ConfigMap>> {
         self.note(format!(
             "list limit={:?} continue={:?}",
             params.limit, params.continue_token
@@ -53,7 +53,7 @@ impl ListWatch<ConfigMap> for std::sync::Arc<Script> {
         next.unwrap_or_else(|| Err(api_error(500, "InternalError")))
     }
 
-    async fn watch(&self, params: &WatchParams) -> crate::Result<WatchStream<ConfigMap>> {
+    async fn watch_events(&self, params: &WatchParams) -> crate::Result<WatchStream<ConfigMap>> {
         let initial = if params.send_initial_events {
             " initial"
         } else {
