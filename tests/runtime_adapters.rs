@@ -161,11 +161,11 @@ async fn subscribers_share_one_watch_and_late_ones_start_from_a_complete_view() 
     upstream
         .send(Event::Apply(deployment("b", "u2", 1, "web")))
         .unwrap();
+    assert_eq!(drain(&mut early).await, ["Apply b@1"]);
     let mut late = Box::pin(shared.subscribe());
     let mut late_view = drain(&mut late).await;
     late_view[1..3].sort();
     assert_eq!(late_view, ["Init", "InitApply a@1", "InitApply b@1", "InitDone"]);
-    assert_eq!(drain(&mut early).await, ["Apply b@1"]);
 
     // Joining during a relist: the newcomer waits for it to complete.
     upstream.send(Event::Init).unwrap();
