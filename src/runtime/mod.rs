@@ -8,9 +8,11 @@
 //! - [`WatchStreamExt`] and [`PredicateExt`]: the objects out of the events,
 //!   and only the changes that matter ([`predicates`]).
 //! - [`SharedWatch`]: one watch per resource, read by many.
+//! - [`metadata::MetadataApi`]: metadata-only lists and watches (`PartialObjectMetadata`).
 
 mod adapters;
 mod backoff;
+pub mod metadata;
 mod object;
 pub mod reflector;
 mod shared;
