@@ -83,19 +83,12 @@ impl Rest for FakeCluster {
         let options = QueryOptions::parse(request.uri().query()).unwrap_or_default();
         let metadata_only = metadata_only::asked(&request);
         match self.handle(request).await {
-            Ok(Answer::Whole(response)) if metadata_only => Ok(metadata_only::whole(response)),
-            Ok(Answer::Whole(response)) => Ok(response),
+            Ok(Answer::Whole(response)) => Ok(metadata_only::whole(metadata_only, response)),
             Ok(Answer::Watch(opened)) => {
                 let lines: Vec<Bytes> = self
                     .watch_stream(opened, options.timeout_seconds, false)
                     .filter_map(|line| async move { line.ok() })
-                    .map(|line| {
-                        if metadata_only {
-                            metadata_only::watch_line(line)
-                        } else {
-                            line
-                        }
-                    })
+                    .map(|line| metadata_only::watch_line(metadata_only, line))
                     .collect()
                     .await;
                 let body: Vec<u8> = lines.concat();
@@ -114,20 +107,14 @@ impl Rest for FakeCluster {
         let metadata_only = metadata_only::asked(&request);
         let (parts, body) = match self.handle(request).await {
             Ok(Answer::Whole(response)) => {
-                let response = if metadata_only {
-                    metadata_only::whole(response)
-                } else {
-                    response
-                };
-                let (parts, body) = response.into_parts();
+                let (parts, body) = metadata_only::whole(metadata_only, response).into_parts();
                 (parts, futures::stream::once(async move { Ok(body) }).boxed())
             }
             Ok(Answer::Watch(opened)) => {
-                let mut stream =
-                    self.watch_stream(opened, options.timeout_seconds, options.allow_watch_bookmarks);
-                if metadata_only {
-                    stream = stream.map_ok(metadata_only::watch_line).boxed();
-                }
+                let stream = self
+                    .watch_stream(opened, options.timeout_seconds, options.allow_watch_bookmarks)
+                    .map_ok(move |line| metadata_only::watch_line(metadata_only, line))
+                    .boxed();
                 let mut response = Response::new(Bytes::new());
                 response
                     .headers_mut()
