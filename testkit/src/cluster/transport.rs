@@ -93,12 +93,14 @@ impl Rest for FakeCluster {
     /// `timeoutSeconds`, or a closed watch); use `send_stream` for live watches.
     async fn send(&self, request: Request) -> Result<Response> {
         let options = QueryOptions::parse(request.uri().query()).unwrap_or_default();
+        let metadata_only = metadata_only::asked(&request);
         match self.handle(request).await {
-            Ok(Answer::Whole(response)) => Ok(response),
+            Ok(Answer::Whole(response)) => Ok(metadata_only::whole(metadata_only, response)),
             Ok(Answer::Watch(opened)) => {
                 let lines: Vec<Bytes> = self
                     .watch_stream(opened, options.timeout_seconds, false)
                     .filter_map(|line| async move { line.ok() })
+                    .map(|line| metadata_only::watch_line(metadata_only, line))
                     .collect()
                     .await;
                 let body: Vec<u8> = lines.concat();
@@ -114,14 +116,17 @@ impl Rest for FakeCluster {
 
     async fn send_stream(&self, request: Request) -> Result<StreamResponse> {
         let options = QueryOptions::parse(request.uri().query()).unwrap_or_default();
+        let metadata_only = metadata_only::asked(&request);
         let (parts, body) = match self.handle(request).await {
             Ok(Answer::Whole(response)) => {
-                let (parts, body) = response.into_parts();
+                let (parts, body) = metadata_only::whole(metadata_only, response).into_parts();
                 (parts, futures::stream::once(async move { Ok(body) }).boxed())
             }
             Ok(Answer::Watch(opened)) => {
-                let stream =
-                    self.watch_stream(opened, options.timeout_seconds, options.allow_watch_bookmarks);
+                let stream = self
+                    .watch_stream(opened, options.timeout_seconds, options.allow_watch_bookmarks)
+                    .map(move |line| line.map(|line| metadata_only::watch_line(metadata_only, line)))
+                    .boxed();
                 let mut response = Response::new(Bytes::new());
                 response
                     .headers_mut()
@@ -136,3 +141,6 @@ impl Rest for FakeCluster {
         Ok(StreamResponse::from_parts(parts, body))
     }
 }
+
+/// Metadata-only answers (`as=PartialObjectMetadata`), applied on the way out.
+mod metadata_only;

@@ -1,0 +1,28 @@
+//! The controller runtime: what client-go's informers and kube-rs's
+//! `kube-runtime` give, written only against the client traits, so it runs
+//! unchanged on the live client, the testkit's fake cluster, a mock or a
+//! cassette.
+//!
+//! - [`watcher`](watcher()): list, then watch, resuming and relisting on its own.
+//! - [`reflector`](reflector()): a watcher's events kept in a shared, indexed [`Store`](reflector::Store).
+//! - [`WatchStreamExt`] and [`PredicateExt`]: the objects out of the events,
+//!   and only the changes that matter ([`predicates`]).
+//! - [`SharedWatch`]: one watch per resource, read by many.
+//! - [`metadata::MetadataApi`]: metadata-only lists and watches (`PartialObjectMetadata`).
+
+mod adapters;
+mod backoff;
+pub mod metadata;
+mod object;
+pub mod reflector;
+mod shared;
+mod source;
+pub mod watcher;
+
+pub use adapters::{PredicateExt, PredicateFilter, WatchStreamExt, predicates};
+pub use backoff::{Backoff, BackoffConfig};
+pub use object::{Object, ObjectKey};
+pub use reflector::reflector;
+pub use shared::SharedWatch;
+pub use source::ListWatch;
+pub use watcher::watcher;
