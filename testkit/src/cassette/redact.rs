@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::body::Body;
 use super::format::{Cassette, Interaction, StreamEnd};
+use super::server_address::forget_discovery_addresses;
 
 /// Headers whose values are credentials.
 const CREDENTIAL_HEADERS: [&str; 4] = ["authorization", "proxy-authorization", "cookie", "set-cookie"];
@@ -99,6 +100,7 @@ impl Redactor {
     fn body(&mut self, body: &mut Body, resource: Resource) {
         match body {
             Body::Json(document) => {
+                forget_discovery_addresses(document);
                 self.document(document, resource);
                 self.user_strings_in(document);
             }
@@ -123,6 +125,9 @@ impl Redactor {
     }
 
     fn object(&mut self, object: &mut Value, resource: Resource) {
+        if let Value::Array(operations) = object {
+            return self.json_patch(operations, resource);
+        }
         match Resource::from_kind(object).unwrap_or(resource) {
             Resource::Secret => self.secret(object),
             Resource::TokenRequest => {
@@ -136,6 +141,28 @@ impl Redactor {
                 }
             }
             Resource::Other => {}
+        }
+    }
+
+    /// A JSON patch (`[{op, path, value}]`) sent to a Secret, a token or a
+    /// certificate request: each `value` is redacted as it would be in the
+    /// object at its `path`, by the same rules.
+    fn json_patch(&mut self, operations: &mut [Value], resource: Resource) {
+        if resource == Resource::Other {
+            return;
+        }
+        for operation in operations {
+            let Some(pointer) = operation.get("path").and_then(Value::as_str).map(str::to_owned) else {
+                continue;
+            };
+            let Some(value) = operation.get_mut("value") else {
+                continue;
+            };
+            let mut sparse = object_at(&pointer, std::mem::take(value));
+            self.object(&mut sparse, resource);
+            if let Some(redacted) = sparse.pointer_mut(&pointer) {
+                *value = std::mem::take(redacted);
+            }
         }
     }
 
@@ -288,6 +315,16 @@ fn resource_of(path: &str) -> (&str, Vec<&str>) {
     }
 }
 
+/// An object holding only `value`, at the JSON pointer `pointer` (every
+/// segment an object key, as `Value::pointer` also reads them).
+fn object_at(pointer: &str, value: Value) -> Value {
+    let segments: Vec<&str> = pointer.split('/').skip(1).collect();
+    segments.iter().rev().fold(value, |inner, segment| {
+        let key = segment.replace("~1", "/").replace("~0", "~");
+        Value::Object(serde_json::Map::from_iter([(key, inner)]))
+    })
+}
+
 /// The `object` of a watch event (`{type, object}`).
 fn watch_event_object(document: &mut Value) -> Option<&mut Value> {
     let map = document.as_object_mut()?;
@@ -325,29 +362,6 @@ fn decode_base64_text(text: &str) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
-/// `text` without `scheme://host:port` in any URL it quotes: transport
-/// errors name the server, which a cassette never stores.
-pub(crate) fn without_server_addresses(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = ["https://", "http://"]
-        .iter()
-        .filter_map(|scheme| rest.find(scheme))
-        .min()
-    {
-        out.push_str(&rest[..start]);
-        let after_scheme = &rest[start..];
-        let scheme_end = after_scheme.find("://").map_or(0, |index| index + 3);
-        let authority_end = after_scheme[scheme_end..]
-            .find(|c: char| c == '/' || c.is_whitespace() || c == '"' || c == '\'')
-            .map_or(after_scheme.len(), |index| scheme_end + index);
-        out.push_str("<server>");
-        rest = &after_scheme[authority_end..];
-    }
-    out.push_str(rest);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -375,6 +389,34 @@ mod tests {
             json!({"type": "ADDED", "object": {"kind": "Secret", "data": {"a": "czNjcmV0"}}}),
         );
         assert_eq!(event["object"]["data"]["a"], json!(placeholder));
+    }
+
+    #[test]
+    fn json_patches_to_secrets_lose_their_values() {
+        let applied = r#"{"kind":"Secret","stringData":{"pw":"hunter2"}}"#;
+        let patch = redacted(
+            "/api/v1/namespaces/d/secrets/db",
+            json!([
+                {"op": "replace", "path": "/data/pw", "value": "aHVudGVyMg=="},
+                {"op": "add", "path": "/stringData", "value": {"pw": "hunter2"}},
+                {"op": "add", "path": "/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration", "value": applied},
+                {"op": "remove", "path": "/data/old"},
+            ]),
+        );
+        let text = patch.to_string();
+        assert!(!text.contains("aHVudGVyMg=="), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+        assert_eq!(
+            patch[0]["value"],
+            json!(STANDARD.encode("<redacted:secret-data:0>"))
+        );
+        assert_eq!(patch[1]["value"]["pw"], json!("<redacted:secret-data:0>"));
+        assert_eq!(patch[3], json!({"op": "remove", "path": "/data/old"}));
+        let pod_patch = json!([{"op": "replace", "path": "/data/pw", "value": "kept"}]);
+        assert_eq!(
+            redacted("/api/v1/namespaces/d/configmaps/c", pod_patch.clone()),
+            pod_patch
+        );
     }
 
     #[test]
@@ -414,13 +456,5 @@ mod tests {
         assert_eq!(redactor.user_text("pw=hunter2;"), "pw=<redacted:user:0>;");
         let encoded = redactor.user_text(&STANDARD.encode("pw=hunter2"));
         assert_eq!(encoded, STANDARD.encode("pw=<redacted:user:0>"));
-    }
-
-    #[test]
-    fn server_addresses_leave_transport_messages() {
-        assert_eq!(
-            without_server_addresses("GET https://10.0.0.1:6443/api/v1/pods: reset"),
-            "GET <server>/api/v1/pods: reset"
-        );
     }
 }
