@@ -219,3 +219,27 @@ async fn cassette_rest_records_when_the_file_is_missing_then_replays() {
     let api = Client::new(Arc::new(replaying) as Arc<dyn Rest>, "default").default_namespaced::<ConfigMap>();
     assert_eq!(api.get("seeded").await.unwrap(), live);
 }
+
+#[tokio::test]
+async fn a_recorder_dropped_by_a_panic_leaves_the_cassette_it_started_with() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("kept.yaml");
+    let cluster = FakeCluster::builder().deterministic().build();
+    cluster.seed_yaml(SEED).unwrap();
+    let good = Recorder::new(cluster.clone(), &path);
+    let api = Client::new(Arc::new(good) as Arc<dyn Rest>, "default").default_namespaced::<ConfigMap>();
+    api.get("seeded").await.unwrap();
+    drop(api);
+    let before = std::fs::read_to_string(&path).unwrap();
+
+    let failing = Arc::new(Recorder::new(cluster, &path));
+    let api = Client::new(failing.clone() as Arc<dyn Rest>, "default").default_namespaced::<ConfigMap>();
+    api.get("missing").await.unwrap_err();
+    drop(api);
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        let _last_handle = failing;
+        panic!("the test failed half-way");
+    }));
+    assert!(unwound.is_err());
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+}

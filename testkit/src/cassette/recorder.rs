@@ -14,7 +14,8 @@ use super::stream_tap::tap;
 
 /// Records every request and answer that passes through it to the
 /// cassette at its path, redacted, when [`finish`](Self::finish) is called
-/// or when it is dropped.
+/// or when it is dropped (but not when dropped by a panic: a failed test
+/// leaves the cassette it started with).
 ///
 /// A streamed answer (a watch, a followed log) reaches the caller chunk by
 /// chunk as it arrives; it is stored as its lines, each with its offset from
@@ -104,6 +105,16 @@ impl<R: Rest> Recorder<R> {
 impl<R: Rest> Drop for Recorder<R> {
     fn drop(&mut self) {
         if !self.unsaved() {
+            return;
+        }
+        if std::thread::panicking() {
+            // A test that failed half-way recorded half a session: written,
+            // it would replace a good cassette, and in `auto` mode be
+            // replayed from then on instead of recorded again.
+            tracing::warn!(
+                path = %self.path.display(),
+                "the cassette is not written: the recorder was dropped by a panic"
+            );
             return;
         }
         if let Err(error) = self.finish() {
