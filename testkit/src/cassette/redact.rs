@@ -104,6 +104,12 @@ impl Redactor {
                 self.document(document, resource);
                 self.user_strings_in(document);
             }
+            // Protobuf, or YAML sent with `application/apply-patch+yaml`:
+            // its secret fields cannot be found, so none of it is kept.
+            Body::Text(_) | Body::Base64(_) if resource != Resource::Other => {
+                let key = STANDARD.encode(body.to_bytes());
+                *body = Body::Text(self.placeholder("opaque-body", &key));
+            }
             Body::Text(text) => *text = self.user_text(text),
             Body::Empty | Body::Base64(_) => {}
         }
@@ -417,6 +423,23 @@ mod tests {
             redacted("/api/v1/namespaces/d/configmaps/c", pod_patch.clone()),
             pod_patch
         );
+    }
+
+    #[test]
+    fn bodies_of_secrets_that_are_not_json_are_replaced_whole() {
+        let mut redactor = Redactor::new(&[]);
+        let mut protobuf = Body::Base64(b"k8s\0\n\x0c\n\x02v1\x12\x06Secret hunter2".to_vec());
+        redactor.body(
+            &mut protobuf,
+            Resource::from_path("/api/v1/namespaces/d/secrets/db"),
+        );
+        assert_eq!(protobuf, Body::Text("<redacted:opaque-body:0>".to_owned()));
+        let mut yaml = Body::Text("kind: Secret\nstringData:\n  pw: hunter2\n".to_owned());
+        redactor.body(&mut yaml, Resource::from_path("/api/v1/namespaces/d/secrets/db"));
+        assert_eq!(yaml, Body::Text("<redacted:opaque-body:1>".to_owned()));
+        let mut log = Body::Text("started\n".to_owned());
+        redactor.body(&mut log, Resource::from_path("/api/v1/namespaces/d/pods/p/log"));
+        assert_eq!(log, Body::Text("started\n".to_owned()));
     }
 
     #[test]
