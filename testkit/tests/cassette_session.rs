@@ -243,3 +243,17 @@ async fn a_recorder_dropped_by_a_panic_leaves_the_cassette_it_started_with() {
     assert!(unwound.is_err());
     assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
 }
+
+#[test]
+fn a_recorder_that_recorded_nothing_leaves_the_file_alone_when_dropped() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("good.yaml");
+    std::fs::write(&path, "a good cassette").unwrap();
+    drop(Recorder::new(FakeCluster::new(), &path));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "a good cassette");
+    Recorder::new(FakeCluster::new(), &path).finish().unwrap();
+    assert!(
+        Cassette::load(&path).unwrap().interactions.is_empty(),
+        "finish writes even an empty session"
+    );
+}

@@ -14,8 +14,8 @@ use super::stream_tap::tap;
 
 /// Records every request and answer that passes through it to the
 /// cassette at its path, redacted, when [`finish`](Self::finish) is called
-/// or when it is dropped (but not when dropped by a panic: a failed test
-/// leaves the cassette it started with).
+/// or when it is dropped having recorded something (but not when dropped
+/// by a panic: a failed test leaves the cassette it started with).
 ///
 /// A streamed answer (a watch, a followed log) reaches the caller chunk by
 /// chunk as it arrives; it is stored as its lines, each with its offset from
@@ -95,10 +95,13 @@ impl<R: Rest> Recorder<R> {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// Whether something was recorded since the last write. A recorder that
+    /// recorded nothing has nothing to save: dropping it (a proxy that
+    /// failed to start, a test that stopped early) leaves the file alone.
     fn unsaved(&self) -> bool {
         let changes = self.lock().changes();
         let written = self.written_at_change.lock().ok().and_then(|written| *written);
-        written != Some(changes)
+        written.unwrap_or(0) != changes
     }
 }
 
