@@ -126,6 +126,25 @@ async fn seed_from_prints_yaml_that_seeds_a_fresh_cluster() {
     assert_eq!(found.data.expect("data")["k"], "v");
 }
 
+#[cfg(target_os = "linux")]
+#[test]
+fn seed_from_into_a_stdout_that_cannot_be_written_is_an_error_not_a_panic() {
+    let session =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/cassettes/fake_cluster_session.yaml");
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let output = Command::new(BINARY)
+        .args(["seed-from", session.to_str().expect("UTF-8")])
+        .stdout(full)
+        .output()
+        .expect("rudder-testkit runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot write the seed to stdout"), "{stderr}");
+}
+
 #[test]
 fn replay_of_a_truncated_cassette_names_the_file_and_line() {
     let folder = tempfile::tempdir().expect("a folder");
