@@ -216,8 +216,12 @@ async fn cassette_rest_records_when_the_file_is_missing_then_replays() {
     })
     .unwrap();
     assert!(!replaying.is_recording());
-    let api = Client::new(Arc::new(replaying) as Arc<dyn Rest>, "default").default_namespaced::<ConfigMap>();
+    let replaying = Arc::new(replaying);
+    let api = Client::new(replaying.clone() as Arc<dyn Rest>, "default").default_namespaced::<ConfigMap>();
+    let unused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| replaying.assert_all_used()));
+    assert!(unused.is_err(), "the recorded get was not asked for yet");
     assert_eq!(api.get("seeded").await.unwrap(), live);
+    replaying.assert_all_used();
 }
 
 #[tokio::test]
