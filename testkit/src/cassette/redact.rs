@@ -12,7 +12,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
 use super::body::Body;
-use super::format::{Cassette, Interaction, StreamEnd};
+use super::format::{Cassette, Interaction, RecordedRequest, StreamEnd};
 use super::server_address::forget_discovery_addresses;
 
 /// Headers whose values are credentials.
@@ -65,15 +65,7 @@ impl Redactor {
 
     fn interaction(&mut self, interaction: &mut Interaction) {
         let resource = Resource::from_path(&interaction.request.path);
-        let request = &mut interaction.request;
-        request.path = self.user_text(&request.path);
-        for values in request.query.0.values_mut() {
-            for value in values {
-                *value = self.user_text(value);
-            }
-        }
-        self.headers(&mut request.headers);
-        self.body(&mut request.body, resource);
+        self.request(&mut interaction.request, resource);
         let response = &mut interaction.response;
         self.headers(&mut response.headers);
         self.body(&mut response.body, resource);
@@ -85,6 +77,17 @@ impl Redactor {
                 *message = self.user_text(message);
             }
         }
+    }
+
+    fn request(&mut self, request: &mut RecordedRequest, resource: Resource) {
+        request.path = self.user_text(&request.path);
+        for values in request.query.0.values_mut() {
+            for value in values {
+                *value = self.user_text(value);
+            }
+        }
+        self.headers(&mut request.headers);
+        self.body(&mut request.body, resource);
     }
 
     fn headers(&mut self, headers: &mut BTreeMap<String, String>) {
@@ -274,6 +277,15 @@ impl Redactor {
         }
         text
     }
+}
+
+/// `request` as a cassette would store it (Secret values, tokens and
+/// certificates replaced), for messages that show a live request.
+pub(crate) fn redacted_request(request: &RecordedRequest) -> RecordedRequest {
+    let mut request = request.clone();
+    let resource = Resource::from_path(&request.path);
+    Redactor::default().request(&mut request, resource);
+    request
 }
 
 impl Resource {
