@@ -5,6 +5,8 @@
 //! still hangs together, and the replayer treats a placeholder as matching
 //! any value.
 
+mod resource;
+
 use std::collections::BTreeMap;
 
 use base64::Engine;
@@ -14,6 +16,7 @@ use serde_json::Value;
 use super::body::Body;
 use super::format::{Cassette, Interaction, RecordedRequest, StreamEnd};
 use super::server_address::forget_discovery_addresses;
+use resource::{Resource, list_item_resource};
 
 /// Headers whose values are credentials.
 const CREDENTIAL_HEADERS: [&str; 4] = ["authorization", "proxy-authorization", "cookie", "set-cookie"];
@@ -28,16 +31,6 @@ pub(crate) struct Redactor {
     user_strings: Vec<String>,
     placeholders: BTreeMap<(&'static str, String), String>,
     counts: BTreeMap<&'static str, usize>,
-}
-
-/// What the request path says the objects in a body are, for bodies that do
-/// not say it themselves (list items, patches).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Resource {
-    Secret,
-    TokenRequest,
-    CertificateSigningRequest,
-    Other,
 }
 
 impl Redactor {
@@ -288,51 +281,6 @@ pub(crate) fn redacted_request(request: &RecordedRequest) -> RecordedRequest {
     request
 }
 
-impl Resource {
-    fn from_path(path: &str) -> Resource {
-        let (resource, rest) = resource_of(path);
-        match resource {
-            "secrets" => Resource::Secret,
-            "certificatesigningrequests" => Resource::CertificateSigningRequest,
-            "serviceaccounts" if rest.last() == Some(&"token") => Resource::TokenRequest,
-            _ => Resource::Other,
-        }
-    }
-
-    fn from_kind(object: &Value) -> Option<Resource> {
-        match object.get("kind")?.as_str()? {
-            "Secret" => Some(Resource::Secret),
-            "TokenRequest" => Some(Resource::TokenRequest),
-            "CertificateSigningRequest" => Some(Resource::CertificateSigningRequest),
-            _ => None,
-        }
-    }
-}
-
-/// The resource a request path names and the segments after it:
-/// `/api/v1/namespaces/ns/secrets/db` is `secrets`, `["db"]`;
-/// `/api/v1/namespaces/secrets` is the namespace named `secrets`.
-fn resource_of(path: &str) -> (&str, Vec<&str>) {
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let mut rest: &[&str] = match segments.as_slice() {
-        ["api", _version, rest @ ..] => rest,
-        ["apis", _group, _version, rest @ ..] => rest,
-        _ => &[],
-    };
-    if let ["watch", after @ ..] = rest {
-        rest = after;
-    }
-    if let ["namespaces", _namespace, after @ ..] = rest
-        && !after.is_empty()
-    {
-        rest = after;
-    }
-    match rest {
-        [resource, after @ ..] => (resource, after.to_vec()),
-        [] => ("", Vec::new()),
-    }
-}
-
 /// An object holding only `value`, at the JSON pointer `pointer` (every
 /// segment an object key, as `Value::pointer` also reads them).
 fn object_at(pointer: &str, value: Value) -> Value {
@@ -350,16 +298,6 @@ fn watch_event_object(document: &mut Value) -> Option<&mut Value> {
         return map.get_mut("object").filter(|object| object.is_object());
     }
     None
-}
-
-/// What the items of a list are: `SecretList` says it, else the path does.
-fn list_item_resource(document: &Value, resource: Resource) -> Resource {
-    let kind = document.get("kind").and_then(Value::as_str).unwrap_or_default();
-    match kind.strip_suffix("List") {
-        Some("Secret") => Resource::Secret,
-        Some("CertificateSigningRequest") => Resource::CertificateSigningRequest,
-        _ => resource,
-    }
 }
 
 /// True for a redaction placeholder, plain or base64-encoded.
@@ -466,23 +404,6 @@ mod tests {
             json!({"kind": "CertificateSigningRequest", "status": {"certificate": "LS0tLS1CRUdJTg=="}}),
         );
         assert!(is_placeholder(csr["status"]["certificate"].as_str().unwrap()));
-    }
-
-    #[test]
-    fn the_resource_is_read_from_the_path_not_from_any_segment() {
-        assert!(Resource::from_path("/api/v1/namespaces/d/secrets/db") == Resource::Secret);
-        assert!(Resource::from_path("/api/v1/watch/namespaces/d/secrets") == Resource::Secret);
-        assert!(Resource::from_path("/api/v1/secrets") == Resource::Secret);
-        assert!(Resource::from_path("/api/v1/namespaces/secrets/configmaps") == Resource::Other);
-        assert!(Resource::from_path("/api/v1/namespaces/secrets") == Resource::Other);
-        assert!(
-            Resource::from_path("/apis/certificates.k8s.io/v1/certificatesigningrequests/x/status")
-                == Resource::CertificateSigningRequest
-        );
-        assert!(
-            Resource::from_path("/api/v1/namespaces/d/serviceaccounts/x/token") == Resource::TokenRequest
-        );
-        assert!(Resource::from_path("/api/v1/namespaces/d/serviceaccounts/x") == Resource::Other);
     }
 
     #[test]
