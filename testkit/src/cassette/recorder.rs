@@ -54,7 +54,8 @@ impl<R: Rest> Recorder<R> {
 
     /// Replaces `value` wherever it appears (paths, queries, headers,
     /// bodies, also base64-encoded) by a `<redacted:user:N>` placeholder
-    /// before anything is written.
+    /// before anything is written; a binary (protobuf) body holding it is
+    /// replaced whole by `<redacted:opaque-body:N>`.
     pub fn redact(&self, value: impl Into<String>) -> &Self {
         self.lock().redact(value.into());
         self

@@ -102,13 +102,26 @@ impl Redactor {
             }
             // Protobuf, or YAML sent with `application/apply-patch+yaml`:
             // its secret fields cannot be found, so none of it is kept.
-            Body::Text(_) | Body::Base64(_) if resource != Resource::Other => {
-                let key = STANDARD.encode(body.to_bytes());
-                *body = Body::Text(self.placeholder("opaque-body", &key));
-            }
+            Body::Text(_) | Body::Base64(_) if resource != Resource::Other => self.opaque(body),
+            // A named string cannot be cut out of protobuf without breaking
+            // its lengths: the body goes whole.
+            Body::Base64(bytes) if self.holds_user_string(bytes) => self.opaque(body),
             Body::Text(text) => *text = self.user_text(text),
             Body::Empty | Body::Base64(_) => {}
         }
+    }
+
+    /// Replaces the whole body by a placeholder, which matches any body.
+    fn opaque(&mut self, body: &mut Body) {
+        let key = STANDARD.encode(body.to_bytes());
+        *body = Body::Text(self.placeholder("opaque-body", &key));
+    }
+
+    fn holds_user_string(&self, bytes: &[u8]) -> bool {
+        self.user_strings.iter().any(|value| {
+            let value = value.as_bytes();
+            bytes.windows(value.len()).any(|window| window == value)
+        })
     }
 
     /// A single object, a list, or a watch event.
@@ -390,6 +403,18 @@ mod tests {
         let mut log = Body::Text("started\n".to_owned());
         redactor.body(&mut log, Resource::from_path("/api/v1/namespaces/d/pods/p/log"));
         assert_eq!(log, Body::Text("started\n".to_owned()));
+    }
+
+    #[test]
+    fn a_binary_body_holding_a_named_string_is_replaced_whole() {
+        let mut redactor = Redactor::new(&["hunter2".to_owned()]);
+        let path = Resource::from_path("/api/v1/namespaces/d/configmaps/c");
+        let mut holding = Body::Base64(b"k8s\0\x12\x07hunter2\xff".to_vec());
+        redactor.body(&mut holding, path);
+        assert_eq!(holding, Body::Text("<redacted:opaque-body:0>".to_owned()));
+        let mut other = Body::Base64(b"k8s\0\x12\x05plain\xff".to_vec());
+        redactor.body(&mut other, path);
+        assert!(matches!(other, Body::Base64(_)), "{other:?}");
     }
 
     #[test]
