@@ -126,6 +126,25 @@ async fn seed_from_prints_yaml_that_seeds_a_fresh_cluster() {
     assert_eq!(found.data.expect("data")["k"], "v");
 }
 
+#[cfg(target_os = "linux")]
+#[test]
+fn seed_from_into_a_stdout_that_cannot_be_written_is_an_error_not_a_panic() {
+    let session =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/cassettes/fake_cluster_session.yaml");
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let output = Command::new(BINARY)
+        .args(["seed-from", session.to_str().expect("UTF-8")])
+        .stdout(full)
+        .output()
+        .expect("rudder-testkit runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot write the seed to stdout"), "{stderr}");
+}
+
 #[test]
 fn replay_of_a_truncated_cassette_names_the_file_and_line() {
     let folder = tempfile::tempdir().expect("a folder");
@@ -160,15 +179,18 @@ fn record_with_a_missing_kubeconfig_names_it() {
     assert!(!out.exists(), "no cassette is written when nothing was recorded");
 }
 
-/// The client the kubeconfig a `rudder-testkit` process wrote describes.
-fn client_of(kubeconfig: &std::path::Path) -> rudder::Client {
+/// The configuration the kubeconfig a `rudder-testkit` process wrote describes.
+fn config_of(kubeconfig: &std::path::Path) -> rudder::Config {
     let options = rudder::config::KubeconfigOptions::default().path(kubeconfig);
-    let config = rudder::Config::from_kubeconfig_with(
+    rudder::Config::from_kubeconfig_with(
         &options,
         &rudder::config::Environment::from_vars([("HOME", "/nonexistent")]),
     )
-    .expect("the kubeconfig loads");
-    rudder::Client::try_from_config(config).expect("a client")
+    .expect("the kubeconfig loads")
+}
+
+fn client_of(kubeconfig: &std::path::Path) -> rudder::Client {
+    rudder::Client::try_from_config(config_of(kubeconfig)).expect("a client")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -195,8 +217,16 @@ async fn record_stopped_with_ctrl_c_writes_what_passed_and_replay_serves_it() {
     )
     .await;
     let through_proxy: Api<ConfigMap> = client_of(&record.kubeconfig).default_namespaced();
+    // Like kube-public's cluster-info, an object quoting the server's URL.
+    let server = config_of(&cluster.kubeconfig).cluster_url;
+    let authority = format!(
+        "{}:{}",
+        server.host_str().expect("a host"),
+        server.port().expect("a port")
+    );
     let mut wanted = ConfigMap::default();
     wanted.metadata.name = Some("via-proxy".to_owned());
+    wanted.data = Some([("server".to_owned(), server.to_string())].into());
     let created = through_proxy
         .create(&PostParams::default(), &wanted)
         .await
@@ -211,11 +241,9 @@ async fn record_stopped_with_ctrl_c_writes_what_passed_and_replay_serves_it() {
 
     let recorded = Cassette::load(&cassette).expect("the written cassette");
     assert_eq!(recorded.interactions[0].request.method, "POST");
-    assert!(
-        !std::fs::read_to_string(&cassette)
-            .expect("text")
-            .contains("up-t0ken")
-    );
+    let written = std::fs::read_to_string(&cassette).expect("text");
+    assert!(!written.contains("up-t0ken"), "{written}");
+    assert!(!written.contains(&authority), "the server's address: {written}");
     let replayer = Arc::new(Replayer::open(&cassette).expect("it replays"));
     let replayed: Api<ConfigMap> = Api::namespaced(replayer.clone(), "default");
     let again = replayed

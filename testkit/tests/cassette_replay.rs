@@ -114,6 +114,24 @@ async fn identical_requests_get_their_answers_in_recorded_order_then_miss() {
 }
 
 #[tokio::test]
+async fn a_path_with_a_placeholder_keeps_its_place_in_the_recorded_order() {
+    let text = r#"version: 1
+interactions:
+- request: {method: GET, path: /api/v1/namespaces/<redacted:user:0>/configmaps/web}
+  response: {status: 200, body: {json: {metadata: {resourceVersion: "1"}}}}
+- request: {method: GET, path: /api/v1/namespaces/team/configmaps/web}
+  response: {status: 200, body: {json: {metadata: {resourceVersion: "2"}}}}
+interaction_count: 2
+"#;
+    let replayer = Replayer::new(Cassette::from_yaml(text, "order.yaml").unwrap(), "order.yaml");
+    let path = "/api/v1/namespaces/team/configmaps/web";
+    for expected in ["1", "2"] {
+        let answer = json_answer(&replayer, get(path)).await;
+        assert_eq!(answer["metadata"]["resourceVersion"], expected);
+    }
+}
+
+#[tokio::test]
 async fn with_repeats_allowed_the_last_answer_is_given_again() {
     let replayer = replayer().allow_playback_repeats(true);
     let path = "/api/v1/namespaces/default/configmaps/web";

@@ -212,6 +212,48 @@ async fn cassette_rest_records_when_the_file_is_missing_then_replays() {
     })
     .unwrap();
     assert!(!replaying.is_recording());
-    let api = Client::new(Arc::new(replaying) as Arc<dyn Rest>, "default").default_namespaced::<ConfigMap>();
+    let replaying = Arc::new(replaying);
+    let api = Client::new(replaying.clone() as Arc<dyn Rest>, "default").default_namespaced::<ConfigMap>();
+    let unused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| replaying.assert_all_used()));
+    assert!(unused.is_err(), "the recorded get was not asked for yet");
     assert_eq!(api.get("seeded").await.unwrap(), live);
+    replaying.assert_all_used();
+}
+
+#[tokio::test]
+async fn a_recorder_dropped_by_a_panic_leaves_the_cassette_it_started_with() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("kept.yaml");
+    let cluster = FakeCluster::builder().deterministic().build();
+    cluster.seed_yaml(SEED).unwrap();
+    let good = Recorder::new(cluster.clone(), &path);
+    let api = Client::new(Arc::new(good) as Arc<dyn Rest>, "default").default_namespaced::<ConfigMap>();
+    api.get("seeded").await.unwrap();
+    drop(api);
+    let before = std::fs::read_to_string(&path).unwrap();
+
+    let failing = Arc::new(Recorder::new(cluster, &path));
+    let api = Client::new(failing.clone() as Arc<dyn Rest>, "default").default_namespaced::<ConfigMap>();
+    api.get("missing").await.unwrap_err();
+    drop(api);
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        let _last_handle = failing;
+        panic!("the test failed half-way");
+    }));
+    assert!(unwound.is_err());
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+}
+
+#[test]
+fn a_recorder_that_recorded_nothing_leaves_the_file_alone_when_dropped() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("good.yaml");
+    std::fs::write(&path, "a good cassette").unwrap();
+    drop(Recorder::new(FakeCluster::new(), &path));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "a good cassette");
+    Recorder::new(FakeCluster::new(), &path).finish().unwrap();
+    assert!(
+        Cassette::load(&path).unwrap().interactions.is_empty(),
+        "finish writes even an empty session"
+    );
 }

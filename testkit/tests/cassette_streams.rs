@@ -304,31 +304,23 @@ impl Rest for Protobuf {
     }
 }
 
+/// Every chunk of a watch through `rest`, read to its end.
+async fn watched_chunks(rest: &impl Rest) -> Vec<Bytes> {
+    let body = rest.send_stream(watch_request()).await.unwrap().into_body();
+    body.map(Result::unwrap).collect().await
+}
+
 #[tokio::test]
 async fn a_binary_stream_is_stored_chunk_by_chunk_as_base64_and_replayed_byte_for_byte() {
     let (_folder, path) = temporary_path();
     let recorder = Recorder::new(Protobuf, &path);
-    let recorded: Vec<Bytes> = recorder
-        .send_stream(watch_request())
-        .await
-        .unwrap()
-        .into_body()
-        .map(Result::unwrap)
-        .collect()
-        .await;
+    let recorded = watched_chunks(&recorder).await;
     recorder.finish().unwrap();
     let cassette = rudder_testkit::cassette::Cassette::load(&path).unwrap();
     let events = &cassette.interactions[0].response.stream.as_ref().unwrap().events;
     assert!(events.iter().all(|event| matches!(event.data, Body::Base64(_))));
 
     let replayer = Replayer::open(&path).unwrap();
-    let replayed: Vec<Bytes> = replayer
-        .send_stream(watch_request())
-        .await
-        .unwrap()
-        .into_body()
-        .map(Result::unwrap)
-        .collect()
-        .await;
+    let replayed = watched_chunks(&replayer).await;
     assert_eq!(replayed, recorded);
 }

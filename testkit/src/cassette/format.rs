@@ -29,6 +29,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -284,7 +285,10 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let file_name = path
         .file_name()
         .map_or_else(|| "cassette".into(), |name| name.to_string_lossy().into_owned());
-    let temporary = folder.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    // Unique per write, so two writers of one path never share a temporary file.
+    static WRITES: AtomicU64 = AtomicU64::new(0);
+    let write = WRITES.fetch_add(1, Ordering::Relaxed);
+    let temporary = folder.join(format!(".{file_name}.{}.{write}.tmp", std::process::id()));
     let result = write_and_sync(&temporary, bytes).and_then(|()| std::fs::rename(&temporary, path));
     if result.is_err() {
         let _ = std::fs::remove_file(&temporary);

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use super::format::{Interaction, RecordedRequest};
 use super::matching::{Difference, MatchRules, describe_body};
+use super::redact::redacted_request;
 
 /// How many recorded interactions a miss shows.
 const CLOSEST_SHOWN: usize = 3;
@@ -17,7 +18,7 @@ const CLOSEST_SHOWN: usize = 3;
 pub struct ReplayMiss {
     /// The cassette file.
     pub cassette: PathBuf,
-    /// The request, as it would be recorded.
+    /// The request, as it would be recorded (redacted).
     pub request: RecordedRequest,
     explanation: String,
 }
@@ -32,6 +33,9 @@ impl ReplayMiss {
         exhausted: &[usize],
         rules: &MatchRules,
     ) -> Self {
+        // Shown in test logs and served to HTTP clients: the live request's
+        // secrets stay out of it, as they stay out of the cassette.
+        let request = redacted_request(&request);
         let explanation = if exhausted.is_empty() {
             closest(interactions, &request, rules)
         } else {
@@ -151,5 +155,39 @@ fn query_value(values: Option<&[String]>) -> String {
         None => "nothing".to_owned(),
         Some([one]) => format!("{one:?}"),
         Some(many) => format!("{many:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cassette::{Body, Query, RecordedResponse};
+
+    #[test]
+    fn a_miss_never_shows_the_secret_values_of_the_request() {
+        let request = |data: serde_json::Value| RecordedRequest {
+            method: "POST".to_owned(),
+            path: "/api/v1/namespaces/default/secrets".to_owned(),
+            query: Query::default(),
+            headers: Default::default(),
+            body: Body::Json(serde_json::json!({"kind": "Secret", "metadata": {"name": "db"}, "data": data})),
+        };
+        let recorded = Interaction {
+            request: request(serde_json::json!({"user": "YWRtaW4="})),
+            response: RecordedResponse {
+                status: 201,
+                headers: Default::default(),
+                body: Body::Empty,
+                stream: None,
+            },
+        };
+        let live = request(serde_json::json!({"password": "aHVudGVyMg=="}));
+        let miss = ReplayMiss::new("c.yaml".into(), live, &[recorded], &[], &MatchRules::default());
+        let message = miss.to_string();
+        assert!(!message.contains("aHVudGVyMg=="), "{message}");
+        assert!(
+            message.contains("/data/password: only in the request"),
+            "{message}"
+        );
     }
 }

@@ -19,6 +19,7 @@ mod redact;
 mod replay_stream;
 mod replayer;
 mod seed;
+mod server_address;
 mod session;
 mod stream_tap;
 

@@ -14,7 +14,8 @@ use super::stream_tap::tap;
 
 /// Records every request and answer that passes through it to the
 /// cassette at its path, redacted, when [`finish`](Self::finish) is called
-/// or when it is dropped.
+/// or when it is dropped having recorded something (but not when dropped
+/// by a panic: a failed test leaves the cassette it started with).
 ///
 /// A streamed answer (a watch, a followed log) reaches the caller chunk by
 /// chunk as it arrives; it is stored as its lines, each with its offset from
@@ -53,7 +54,8 @@ impl<R: Rest> Recorder<R> {
 
     /// Replaces `value` wherever it appears (paths, queries, headers,
     /// bodies, also base64-encoded) by a `<redacted:user:N>` placeholder
-    /// before anything is written.
+    /// before anything is written; a binary (protobuf) body holding it is
+    /// replaced whole by `<redacted:opaque-body:N>`.
     pub fn redact(&self, value: impl Into<String>) -> &Self {
         self.lock().redact(value.into());
         self
@@ -94,16 +96,29 @@ impl<R: Rest> Recorder<R> {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// Whether something was recorded since the last write. A recorder that
+    /// recorded nothing has nothing to save: dropping it (a proxy that
+    /// failed to start, a test that stopped early) leaves the file alone.
     fn unsaved(&self) -> bool {
         let changes = self.lock().changes();
         let written = self.written_at_change.lock().ok().and_then(|written| *written);
-        written != Some(changes)
+        written.unwrap_or(0) != changes
     }
 }
 
 impl<R: Rest> Drop for Recorder<R> {
     fn drop(&mut self) {
         if !self.unsaved() {
+            return;
+        }
+        if std::thread::panicking() {
+            // A test that failed half-way recorded half a session: written,
+            // it would replace a good cassette, and in `auto` mode be
+            // replayed from then on instead of recorded again.
+            tracing::warn!(
+                path = %self.path.display(),
+                "the cassette is not written: the recorder was dropped by a panic"
+            );
             return;
         }
         if let Err(error) = self.finish() {

@@ -46,7 +46,7 @@ pub(crate) fn replay(stream: &RecordedStream, pace: Pace, verb: String, url: Str
     let paced = pace != Pace::Immediate;
     let body = futures::stream::iter(events).then(move |(offset, bytes)| async move {
         if paced {
-            tokio::time::sleep_until(started + offset).await;
+            sleep_until_offset(started, offset).await;
         }
         Ok(bytes)
     });
@@ -67,9 +67,62 @@ pub(crate) fn replay(stream: &RecordedStream, pace: Pace, verb: String, url: Str
     body.chain(end).boxed()
 }
 
+/// Waits until `offset` after `started`; an offset past what the clock can
+/// hold (a huge factor, a hand-edited `offset_ms`) never comes.
+async fn sleep_until_offset(started: Instant, offset: Duration) {
+    match started.checked_add(offset) {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The offset scaled by the pace; one too large for a `Duration` (an
+/// infinite or huge factor) is the longest there is, never a panic.
 fn scaled(offset_ms: u64, pace: Pace) -> Duration {
     match pace {
         Pace::Immediate => Duration::ZERO,
-        Pace::Recorded(factor) => Duration::from_millis(offset_ms).mul_f64(factor.max(0.0)),
+        Pace::Recorded(factor) => {
+            let seconds = Duration::from_millis(offset_ms).as_secs_f64() * factor.max(0.0);
+            Duration::try_from_secs_f64(seconds).unwrap_or(Duration::MAX)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cassette::StreamEvent;
+    use futures::FutureExt;
+
+    fn one_event_at(offset_ms: u64) -> RecordedStream {
+        RecordedStream {
+            events: vec![StreamEvent {
+                offset_ms,
+                data: Body::Text("late\n".to_owned()),
+            }],
+            end: StreamEnd::ServerClosed,
+        }
+    }
+
+    #[test]
+    fn huge_factors_and_offsets_scale_without_panicking() {
+        assert_eq!(scaled(u64::MAX, Pace::Recorded(1e300)), Duration::MAX);
+        assert_eq!(scaled(1_000, Pace::Recorded(f64::INFINITY)), Duration::MAX);
+        assert_eq!(scaled(1_000, Pace::Recorded(f64::NAN)), Duration::ZERO);
+        assert_eq!(scaled(1_000, Pace::Recorded(-2.0)), Duration::ZERO);
+        assert_eq!(scaled(1_000, Pace::Recorded(0.5)), Duration::from_millis(500));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_event_beyond_the_clock_never_comes_instead_of_panicking() {
+        let mut body = replay(
+            &one_event_at(u64::MAX),
+            Pace::Recorded(1e300),
+            "GET".to_owned(),
+            "/api/v1/pods".to_owned(),
+        );
+        assert!(body.next().now_or_never().is_none(), "the event is not due");
+        tokio::time::advance(Duration::from_secs(365 * 24 * 3600)).await;
+        assert!(body.next().now_or_never().is_none(), "the event is still not due");
     }
 }

@@ -146,7 +146,7 @@ impl Replayer {
     /// The interaction answering `request`, marked as played.
     fn answer(&self, request: &Request) -> rudder::Result<usize> {
         let recorded = recorded_request(request);
-        let candidates: Vec<usize> = self
+        let mut candidates: Vec<usize> = self
             .by_route
             .get(&route(&recorded))
             .into_iter()
@@ -154,6 +154,9 @@ impl Replayer {
             .chain(&self.wildcard_paths)
             .copied()
             .collect();
+        // Recorded order across both lists, so a placeholder path is not
+        // answered after the exact paths recorded later.
+        candidates.sort_unstable();
         let mut plays = self.lock_plays();
         let matches = |index: usize| self.rules.matches(&self.interactions[index].request, &recorded);
         if let Some(&first) = candidates

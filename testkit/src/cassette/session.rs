@@ -68,7 +68,8 @@ impl Cassette {
     /// })?);
     /// let client = rudder::Client::new(rest.clone(), "default");
     /// // ... the test ...
-    /// rest.finish()?;
+    /// rest.assert_all_used(); // replaying: every recorded request was made
+    /// rest.finish()?; // recording: writes the cassette
     /// # Ok(()) }
     /// ```
     ///
@@ -104,6 +105,16 @@ impl CassetteRest {
         match self {
             CassetteRest::Recording(recorder) => recorder.path().to_owned(),
             CassetteRest::Replaying(replayer) => replayer.path().to_owned(),
+        }
+    }
+
+    /// Replaying: panics, listing them, when some interactions were never
+    /// asked for (see [`Replayer::assert_all_used`]). Recording: nothing to
+    /// check, so one test body serves both modes.
+    #[track_caller]
+    pub fn assert_all_used(&self) {
+        if let CassetteRest::Replaying(replayer) = self {
+            replayer.assert_all_used();
         }
     }
 

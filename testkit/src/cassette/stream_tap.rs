@@ -14,7 +14,7 @@ use tokio::time::Instant;
 use super::body::Body;
 use super::format::StreamEnd;
 use super::recording::Recording;
-use super::redact::without_server_addresses;
+use super::server_address::without_server_addresses;
 
 /// Wraps `body`, recording into `slot`; `binary` bodies (protobuf) are
 /// recorded chunk by chunk instead of line by line.

@@ -45,9 +45,13 @@ pub fn run(args: RecordArgs) -> Result<(), String> {
     let config = Config::from_kubeconfig(&options).map_err(|error| error.to_string())?;
     // The origin only: a URL may carry credentials in its user part.
     let upstream = config.cluster_url.origin().ascii_serialization();
+    let authority = server_authority(&config.cluster_url);
     listen::runtime()?.block_on(async move {
         let live = HttpRest::new(config).map_err(|error| error.to_string())?;
         let recorder = Arc::new(Recorder::new(live, &args.out));
+        if let Some(authority) = authority {
+            recorder.redact(authority);
+        }
         let builder = args.listen.proxy_builder(recorder.clone());
         let server = listen::start(builder, &format!("recording {upstream}")).await?;
         // Open watches end before the cassette is written, so their end is in it.
@@ -59,11 +63,36 @@ pub fn run(args: RecordArgs) -> Result<(), String> {
     })
 }
 
+/// The cluster's `host[:port]` as its URLs spell it. Answers quote it (the
+/// kubeconfig in kube-public's `cluster-info`, discovery, events); a cassette
+/// keeps it nowhere, so it replays against any address.
+fn server_authority(url: &url::Url) -> Option<String> {
+    let host = url.host_str()?;
+    Some(match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::Command;
     use crate::tests::parse;
+
+    #[test]
+    fn the_server_authority_is_the_host_and_any_explicit_port() {
+        let authority = |url: &str| server_authority(&url::Url::parse(url).expect("a URL"));
+        assert_eq!(
+            authority("https://10.0.0.1:6443/"),
+            Some("10.0.0.1:6443".to_owned())
+        );
+        assert_eq!(
+            authority("https://k8s.example.com"),
+            Some("k8s.example.com".to_owned())
+        );
+        assert_eq!(authority("https://[::1]:6443"), Some("[::1]:6443".to_owned()));
+    }
 
     #[test]
     fn every_option_of_record_is_read_and_out_is_required() {

@@ -1,5 +1,6 @@
 //! `rudder-testkit seed-from`: a cassette's last state as seed YAML.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use rudder_testkit::cassette::govcr;
@@ -21,9 +22,13 @@ pub struct SeedFromArgs {
     pub cassette: PathBuf,
 }
 
-/// Writes the seed YAML to stdout.
+/// Writes the seed YAML to stdout; a closed stdout (`| head`) is an error,
+/// not a panic.
 pub fn run(args: SeedFromArgs) -> Result<(), String> {
     let cassette = govcr::load_any(&args.cassette).map_err(|error| error.to_string())?;
-    print!("{}", cassette.seed_yaml());
-    Ok(())
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(cassette.seed_yaml().as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|error| format!("cannot write the seed to stdout: {error}"))
 }

@@ -5,6 +5,8 @@
 //! still hangs together, and the replayer treats a placeholder as matching
 //! any value.
 
+mod resource;
+
 use std::collections::BTreeMap;
 
 use base64::Engine;
@@ -12,7 +14,9 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
 use super::body::Body;
-use super::format::{Cassette, Interaction, StreamEnd};
+use super::format::{Cassette, Interaction, RecordedRequest, StreamEnd};
+use super::server_address::forget_discovery_addresses;
+use resource::{Resource, list_item_resource};
 
 /// Headers whose values are credentials.
 const CREDENTIAL_HEADERS: [&str; 4] = ["authorization", "proxy-authorization", "cookie", "set-cookie"];
@@ -27,16 +31,6 @@ pub(crate) struct Redactor {
     user_strings: Vec<String>,
     placeholders: BTreeMap<(&'static str, String), String>,
     counts: BTreeMap<&'static str, usize>,
-}
-
-/// What the request path says the objects in a body are, for bodies that do
-/// not say it themselves (list items, patches).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Resource {
-    Secret,
-    TokenRequest,
-    CertificateSigningRequest,
-    Other,
 }
 
 impl Redactor {
@@ -64,15 +58,7 @@ impl Redactor {
 
     fn interaction(&mut self, interaction: &mut Interaction) {
         let resource = Resource::from_path(&interaction.request.path);
-        let request = &mut interaction.request;
-        request.path = self.user_text(&request.path);
-        for values in request.query.0.values_mut() {
-            for value in values {
-                *value = self.user_text(value);
-            }
-        }
-        self.headers(&mut request.headers);
-        self.body(&mut request.body, resource);
+        self.request(&mut interaction.request, resource);
         let response = &mut interaction.response;
         self.headers(&mut response.headers);
         self.body(&mut response.body, resource);
@@ -84,6 +70,17 @@ impl Redactor {
                 *message = self.user_text(message);
             }
         }
+    }
+
+    fn request(&mut self, request: &mut RecordedRequest, resource: Resource) {
+        request.path = self.user_text(&request.path);
+        for values in request.query.0.values_mut() {
+            for value in values {
+                *value = self.user_text(value);
+            }
+        }
+        self.headers(&mut request.headers);
+        self.body(&mut request.body, resource);
     }
 
     fn headers(&mut self, headers: &mut BTreeMap<String, String>) {
@@ -99,12 +96,32 @@ impl Redactor {
     fn body(&mut self, body: &mut Body, resource: Resource) {
         match body {
             Body::Json(document) => {
+                forget_discovery_addresses(document);
                 self.document(document, resource);
                 self.user_strings_in(document);
             }
+            // Protobuf, or YAML sent with `application/apply-patch+yaml`:
+            // its secret fields cannot be found, so none of it is kept.
+            Body::Text(_) | Body::Base64(_) if resource != Resource::Other => self.opaque(body),
+            // A named string cannot be cut out of protobuf without breaking
+            // its lengths: the body goes whole.
+            Body::Base64(bytes) if self.holds_user_string(bytes) => self.opaque(body),
             Body::Text(text) => *text = self.user_text(text),
             Body::Empty | Body::Base64(_) => {}
         }
+    }
+
+    /// Replaces the whole body by a placeholder, which matches any body.
+    fn opaque(&mut self, body: &mut Body) {
+        let key = STANDARD.encode(body.to_bytes());
+        *body = Body::Text(self.placeholder("opaque-body", &key));
+    }
+
+    fn holds_user_string(&self, bytes: &[u8]) -> bool {
+        self.user_strings.iter().any(|value| {
+            let value = value.as_bytes();
+            bytes.windows(value.len()).any(|window| window == value)
+        })
     }
 
     /// A single object, a list, or a watch event.
@@ -123,6 +140,9 @@ impl Redactor {
     }
 
     fn object(&mut self, object: &mut Value, resource: Resource) {
+        if let Value::Array(operations) = object {
+            return self.json_patch(operations, resource);
+        }
         match Resource::from_kind(object).unwrap_or(resource) {
             Resource::Secret => self.secret(object),
             Resource::TokenRequest => {
@@ -136,6 +156,28 @@ impl Redactor {
                 }
             }
             Resource::Other => {}
+        }
+    }
+
+    /// A JSON patch (`[{op, path, value}]`) sent to a Secret, a token or a
+    /// certificate request: each `value` is redacted as it would be in the
+    /// object at its `path`, by the same rules.
+    fn json_patch(&mut self, operations: &mut [Value], resource: Resource) {
+        if resource == Resource::Other {
+            return;
+        }
+        for operation in operations {
+            let Some(pointer) = operation.get("path").and_then(Value::as_str).map(str::to_owned) else {
+                continue;
+            };
+            let Some(value) = operation.get_mut("value") else {
+                continue;
+            };
+            let mut sparse = object_at(&pointer, std::mem::take(value));
+            self.object(&mut sparse, resource);
+            if let Some(redacted) = sparse.pointer_mut(&pointer) {
+                *value = std::mem::take(redacted);
+            }
         }
     }
 
@@ -243,49 +285,23 @@ impl Redactor {
     }
 }
 
-impl Resource {
-    fn from_path(path: &str) -> Resource {
-        let (resource, rest) = resource_of(path);
-        match resource {
-            "secrets" => Resource::Secret,
-            "certificatesigningrequests" => Resource::CertificateSigningRequest,
-            "serviceaccounts" if rest.last() == Some(&"token") => Resource::TokenRequest,
-            _ => Resource::Other,
-        }
-    }
-
-    fn from_kind(object: &Value) -> Option<Resource> {
-        match object.get("kind")?.as_str()? {
-            "Secret" => Some(Resource::Secret),
-            "TokenRequest" => Some(Resource::TokenRequest),
-            "CertificateSigningRequest" => Some(Resource::CertificateSigningRequest),
-            _ => None,
-        }
-    }
+/// `request` as a cassette would store it (Secret values, tokens and
+/// certificates replaced), for messages that show a live request.
+pub(crate) fn redacted_request(request: &RecordedRequest) -> RecordedRequest {
+    let mut request = request.clone();
+    let resource = Resource::from_path(&request.path);
+    Redactor::default().request(&mut request, resource);
+    request
 }
 
-/// The resource a request path names and the segments after it:
-/// `/api/v1/namespaces/ns/secrets/db` is `secrets`, `["db"]`;
-/// `/api/v1/namespaces/secrets` is the namespace named `secrets`.
-fn resource_of(path: &str) -> (&str, Vec<&str>) {
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let mut rest: &[&str] = match segments.as_slice() {
-        ["api", _version, rest @ ..] => rest,
-        ["apis", _group, _version, rest @ ..] => rest,
-        _ => &[],
-    };
-    if let ["watch", after @ ..] = rest {
-        rest = after;
-    }
-    if let ["namespaces", _namespace, after @ ..] = rest
-        && !after.is_empty()
-    {
-        rest = after;
-    }
-    match rest {
-        [resource, after @ ..] => (resource, after.to_vec()),
-        [] => ("", Vec::new()),
-    }
+/// An object holding only `value`, at the JSON pointer `pointer` (every
+/// segment an object key, as `Value::pointer` also reads them).
+fn object_at(pointer: &str, value: Value) -> Value {
+    let segments: Vec<&str> = pointer.split('/').skip(1).collect();
+    segments.iter().rev().fold(value, |inner, segment| {
+        let key = segment.replace("~1", "/").replace("~0", "~");
+        Value::Object(serde_json::Map::from_iter([(key, inner)]))
+    })
 }
 
 /// The `object` of a watch event (`{type, object}`).
@@ -295,16 +311,6 @@ fn watch_event_object(document: &mut Value) -> Option<&mut Value> {
         return map.get_mut("object").filter(|object| object.is_object());
     }
     None
-}
-
-/// What the items of a list are: `SecretList` says it, else the path does.
-fn list_item_resource(document: &Value, resource: Resource) -> Resource {
-    let kind = document.get("kind").and_then(Value::as_str).unwrap_or_default();
-    match kind.strip_suffix("List") {
-        Some("Secret") => Resource::Secret,
-        Some("CertificateSigningRequest") => Resource::CertificateSigningRequest,
-        _ => resource,
-    }
 }
 
 /// True for a redaction placeholder, plain or base64-encoded.
@@ -323,29 +329,6 @@ fn decode_base64_text(text: &str) -> Option<String> {
     }
     let bytes = STANDARD.decode(text.as_bytes()).ok()?;
     String::from_utf8(bytes).ok()
-}
-
-/// `text` without `scheme://host:port` in any URL it quotes: transport
-/// errors name the server, which a cassette never stores.
-pub(crate) fn without_server_addresses(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = ["https://", "http://"]
-        .iter()
-        .filter_map(|scheme| rest.find(scheme))
-        .min()
-    {
-        out.push_str(&rest[..start]);
-        let after_scheme = &rest[start..];
-        let scheme_end = after_scheme.find("://").map_or(0, |index| index + 3);
-        let authority_end = after_scheme[scheme_end..]
-            .find(|c: char| c == '/' || c.is_whitespace() || c == '"' || c == '\'')
-            .map_or(after_scheme.len(), |index| scheme_end + index);
-        out.push_str("<server>");
-        rest = &after_scheme[authority_end..];
-    }
-    out.push_str(rest);
-    out
 }
 
 #[cfg(test)]
@@ -378,6 +361,63 @@ mod tests {
     }
 
     #[test]
+    fn json_patches_to_secrets_lose_their_values() {
+        let applied = r#"{"kind":"Secret","stringData":{"pw":"hunter2"}}"#;
+        let patch = redacted(
+            "/api/v1/namespaces/d/secrets/db",
+            json!([
+                {"op": "replace", "path": "/data/pw", "value": "aHVudGVyMg=="},
+                {"op": "add", "path": "/stringData", "value": {"pw": "hunter2"}},
+                {"op": "add", "path": "/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration", "value": applied},
+                {"op": "remove", "path": "/data/old"},
+            ]),
+        );
+        let text = patch.to_string();
+        assert!(!text.contains("aHVudGVyMg=="), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+        assert_eq!(
+            patch[0]["value"],
+            json!(STANDARD.encode("<redacted:secret-data:0>"))
+        );
+        assert_eq!(patch[1]["value"]["pw"], json!("<redacted:secret-data:0>"));
+        assert_eq!(patch[3], json!({"op": "remove", "path": "/data/old"}));
+        let pod_patch = json!([{"op": "replace", "path": "/data/pw", "value": "kept"}]);
+        assert_eq!(
+            redacted("/api/v1/namespaces/d/configmaps/c", pod_patch.clone()),
+            pod_patch
+        );
+    }
+
+    #[test]
+    fn bodies_of_secrets_that_are_not_json_are_replaced_whole() {
+        let mut redactor = Redactor::new(&[]);
+        let mut protobuf = Body::Base64(b"k8s\0\n\x0c\n\x02v1\x12\x06Secret hunter2".to_vec());
+        redactor.body(
+            &mut protobuf,
+            Resource::from_path("/api/v1/namespaces/d/secrets/db"),
+        );
+        assert_eq!(protobuf, Body::Text("<redacted:opaque-body:0>".to_owned()));
+        let mut yaml = Body::Text("kind: Secret\nstringData:\n  pw: hunter2\n".to_owned());
+        redactor.body(&mut yaml, Resource::from_path("/api/v1/namespaces/d/secrets/db"));
+        assert_eq!(yaml, Body::Text("<redacted:opaque-body:1>".to_owned()));
+        let mut log = Body::Text("started\n".to_owned());
+        redactor.body(&mut log, Resource::from_path("/api/v1/namespaces/d/pods/p/log"));
+        assert_eq!(log, Body::Text("started\n".to_owned()));
+    }
+
+    #[test]
+    fn a_binary_body_holding_a_named_string_is_replaced_whole() {
+        let mut redactor = Redactor::new(&["hunter2".to_owned()]);
+        let path = Resource::from_path("/api/v1/namespaces/d/configmaps/c");
+        let mut holding = Body::Base64(b"k8s\0\x12\x07hunter2\xff".to_vec());
+        redactor.body(&mut holding, path);
+        assert_eq!(holding, Body::Text("<redacted:opaque-body:0>".to_owned()));
+        let mut other = Body::Base64(b"k8s\0\x12\x05plain\xff".to_vec());
+        redactor.body(&mut other, path);
+        assert!(matches!(other, Body::Base64(_)), "{other:?}");
+    }
+
+    #[test]
     fn tokens_and_certificates_are_replaced() {
         let token = redacted(
             "/api/v1/namespaces/d/serviceaccounts/x/token",
@@ -392,35 +432,10 @@ mod tests {
     }
 
     #[test]
-    fn the_resource_is_read_from_the_path_not_from_any_segment() {
-        assert!(Resource::from_path("/api/v1/namespaces/d/secrets/db") == Resource::Secret);
-        assert!(Resource::from_path("/api/v1/watch/namespaces/d/secrets") == Resource::Secret);
-        assert!(Resource::from_path("/api/v1/secrets") == Resource::Secret);
-        assert!(Resource::from_path("/api/v1/namespaces/secrets/configmaps") == Resource::Other);
-        assert!(Resource::from_path("/api/v1/namespaces/secrets") == Resource::Other);
-        assert!(
-            Resource::from_path("/apis/certificates.k8s.io/v1/certificatesigningrequests/x/status")
-                == Resource::CertificateSigningRequest
-        );
-        assert!(
-            Resource::from_path("/api/v1/namespaces/d/serviceaccounts/x/token") == Resource::TokenRequest
-        );
-        assert!(Resource::from_path("/api/v1/namespaces/d/serviceaccounts/x") == Resource::Other);
-    }
-
-    #[test]
     fn user_strings_are_replaced_anywhere_also_in_base64() {
         let mut redactor = Redactor::new(&["hunter2".to_owned()]);
         assert_eq!(redactor.user_text("pw=hunter2;"), "pw=<redacted:user:0>;");
         let encoded = redactor.user_text(&STANDARD.encode("pw=hunter2"));
         assert_eq!(encoded, STANDARD.encode("pw=<redacted:user:0>"));
-    }
-
-    #[test]
-    fn server_addresses_leave_transport_messages() {
-        assert_eq!(
-            without_server_addresses("GET https://10.0.0.1:6443/api/v1/pods: reset"),
-            "GET <server>/api/v1/pods: reset"
-        );
     }
 }
