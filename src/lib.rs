@@ -35,6 +35,7 @@ pub mod discovery;
 pub mod dynamic;
 pub mod error;
 pub mod rest;
+pub mod runtime;
 pub mod typed;
 pub mod types;
 

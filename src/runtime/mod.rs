@@ -1,0 +1,4 @@
+//! The controller runtime, written only against the client traits so that
+//! it runs unchanged on a cluster, the testkit's fake, a mock or a cassette.
+
+pub mod controller;
