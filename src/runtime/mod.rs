@@ -2,3 +2,5 @@
 //! it runs unchanged on a cluster, the testkit's fake, a mock or a cassette.
 
 pub mod controller;
+pub mod events;
+pub mod leader_election;
