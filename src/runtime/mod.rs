@@ -4,3 +4,4 @@
 pub mod controller;
 pub mod events;
 pub mod leader_election;
+pub mod finalizer;
