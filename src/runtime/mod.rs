@@ -1,7 +1,27 @@
-//! The controller runtime, written only against the client traits so that
-//! it runs unchanged on a cluster, the testkit's fake, a mock or a cassette.
+//! The controller runtime: what client-go's informers and kube-rs's
+//! `kube-runtime` give, written only against the client traits, so it runs
+//! unchanged on the live client, the testkit's fake cluster, a mock or a
+//! cassette.
+//!
+//! - [`watcher`](watcher()): list, then watch, resuming and relisting on its own.
+//! - [`reflector`](reflector()): a watcher's events kept in a shared, indexed [`Store`](reflector::Store).
+//! - [`controller`]: reconcile objects through a work queue with client-go's semantics.
+//! - [`finalizer`](finalizer::finalizer): cleanup before an object goes away.
+//! - [`leader_election`]: one active instance among several, on a Lease.
+//! - [`events`]: `events.k8s.io/v1` Events, repeats aggregated.
 
+mod backoff;
 pub mod controller;
 pub mod events;
-pub mod leader_election;
 pub mod finalizer;
+pub mod leader_election;
+mod object;
+pub mod reflector;
+mod source;
+pub mod watcher;
+
+pub use backoff::{Backoff, BackoffConfig};
+pub use object::{Object, ObjectKey};
+pub use reflector::reflector;
+pub use source::ListWatch;
+pub use watcher::watcher;
