@@ -48,7 +48,10 @@ async fn an_event_is_written_in_its_objects_namespace_with_its_reporter() {
     assert_eq!(event.reason.as_deref(), Some("ErrResourceExists"));
     assert_eq!(event.action.as_deref(), Some("Reconcile"));
     assert_eq!(event.note.as_deref(), Some("already exists"));
-    assert_eq!(event.reporting_controller.as_deref(), Some("rudder.test/recorder"));
+    assert_eq!(
+        event.reporting_controller.as_deref(),
+        Some("rudder.test/recorder")
+    );
     assert_eq!(event.reporting_instance.as_deref(), Some("recorder-0"));
     let regarding = event.regarding.unwrap();
     assert_eq!(regarding.kind.as_deref(), Some("ConfigMap"));
@@ -83,12 +86,24 @@ async fn a_different_reason_note_or_object_is_a_different_event() {
     let second = config_map(&cluster, "second").await;
     let recorder = Recorder::new(cluster.client(), reporter());
     let exists = EventNote::warning("ErrResourceExists", "Reconcile", "already exists");
-    recorder.publish(&object_reference(&first), &exists).await.unwrap();
-    recorder.publish(&object_reference(&second), &exists).await.unwrap();
+    recorder
+        .publish(&object_reference(&first), &exists)
+        .await
+        .unwrap();
+    recorder
+        .publish(&object_reference(&second), &exists)
+        .await
+        .unwrap();
     let other_note = EventNote::warning("ErrResourceExists", "Reconcile", "still exists");
-    recorder.publish(&object_reference(&first), &other_note).await.unwrap();
+    recorder
+        .publish(&object_reference(&first), &other_note)
+        .await
+        .unwrap();
     let synced = EventNote::normal("Synced", "Reconcile", "already exists");
-    recorder.publish(&object_reference(&first), &synced).await.unwrap();
+    recorder
+        .publish(&object_reference(&first), &synced)
+        .await
+        .unwrap();
 
     let all = events(&cluster).await;
     assert_eq!(all.len(), 4);

@@ -11,8 +11,8 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use super::controller::Action;
-use crate::types::{Patch, PatchParams, Resource};
 use crate::Typed;
+use crate::types::{Patch, PatchParams, Resource};
 
 /// What the reconcile passed to [`finalizer`] is asked to do.
 #[derive(Debug)]
@@ -107,7 +107,10 @@ where
             let cleaned = reconcile(FinalizerEvent::Cleanup(object.clone()))
                 .await
                 .map_err(FinalizerError::Cleanup)?;
-            let rest: Vec<String> = finalizers.into_iter().filter(|name| name != finalizer_name).collect();
+            let rest: Vec<String> = finalizers
+                .into_iter()
+                .filter(|name| name != finalizer_name)
+                .collect();
             write_finalizers(api, &name, object.resource_version(), rest)
                 .await
                 .map_err(|source| FinalizerError::RemoveFinalizer {

@@ -1,12 +1,338 @@
 //! `Controller`: reconcile objects through a work queue with client-go's
-//! semantics (one reconcile per key at a time, a change during a reconcile
-//! runs it again, requeue, per-key backoff, bounded concurrency, graceful
-//! shutdown).
+//! semantics.
+//!
+//! A controller watches one kind (the objects it reconciles), keeps them in
+//! a [`Store`], and turns every change into its object's key on a work
+//! queue. Changes of objects it [`owns`](Controller::owns) (found by their
+//! controller ownerReference) and of objects it
+//! [`watches`](Controller::watches) (mapped by a function) queue the keys of
+//! the objects they belong to. The queue:
+//!
+//! - never runs two reconciles of one key at once, and runs a key again
+//!   after its reconcile when it changed meanwhile (once, however often);
+//! - runs a key again later when the reconcile asks for it
+//!   ([`Action::requeue`]), or after its per-key backoff when the error
+//!   policy asks for it ([`Action::backoff`]: 5 ms doubling up to 1000 s);
+//! - runs at most [`concurrency`](Controller::concurrency) reconciles at once;
+//! - on the shutdown signal starts no more, lets the running ones finish,
+//!   and ends.
 
 mod action;
 mod backoff;
 mod queue;
 mod runner;
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use futures::stream::BoxStream;
+use futures::{Stream, StreamExt};
+
 pub use action::Action;
 pub use backoff::{BACKOFF_BASE, BACKOFF_CAP};
+
+use super::reflector::{Store, Writer, reflector};
+use super::watcher::{self, Event, watcher};
+use super::{ListWatch, Object, ObjectKey};
+use crate::types::{Resource, Scope};
+use runner::Runner;
+
+/// How many reconciles run at once unless [`Controller::concurrency`] says
+/// otherwise: sample-controller's two workers.
+pub const DEFAULT_CONCURRENCY: usize = 2;
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// What a controller's run yields for each reconcile.
+#[derive(Debug, thiserror::Error)]
+pub enum ReconcileError<E: std::error::Error + 'static> {
+    /// The key was queued, but its object had left the store by the time
+    /// its turn came (it was deleted): nothing to reconcile.
+    #[error("{0} is no longer in the store")]
+    ObjectNotFound(ObjectKey),
+    /// The reconcile failed; the error policy chose what happens next.
+    #[error("reconciling {key} failed: {source}")]
+    Reconcile {
+        /// Whose reconcile.
+        key: ObjectKey,
+        /// Its error.
+        #[source]
+        source: E,
+    },
+}
+
+/// A controller of the objects of kind `K`; see the [module](self) for the
+/// queue's rules.
+///
+/// ```no_run
+/// # async fn run(client: rudder::Client) {
+/// use std::sync::Arc;
+/// use futures::StreamExt;
+/// use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+/// use rudder::runtime::controller::{Action, Controller};
+///
+/// #[derive(Debug, thiserror::Error)]
+/// #[error("failed")]
+/// struct Failed;
+///
+/// async fn reconcile(deployment: Arc<Deployment>, _: Arc<()>) -> Result<Action, Failed> {
+///     println!("{:?}", deployment.metadata.name);
+///     Ok(Action::await_change())
+/// }
+///
+/// Controller::new(client.default_namespaced::<Deployment>(), Default::default())
+///     .owns(client.default_namespaced::<ReplicaSet>(), Default::default())
+///     .graceful_shutdown_on(async { tokio::signal::ctrl_c().await.unwrap_or(()) })
+///     .run(reconcile, |_, _, _| Action::backoff(), Arc::new(()))
+///     .for_each(|result| async move { if let Err(error) = result { eprintln!("{error}") } })
+///     .await;
+/// # }
+/// ```
+pub struct Controller<K> {
+    store: Store<K>,
+    triggers: Vec<BoxStream<'static, ObjectKey>>,
+    concurrency: usize,
+    shutdown: BoxFuture<()>,
+}
+
+impl<K> Controller<K>
+where
+    K: Resource + Clone + Send + Sync + 'static,
+{
+    /// A controller of the objects `api` lists and watches (one namespace or
+    /// all, as the handle says), watched with `config` (selectors, page size).
+    pub fn new<A: ListWatch<K> + 'static>(api: A, config: watcher::Config) -> Self {
+        let writer = Writer::new();
+        let store = writer.as_reader();
+        let events = reflector(writer, watcher(api, config));
+        Controller {
+            store,
+            triggers: vec![keys_of_changes(events).boxed()],
+            concurrency: DEFAULT_CONCURRENCY,
+            shutdown: Box::pin(std::future::pending()),
+        }
+    }
+
+    /// The store of the reconciled objects, shared with the controller: read
+    /// it in a reconcile, or before `run` to wait until it is ready.
+    pub fn store(&self) -> Store<K> {
+        self.store.clone()
+    }
+
+    /// Also reconciles a `K` when an object it controls changes or goes
+    /// away: a `C` whose ownerReference with `controller: true` names a `K`
+    /// (the same group and kind, in the child's namespace).
+    pub fn owns<C, A>(self, api: A, config: watcher::Config) -> Self
+    where
+        C: Object,
+        A: ListWatch<C> + 'static,
+    {
+        self.watches(api, config, |child: C| {
+            controller_of::<K>(child.metadata()).into_iter().collect()
+        })
+    }
+
+    /// Also reconciles the `K`s `mapper` names when a `C` changes or goes away.
+    pub fn watches<C, A, M>(mut self, api: A, config: watcher::Config, mapper: M) -> Self
+    where
+        C: Object,
+        A: ListWatch<C> + 'static,
+        M: Fn(C) -> Vec<ObjectKey> + Send + Sync + 'static,
+    {
+        let keys = watcher(api, config)
+            .filter_map(|event| std::future::ready(touched(event)))
+            .flat_map(move |object| futures::stream::iter(mapper(object)));
+        self.triggers.push(keys.boxed());
+        self
+    }
+
+    /// Runs at most `concurrency` reconciles at once (at least one).
+    pub fn concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency.max(1);
+        self
+    }
+
+    /// Stops gracefully when `signal` completes: no reconcile is started
+    /// after it, the running ones finish, and the run's stream ends.
+    /// `tokio::signal::ctrl_c()`, a `CancellationToken`'s `cancelled()`, or
+    /// a leader election's token all fit.
+    pub fn graceful_shutdown_on(mut self, signal: impl Future<Output = ()> + Send + 'static) -> Self {
+        self.shutdown = Box::pin(signal);
+        self
+    }
+
+    /// Runs the controller: each queued key's object (from the store) is
+    /// given to `reconcile` with `context`; when it fails, `error_policy`
+    /// chooses the next [`Action`] (usually [`Action::backoff`]). The stream
+    /// yields each reconcile's outcome and must be polled for the
+    /// controller to make progress; it ends after a graceful shutdown.
+    pub fn run<C, E, R, RFut, P>(
+        self,
+        reconcile: R,
+        error_policy: P,
+        context: Arc<C>,
+    ) -> impl Stream<Item = Result<(ObjectKey, Action), ReconcileError<E>>> + Send
+    where
+        C: Send + Sync + 'static,
+        E: std::error::Error + Send + 'static,
+        R: Fn(Arc<K>, Arc<C>) -> RFut + Send + Sync + 'static,
+        RFut: Future<Output = Result<Action, E>> + Send + 'static,
+        P: Fn(Arc<K>, &E, Arc<C>) -> Action + Send + Sync + 'static,
+    {
+        let store = self.store;
+        let reconcile = Arc::new(reconcile);
+        let error_policy = Arc::new(error_policy);
+        let run_one = move |key: ObjectKey| -> BoxFuture<runner::Finished<ObjectKey, _>> {
+            let store = store.clone();
+            let reconcile = reconcile.clone();
+            let error_policy = error_policy.clone();
+            let context = context.clone();
+            Box::pin(async move {
+                let Some(object) = store.get_key(&key) else {
+                    return (
+                        key.clone(),
+                        Action::await_change(),
+                        Err(ReconcileError::ObjectNotFound(key)),
+                    );
+                };
+                match reconcile(object.clone(), context.clone()).await {
+                    Ok(action) => (key.clone(), action, Ok((key, action))),
+                    Err(source) => {
+                        let action = error_policy(object, &source, context);
+                        tracing::debug!(%key, error = %source, ?action, "reconcile failed");
+                        (
+                            key.clone(),
+                            action,
+                            Err(ReconcileError::Reconcile { key, source }),
+                        )
+                    }
+                }
+            })
+        };
+        let triggers = futures::stream::select_all(self.triggers).boxed();
+        Runner::new(triggers, self.concurrency, self.shutdown, run_one).into_stream()
+    }
+}
+
+/// The keys of the reconciled objects as they change. An initial list's (or
+/// relist's) keys come at its end, once the store holds the whole list, so
+/// that each reconcile finds its object. Deletions queue nothing: the
+/// object is gone from the store (finalizers are how to act on a deletion).
+fn keys_of_changes<K: Object>(
+    events: impl Stream<Item = Result<Event<K>, watcher::Error>> + Send + 'static,
+) -> impl Stream<Item = ObjectKey> + Send + 'static {
+    events
+        .scan(Vec::new(), |listed: &mut Vec<ObjectKey>, event| {
+            let keys = match event {
+                Ok(Event::Init) => {
+                    listed.clear();
+                    Vec::new()
+                }
+                Ok(Event::InitApply(object)) => {
+                    listed.push(object.key());
+                    Vec::new()
+                }
+                Ok(Event::InitDone) => std::mem::take(listed),
+                Ok(Event::Apply(object)) => vec![object.key()],
+                Ok(Event::Delete(_)) => Vec::new(),
+                Err(error) => {
+                    tracing::warn!(%error, "controller watch (it recovers on its own)");
+                    Vec::new()
+                }
+            };
+            std::future::ready(Some(keys))
+        })
+        .flat_map(futures::stream::iter)
+}
+
+/// The object an event is about, whatever happened to it; errors are logged
+/// (the watcher recovers on its own).
+fn touched<C: Object>(event: Result<Event<C>, watcher::Error>) -> Option<C> {
+    match event {
+        Ok(event) => event.into_object(),
+        Err(error) => {
+            tracing::warn!(%error, "controller watch (it recovers on its own)");
+            None
+        }
+    }
+}
+
+/// The key of the `K` that controls the object `meta` describes, if any.
+fn controller_of<K: Resource>(meta: &crate::types::ObjectMeta) -> Option<ObjectKey> {
+    let owner = meta
+        .owner_references
+        .as_ref()?
+        .iter()
+        .find(|owner| owner.controller == Some(true))?;
+    let (group, _) = crate::types::split_api_version(&owner.api_version);
+    if owner.kind != K::KIND || group != K::GROUP {
+        return None;
+    }
+    let namespace = match K::SCOPE {
+        Scope::Namespaced => meta.namespace.as_deref(),
+        Scope::Cluster => None,
+    };
+    Some(ObjectKey::new(namespace, &owner.name))
+}
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+    use k8s_openapi::api::core::v1::Namespace;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
+
+    use super::*;
+    use crate::types::ObjectMeta;
+
+    fn owned_by(api_version: &str, kind: &str, controller: bool) -> ObjectMeta {
+        ObjectMeta {
+            name: Some("web-abc".into()),
+            namespace: Some("prod".into()),
+            owner_references: Some(vec![OwnerReference {
+                api_version: api_version.into(),
+                kind: kind.into(),
+                name: "web".into(),
+                uid: "u1".into(),
+                controller: Some(controller),
+                ..OwnerReference::default()
+            }]),
+            ..ObjectMeta::default()
+        }
+    }
+
+    #[test]
+    fn the_controller_owner_of_the_kind_is_found_in_the_childs_namespace() {
+        let meta = owned_by("apps/v1", "Deployment", true);
+        assert_eq!(
+            controller_of::<Deployment>(&meta),
+            Some(ObjectKey::new(Some("prod"), "web"))
+        );
+    }
+
+    #[test]
+    fn an_owner_that_is_not_the_controller_or_of_another_kind_is_not() {
+        assert_eq!(
+            controller_of::<Deployment>(&owned_by("apps/v1", "Deployment", false)),
+            None
+        );
+        assert_eq!(
+            controller_of::<Deployment>(&owned_by("apps/v1", "ReplicaSet", true)),
+            None
+        );
+        assert_eq!(
+            controller_of::<ReplicaSet>(&owned_by("extensions/v1beta1", "ReplicaSet", true)),
+            None
+        );
+        assert_eq!(controller_of::<Deployment>(&ObjectMeta::default()), None);
+    }
+
+    #[test]
+    fn a_cluster_scoped_owner_has_no_namespace() {
+        let meta = owned_by("v1", "Namespace", true);
+        assert_eq!(
+            controller_of::<Namespace>(&meta),
+            Some(ObjectKey::new(None, "web"))
+        );
+    }
+}
