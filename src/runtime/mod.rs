@@ -7,10 +7,12 @@
 //! - [`reflector`](reflector()): a watcher's events kept in a shared, indexed [`Store`](reflector::Store).
 //! - [`controller`]: reconcile objects through a work queue with client-go's semantics.
 //! - [`finalizer`](finalizer::finalizer): cleanup before an object goes away.
+//! - [`await_condition`](conditions::await_condition): wait for an object to reach a state.
 //! - [`leader_election`]: one active instance among several, on a Lease.
 //! - [`events`]: `events.k8s.io/v1` Events, repeats aggregated.
 
 mod backoff;
+pub mod conditions;
 pub mod controller;
 pub mod events;
 pub mod finalizer;
