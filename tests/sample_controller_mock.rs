@@ -24,17 +24,17 @@ use sample_controller::{Context, SyncError};
 
 /// A stored Foo: namespace, uid and resourceVersion as the server gives them.
 fn stored_foo(deployment: &str, replicas: i32, available: Option<i32>) -> Foo {
-    let mut foo = Foo::new("example", deployment, replicas);
-    foo.metadata.namespace = Some("default".into());
-    foo.metadata.uid = Some("foo-uid".into());
-    foo.metadata.resource_version = Some("7".into());
-    foo.status = available.map(|available_replicas| FooStatus { available_replicas });
-    foo
+    let mut example = Foo::new("example", deployment, replicas);
+    example.metadata.namespace = Some("default".into());
+    example.metadata.uid = Some("example-uid".into());
+    example.metadata.resource_version = Some("7".into());
+    example.status = available.map(|available_replicas| FooStatus { available_replicas });
+    example
 }
 
 /// The Deployment the Foo would create, as stored, with `available` replicas.
-fn owned_deployment(foo: &Foo, replicas: i32, available: i32) -> Deployment {
-    let mut deployment = sample_controller::new_deployment(foo);
+fn owned_deployment(example: &Foo, replicas: i32, available: i32) -> Deployment {
+    let mut deployment = sample_controller::new_deployment(example);
     deployment.spec.replicas = Some(replicas);
     deployment.metadata.resource_version = Some("42".into());
     deployment.status = Some(DeploymentStatus {
@@ -77,11 +77,11 @@ fn context(
 
 #[tokio::test]
 async fn a_foo_without_a_deployment_name_is_left_until_it_changes() {
-    let foo = stored_foo("", 1, None);
+    let example = stored_foo("", 1, None);
     // No expectations: any call would fail the test.
     let context = context(MockTyped::new(), MockTyped::new(), MockTyped::new());
 
-    let action = sample_controller::reconcile(Arc::new(foo), context)
+    let action = sample_controller::reconcile(Arc::new(example), context)
         .await
         .unwrap();
 
@@ -90,7 +90,7 @@ async fn a_foo_without_a_deployment_name_is_left_until_it_changes() {
 
 #[tokio::test]
 async fn a_missing_deployment_is_created_controlled_by_the_foo() {
-    let foo = stored_foo("web", 2, None);
+    let example = stored_foo("web", 2, None);
     let mut deployments = MockTyped::<Deployment>::new();
     deployments
         .expect_get_opt()
@@ -105,26 +105,26 @@ async fn a_missing_deployment_is_created_controlled_by_the_foo() {
                 && deployment.metadata.name.as_deref() == Some("web")
                 && deployment.spec.replicas == Some(2)
                 && owner.kind == "Foo"
-                && owner.uid == "foo-uid"
+                && owner.uid == "example-uid"
                 && owner.controller == Some(true)
         })
         .times(1)
         .returning(|_, deployment| Ok(deployment.clone()));
     let mut foos = MockTyped::<Foo>::new();
     foos.expect_replace_status()
-        .withf(|name, _, foo| {
+        .withf(|name, _, written| {
             name == "example"
-                && foo.status
+                && written.status
                     == Some(FooStatus {
                         available_replicas: 0,
                     })
         })
         .times(1)
-        .returning(|_, _, foo| Ok(foo.clone()));
+        .returning(|_, _, written| Ok(written.clone()));
     let mut events = MockTyped::new();
     expect_event(&mut events, "Synced");
 
-    let action = sample_controller::reconcile(Arc::new(foo), context(foos, deployments, events))
+    let action = sample_controller::reconcile(Arc::new(example), context(foos, deployments, events))
         .await
         .unwrap();
 
@@ -133,8 +133,8 @@ async fn a_missing_deployment_is_created_controlled_by_the_foo() {
 
 #[tokio::test]
 async fn a_deployment_in_line_with_its_foo_is_not_written() {
-    let foo = stored_foo("web", 2, Some(2));
-    let existing = owned_deployment(&foo, 2, 2);
+    let example = stored_foo("web", 2, Some(2));
+    let existing = owned_deployment(&example, 2, 2);
     let mut deployments = MockTyped::<Deployment>::new();
     deployments
         .expect_get_opt()
@@ -144,15 +144,15 @@ async fn a_deployment_in_line_with_its_foo_is_not_written() {
     expect_event(&mut events, "Synced");
 
     // No create, replace or replace_status expected.
-    sample_controller::reconcile(Arc::new(foo), context(MockTyped::new(), deployments, events))
+    sample_controller::reconcile(Arc::new(example), context(MockTyped::new(), deployments, events))
         .await
         .unwrap();
 }
 
 #[tokio::test]
 async fn a_replica_change_replaces_the_deployment_guarded_by_its_resource_version() {
-    let foo = stored_foo("web", 5, Some(2));
-    let existing = owned_deployment(&foo, 2, 2);
+    let example = stored_foo("web", 5, Some(2));
+    let existing = owned_deployment(&example, 2, 2);
     let mut deployments = MockTyped::<Deployment>::new();
     deployments
         .expect_get_opt()
@@ -170,15 +170,15 @@ async fn a_replica_change_replaces_the_deployment_guarded_by_its_resource_versio
     let mut events = MockTyped::new();
     expect_event(&mut events, "Synced");
 
-    sample_controller::reconcile(Arc::new(foo), context(MockTyped::new(), deployments, events))
+    sample_controller::reconcile(Arc::new(example), context(MockTyped::new(), deployments, events))
         .await
         .unwrap();
 }
 
 #[tokio::test]
 async fn the_available_replicas_are_written_through_the_status_subresource() {
-    let foo = stored_foo("web", 3, Some(1));
-    let existing = owned_deployment(&foo, 3, 3);
+    let example = stored_foo("web", 3, Some(1));
+    let existing = owned_deployment(&example, 3, 3);
     let mut deployments = MockTyped::<Deployment>::new();
     deployments
         .expect_get_opt()
@@ -186,28 +186,28 @@ async fn the_available_replicas_are_written_through_the_status_subresource() {
         .returning(move |_| Ok(Some(existing.clone())));
     let mut foos = MockTyped::<Foo>::new();
     foos.expect_replace_status()
-        .withf(|_, _, foo| {
-            foo.status
+        .withf(|_, _, written| {
+            written.status
                 == Some(FooStatus {
                     available_replicas: 3,
                 })
-                && foo.metadata.resource_version.as_deref() == Some("7")
+                && written.metadata.resource_version.as_deref() == Some("7")
         })
         .times(1)
-        .returning(|_, _, foo| Ok(foo.clone()));
+        .returning(|_, _, written| Ok(written.clone()));
     foos.expect_replace().never();
     let mut events = MockTyped::new();
     expect_event(&mut events, "Synced");
 
-    sample_controller::reconcile(Arc::new(foo), context(foos, deployments, events))
+    sample_controller::reconcile(Arc::new(example), context(foos, deployments, events))
         .await
         .unwrap();
 }
 
 #[tokio::test]
 async fn a_deployment_the_foo_does_not_control_is_refused_with_a_warning() {
-    let foo = stored_foo("web", 3, None);
-    let mut squatted = owned_deployment(&foo, 1, 1);
+    let example = stored_foo("web", 3, None);
+    let mut squatted = owned_deployment(&example, 1, 1);
     squatted.metadata.owner_references = Some(vec![OwnerReference {
         api_version: "apps/v1".into(),
         kind: "ReplicaSet".into(),
@@ -234,9 +234,10 @@ async fn a_deployment_the_foo_does_not_control_is_refused_with_a_warning() {
         .times(1)
         .returning(|_, event| Ok(event.clone()));
 
-    let error = sample_controller::reconcile(Arc::new(foo), context(MockTyped::new(), deployments, events))
-        .await
-        .unwrap_err();
+    let error =
+        sample_controller::reconcile(Arc::new(example), context(MockTyped::new(), deployments, events))
+            .await
+            .unwrap_err();
 
     assert!(
         matches!(error, SyncError::ResourceExists(ref name) if name == "web"),
@@ -246,8 +247,8 @@ async fn a_deployment_the_foo_does_not_control_is_refused_with_a_warning() {
 
 #[tokio::test]
 async fn an_api_error_fails_the_reconcile_and_the_policy_backs_off() {
-    let foo = Arc::new(stored_foo("web", 5, Some(2)));
-    let existing = owned_deployment(&foo, 2, 2);
+    let example = Arc::new(stored_foo("web", 5, Some(2)));
+    let existing = owned_deployment(&example, 2, 2);
     let mut deployments = MockTyped::<Deployment>::new();
     deployments
         .expect_get_opt()
@@ -260,7 +261,7 @@ async fn an_api_error_fails_the_reconcile_and_the_policy_backs_off() {
     // No status write and no Synced event after the failure.
     let context = context(MockTyped::new(), deployments, MockTyped::new());
 
-    let error = sample_controller::reconcile(foo.clone(), context.clone())
+    let error = sample_controller::reconcile(example.clone(), context.clone())
         .await
         .unwrap_err();
 
@@ -269,7 +270,7 @@ async fn an_api_error_fails_the_reconcile_and_the_policy_backs_off() {
         "{error}"
     );
     assert_eq!(
-        sample_controller::error_policy(foo, &error, context),
+        sample_controller::error_policy(example, &error, context),
         Action::backoff()
     );
 }
