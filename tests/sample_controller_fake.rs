@@ -28,10 +28,7 @@ use serde_json::json;
 fn cluster() -> (FakeCluster, Client) {
     let cluster = FakeCluster::new();
     cluster
-        .seed_path(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/fixtures/seed/foo-crd.yaml"
-        ))
+        .seed_path(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/seed/foo-crd.yaml"))
         .expect("the Foo CRD seeds");
     let client = cluster.client();
     (cluster, client)

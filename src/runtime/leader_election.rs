@@ -218,7 +218,11 @@ impl LeaderElector {
                 name: Some(self.lease_name.clone()),
                 ..ObjectMeta::default()
             },
-            spec: Some(spec_held_by(&self.identity, self.timings, &LeaseSpec::default())),
+            // The first holder is no transition.
+            spec: Some(LeaseSpec {
+                lease_transitions: Some(0),
+                ..spec_held_by(&self.identity, self.timings, &LeaseSpec::default())
+            }),
         };
         match self.leases.create(&PostParams::default(), &lease).await {
             Ok(stored) => {
@@ -271,8 +275,8 @@ impl std::fmt::Debug for LeaderElector {
     }
 }
 
-/// The spec that says `identity` holds the Lease now; a change of
-/// holder is a transition.
+/// The spec that says `identity` holds the Lease now; taking it over
+/// (from another holder, or released) is a transition, as in client-go.
 fn spec_held_by(identity: &str, timings: LeaseTimings, current: &LeaseSpec) -> LeaseSpec {
     let now = MicroTime(jiff::Timestamp::now());
     let renewing = current.holder_identity.as_deref() == Some(identity);
@@ -285,10 +289,7 @@ fn spec_held_by(identity: &str, timings: LeaseTimings, current: &LeaseSpec) -> L
             Some(now.clone())
         },
         renew_time: Some(now),
-        lease_transitions: Some(
-            current.lease_transitions.unwrap_or(0)
-                + i32::from(!renewing && current.holder_identity.is_some()),
-        ),
+        lease_transitions: Some(current.lease_transitions.unwrap_or(0) + i32::from(!renewing)),
         ..current.clone()
     }
 }
@@ -346,9 +347,13 @@ mod tests {
         let renewed = spec_held_by("b", LeaseTimings::default(), &taken);
         assert_eq!(renewed.lease_transitions, Some(4));
         assert_eq!(renewed.acquire_time, taken.acquire_time);
+        let released = LeaseSpec {
+            lease_transitions: Some(4),
+            ..LeaseSpec::default()
+        };
         assert_eq!(
-            spec_held_by("b", LeaseTimings::default(), &LeaseSpec::default()).lease_transitions,
-            Some(0)
+            spec_held_by("a", LeaseTimings::default(), &released).lease_transitions,
+            Some(5)
         );
     }
 }
