@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod cassette;
 pub mod cluster;
 pub mod patch;
 pub mod server;
