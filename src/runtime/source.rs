@@ -13,11 +13,12 @@ use crate::types::{DynamicObject, ListParams, ObjectList, WatchParams};
 /// for `DynamicObject`.
 #[async_trait::async_trait]
 pub trait ListWatch<K>: Send + Sync {
-    /// One page of objects.
-    async fn list(&self, params: &ListParams) -> Result<ObjectList<K>>;
+    /// One page of objects (named apart from `Typed::list`, so both traits
+    /// can be in scope).
+    async fn list_page(&self, params: &ListParams) -> Result<ObjectList<K>>;
 
     /// A watch stream.
-    async fn watch(&self, params: &WatchParams) -> Result<WatchStream<K>>;
+    async fn watch_events(&self, params: &WatchParams) -> Result<WatchStream<K>>;
 }
 
 #[async_trait::async_trait]
@@ -26,11 +27,11 @@ where
     K: Send + Sync + 'static,
     T: Typed<K> + ?Sized,
 {
-    async fn list(&self, params: &ListParams) -> Result<ObjectList<K>> {
+    async fn list_page(&self, params: &ListParams) -> Result<ObjectList<K>> {
         Typed::list(self, params).await
     }
 
-    async fn watch(&self, params: &WatchParams) -> Result<WatchStream<K>> {
+    async fn watch_events(&self, params: &WatchParams) -> Result<WatchStream<K>> {
         Typed::watch(self, params).await
     }
 }
@@ -40,11 +41,11 @@ macro_rules! list_watch_for_dynamic {
     ($($dynamic:ty),*) => {$(
         #[async_trait::async_trait]
         impl ListWatch<DynamicObject> for $dynamic {
-            async fn list(&self, params: &ListParams) -> Result<ObjectList<DynamicObject>> {
+            async fn list_page(&self, params: &ListParams) -> Result<ObjectList<DynamicObject>> {
                 Dynamic::list(self, params).await
             }
 
-            async fn watch(&self, params: &WatchParams) -> Result<WatchStream<DynamicObject>> {
+            async fn watch_events(&self, params: &WatchParams) -> Result<WatchStream<DynamicObject>> {
                 Dynamic::watch(self, params).await
             }
         }

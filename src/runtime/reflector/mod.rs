@@ -2,6 +2,8 @@
 
 mod index;
 mod store;
+#[cfg(test)]
+mod tests;
 
 use futures::{Stream, StreamExt};
 

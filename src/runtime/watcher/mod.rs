@@ -9,6 +9,8 @@
 mod config;
 mod event;
 mod state;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 

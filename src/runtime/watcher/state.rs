@@ -130,7 +130,7 @@ impl<K: Object, A: ListWatch<K> + ?Sized> Machine<K, A> {
     }
 
     async fn open_streaming_list(&mut self) -> (Step<K>, State<K>) {
-        match self.api.watch(&self.config.streaming_list()).await {
+        match self.api.watch_events(&self.config.streaming_list()).await {
             Ok(stream) => (Some(Ok(Event::Init)), State::StreamingList { stream }),
             Err(error) if refuses_streaming_lists(&error) => {
                 tracing::info!(%error, "watcher: the server refuses streaming lists; listing in pages");
@@ -144,7 +144,7 @@ impl<K: Object, A: ListWatch<K> + ?Sized> Machine<K, A> {
 
     async fn list_page(&mut self, continue_token: Option<String>) -> (Step<K>, State<K>) {
         let params = self.config.list_page(continue_token.as_deref());
-        match self.api.list(&params).await {
+        match self.api.list_page(&params).await {
             Ok(page) => {
                 let next = page.continue_token().map(str::to_owned);
                 let resource_version = page.resource_version().unwrap_or_default().to_owned();
@@ -192,7 +192,11 @@ impl<K: Object, A: ListWatch<K> + ?Sized> Machine<K, A> {
     }
 
     async fn open_watch(&mut self, resource_version: String) -> (Step<K>, State<K>) {
-        match self.api.watch(&self.config.watch_from(&resource_version)).await {
+        match self
+            .api
+            .watch_events(&self.config.watch_from(&resource_version))
+            .await
+        {
             Ok(stream) => {
                 let state = State::Watching {
                     resource_version,
