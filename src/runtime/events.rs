@@ -122,7 +122,11 @@ pub struct Recorder {
     sink: Sink,
     reporter: Reporter,
     series: Arc<Mutex<HashMap<SeriesKey, Series>>>,
+    clock: Arc<WallClock>,
 }
+
+/// Where `eventTime`, `series.lastObservedTime` and event names come from.
+type WallClock = dyn Fn() -> jiff::Timestamp + Send + Sync;
 
 /// Where Events are written.
 #[derive(Clone)]
@@ -192,7 +196,19 @@ impl Recorder {
             sink,
             reporter,
             series: Arc::new(Mutex::new(HashMap::new())),
+            clock: Arc::new(jiff::Timestamp::now),
         }
+    }
+
+    /// Takes the time written into Events (and their names) from `now`
+    /// instead of the system clock, so that a test or a recorded session
+    /// writes the same Events on every run. `now` should move forward
+    /// between calls: two Events about one object at the same instant
+    /// would get the same name. (A series still ends after
+    /// [`SERIES_WINDOW`] of tokio's clock.)
+    pub fn with_clock(mut self, now: impl Fn() -> jiff::Timestamp + Send + Sync + 'static) -> Self {
+        self.clock = Arc::new(now);
+        self
     }
 
     /// Publishes `note` about the object `regarding`.
@@ -256,7 +272,7 @@ impl Recorder {
         let patch = Patch::Merge(json!({
             "series": EventSeries {
                 count: series.count,
-                last_observed_time: MicroTime(jiff::Timestamp::now()),
+                last_observed_time: MicroTime((self.clock)()),
             }
         }));
         self.api(&series.namespace)
@@ -271,7 +287,7 @@ impl Recorder {
         related: Option<&ObjectReference>,
         note: &EventNote,
     ) -> Event {
-        let now = jiff::Timestamp::now();
+        let now = (self.clock)();
         let namespace = regarding
             .namespace
             .clone()
