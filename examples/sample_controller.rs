@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use foo::Foo;
 use futures::StreamExt;
-use k8s_openapi::api::apps::v1::{Deployment, DeploymentStatus};
+use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::events::v1::Event;
 use rudder::runtime::conditions::{await_condition, is_deleted};
 use rudder::runtime::controller::ReconcileError;
@@ -129,7 +129,7 @@ async fn tour(client: &Client) -> Result<(), Failure> {
     println!(
         "3. the Deployment reports 3 available replicas (the fake runs no Deployment controller: we play it)"
     );
-    set_available_replicas(&deployments, "example-foo", 3).await?;
+    sample_controller::report_available(&deployments, "example-foo", 3).await?;
     step(await_condition(foos.clone(), "example-foo", |f: Option<&Foo>| {
         available(f) == Some(3)
     }))
@@ -188,24 +188,6 @@ async fn warning_about(client: &Client, name: &str) -> String {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-async fn set_available_replicas(
-    deployments: &Api<Deployment>,
-    name: &str,
-    available: i32,
-) -> rudder::Result<()> {
-    let mut deployment = deployments.get_status(name).await?;
-    deployment.status = Some(DeploymentStatus {
-        replicas: Some(available),
-        ready_replicas: Some(available),
-        available_replicas: Some(available),
-        ..deployment.status.unwrap_or_default()
-    });
-    deployments
-        .replace_status(name, &PostParams::default(), &deployment)
-        .await?;
-    Ok(())
 }
 
 fn replicas(deployment: Option<&Deployment>) -> Option<i32> {

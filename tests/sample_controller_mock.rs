@@ -44,6 +44,17 @@ fn owned_deployment(example: &Foo, replicas: i32, available: i32) -> Deployment 
     deployment
 }
 
+/// Deployments where the reconcile looks up, once, and finds `existing`.
+fn deployments_finding(existing: Deployment) -> MockTyped<Deployment> {
+    let mut deployments = MockTyped::new();
+    deployments
+        .expect_get_opt()
+        .withf(|name| name == "web")
+        .times(1)
+        .returning(move |_| Ok(Some(existing.clone())));
+    deployments
+}
+
 fn conflict() -> rudder::Error {
     ApiError::from_response(
         "PUT",
@@ -135,11 +146,7 @@ async fn a_missing_deployment_is_created_controlled_by_the_foo() {
 async fn a_deployment_in_line_with_its_foo_is_not_written() {
     let example = stored_foo("web", 2, Some(2));
     let existing = owned_deployment(&example, 2, 2);
-    let mut deployments = MockTyped::<Deployment>::new();
-    deployments
-        .expect_get_opt()
-        .times(1)
-        .returning(move |_| Ok(Some(existing.clone())));
+    let deployments = deployments_finding(existing);
     let mut events = MockTyped::new();
     expect_event(&mut events, "Synced");
 
@@ -153,11 +160,7 @@ async fn a_deployment_in_line_with_its_foo_is_not_written() {
 async fn a_replica_change_replaces_the_deployment_guarded_by_its_resource_version() {
     let example = stored_foo("web", 5, Some(2));
     let existing = owned_deployment(&example, 2, 2);
-    let mut deployments = MockTyped::<Deployment>::new();
-    deployments
-        .expect_get_opt()
-        .times(1)
-        .returning(move |_| Ok(Some(existing.clone())));
+    let mut deployments = deployments_finding(existing);
     deployments
         .expect_replace()
         .withf(|name, _, deployment| {
@@ -179,11 +182,7 @@ async fn a_replica_change_replaces_the_deployment_guarded_by_its_resource_versio
 async fn the_available_replicas_are_written_through_the_status_subresource() {
     let example = stored_foo("web", 3, Some(1));
     let existing = owned_deployment(&example, 3, 3);
-    let mut deployments = MockTyped::<Deployment>::new();
-    deployments
-        .expect_get_opt()
-        .times(1)
-        .returning(move |_| Ok(Some(existing.clone())));
+    let deployments = deployments_finding(existing);
     let mut foos = MockTyped::<Foo>::new();
     foos.expect_replace_status()
         .withf(|_, _, written| {
@@ -216,11 +215,7 @@ async fn a_deployment_the_foo_does_not_control_is_refused_with_a_warning() {
         controller: Some(true),
         ..OwnerReference::default()
     }]);
-    let mut deployments = MockTyped::<Deployment>::new();
-    deployments
-        .expect_get_opt()
-        .times(1)
-        .returning(move |_| Ok(Some(squatted.clone())));
+    let mut deployments = deployments_finding(squatted);
     deployments.expect_replace().never();
     let mut events = MockTyped::<Event>::new();
     events
@@ -249,11 +244,7 @@ async fn a_deployment_the_foo_does_not_control_is_refused_with_a_warning() {
 async fn an_api_error_fails_the_reconcile_and_the_policy_backs_off() {
     let example = Arc::new(stored_foo("web", 5, Some(2)));
     let existing = owned_deployment(&example, 2, 2);
-    let mut deployments = MockTyped::<Deployment>::new();
-    deployments
-        .expect_get_opt()
-        .times(1)
-        .returning(move |_| Ok(Some(existing.clone())));
+    let mut deployments = deployments_finding(existing);
     deployments
         .expect_replace()
         .times(1)

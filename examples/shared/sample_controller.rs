@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStatus};
 use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec};
 use k8s_openapi::api::events::v1::Event;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, OwnerReference};
@@ -225,4 +225,25 @@ fn controller_reference(desired: &Foo) -> OwnerReference {
         controller: Some(true),
         block_owner_deletion: Some(true),
     }
+}
+
+/// Plays the Deployment controller, which the fake cluster does not run:
+/// reports `available` replicas in the Deployment's status, as a rollout
+/// would on a real cluster.
+pub async fn report_available(
+    deployments: &dyn Typed<Deployment>,
+    name: &str,
+    available: i32,
+) -> rudder::Result<()> {
+    let mut deployment = deployments.get_status(name).await?;
+    deployment.status = Some(DeploymentStatus {
+        replicas: Some(available),
+        ready_replicas: Some(available),
+        available_replicas: Some(available),
+        ..deployment.status.unwrap_or_default()
+    });
+    deployments
+        .replace_status(name, &PostParams::default(), &deployment)
+        .await?;
+    Ok(())
 }

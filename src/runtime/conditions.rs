@@ -84,13 +84,8 @@ pub fn is_deleted<K: Object>(uid: &str) -> impl Fn(Option<&K>) -> bool + Send + 
 /// The CRD's `Established` condition is `True`: its resource is served.
 pub fn is_crd_established() -> impl Fn(Option<&CustomResourceDefinition>) -> bool + Send {
     |crd: Option<&CustomResourceDefinition>| {
-        crd.and_then(|crd| crd.status.as_ref())
-            .and_then(|status| status.conditions.as_ref())
-            .is_some_and(|conditions| {
-                conditions
-                    .iter()
-                    .any(|condition| condition.type_ == "Established" && condition.status == "True")
-            })
+        let conditions = crd.and_then(|crd| crd.status.as_ref()?.conditions.as_ref());
+        is_true(conditions, "Established", |c| (&c.type_, &c.status))
     }
 }
 
@@ -107,14 +102,23 @@ pub fn is_pod_running() -> impl Fn(Option<&Pod>) -> bool + Send {
 /// `Failed` and never completes).
 pub fn is_job_completed() -> impl Fn(Option<&Job>) -> bool + Send {
     |job: Option<&Job>| {
-        job.and_then(|job| job.status.as_ref())
-            .and_then(|status| status.conditions.as_ref())
-            .is_some_and(|conditions| {
-                conditions
-                    .iter()
-                    .any(|condition| condition.type_ == "Complete" && condition.status == "True")
-            })
+        let conditions = job.and_then(|job| job.status.as_ref()?.conditions.as_ref());
+        is_true(conditions, "Complete", |c| (&c.type_, &c.status))
     }
+}
+
+/// Whether the condition `wanted` is among `conditions` with status `True`;
+/// `type_and_status` reads a condition's two fields (each kind has its own
+/// condition type).
+fn is_true<C>(
+    conditions: Option<&Vec<C>>,
+    wanted: &str,
+    type_and_status: impl Fn(&C) -> (&String, &String),
+) -> bool {
+    conditions.into_iter().flatten().any(|condition| {
+        let (type_, status) = type_and_status(condition);
+        type_ == wanted && status == "True"
+    })
 }
 
 #[cfg(test)]

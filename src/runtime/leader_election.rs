@@ -86,6 +86,16 @@ struct Observed {
     at: Instant,
 }
 
+impl Observed {
+    /// The Lease this instance has just written.
+    fn now(written: Lease) -> Self {
+        Observed {
+            spec: written.spec.unwrap_or_default(),
+            at: Instant::now(),
+        }
+    }
+}
+
 impl LeaderElector {
     /// A candidate named `identity` (unique per instance: the pod name) for
     /// the Lease `lease_name` in `leases`' namespace.
@@ -200,11 +210,7 @@ impl LeaderElector {
             .await
         {
             Ok(stored) => {
-                let spec = stored.spec.unwrap_or_default();
-                *observed = Some(Observed {
-                    spec,
-                    at: Instant::now(),
-                });
+                *observed = Some(Observed::now(stored));
                 Ok(true)
             }
             Err(error) if error.is_conflict() => Ok(false),
@@ -226,11 +232,7 @@ impl LeaderElector {
         };
         match self.leases.create(&PostParams::default(), &lease).await {
             Ok(stored) => {
-                let spec = stored.spec.unwrap_or_default();
-                *observed = Some(Observed {
-                    spec,
-                    at: Instant::now(),
-                });
+                *observed = Some(Observed::now(stored));
                 Ok(true)
             }
             Err(error) if error.is_already_exists() => Ok(false),

@@ -8,10 +8,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::StreamExt;
-use k8s_openapi::api::apps::v1::{Deployment, DeploymentStatus};
+use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::events::v1::Event;
 use rudder::runtime::conditions::await_condition;
-use rudder::types::{ListParams, PostParams};
+use rudder::types::ListParams;
 use rudder::{Api, Client, Typed};
 use tokio_util::sync::CancellationToken;
 
@@ -136,15 +136,7 @@ pub async fn event_about(client: &Client, name: &str, reason: &str) -> Event {
 /// `available` replicas in the Deployment's status.
 pub async fn report_available(client: &Client, name: &str, available: i32) {
     let deployments: Api<Deployment> = client.default_namespaced();
-    let mut deployment = deployments.get_status(name).await.expect("the Deployment exists");
-    deployment.status = Some(DeploymentStatus {
-        replicas: Some(available),
-        ready_replicas: Some(available),
-        available_replicas: Some(available),
-        ..deployment.status.unwrap_or_default()
-    });
-    deployments
-        .replace_status(name, &PostParams::default(), &deployment)
+    sample_controller::report_available(&deployments, name, available)
         .await
         .expect("status written");
 }
