@@ -19,6 +19,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::BackoffConfig;
 use crate::types::{ObjectMeta, PostParams};
 use crate::{Result, Typed};
 
@@ -152,13 +153,14 @@ impl LeaderElector {
     }
 
     async fn acquire(&self, observed: &mut Option<Observed>) {
+        let mut pause = retry_pause(self.timings.retry_period).start();
         loop {
             match self.try_acquire_or_renew(observed).await {
                 Ok(true) => return,
                 Ok(false) => {}
                 Err(error) => tracing::debug!(%error, lease = %self.lease_name, "could not acquire"),
             }
-            tokio::time::sleep(jittered(self.timings.retry_period)).await;
+            tokio::time::sleep(pause.next_delay()).await;
         }
     }
 
@@ -307,13 +309,16 @@ fn seconds(duration: Duration) -> i32 {
     i32::try_from(duration.as_secs()).unwrap_or(i32::MAX).max(1)
 }
 
-/// `period` plus up to 20 % more at random, so that candidates started
+/// `period` plus up to 20 % more at random, every time: candidates started
 /// together do not keep colliding (client-go's `JitterFactor` 1.2).
-fn jittered(period: Duration) -> Duration {
-    use std::hash::{BuildHasher, RandomState};
-    let random = RandomState::new().hash_one(Instant::now());
-    let fraction = (random % 1000) as f64 / 1000.0 * 0.2;
-    period.mul_f64(1.0 + fraction)
+fn retry_pause(period: Duration) -> BackoffConfig {
+    BackoffConfig {
+        factor: 1.0,
+        ..BackoffConfig::default()
+    }
+    .initial(period)
+    .max(period)
+    .jitter(0.2)
 }
 
 #[cfg(test)]
@@ -321,9 +326,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn jitter_adds_at_most_a_fifth() {
+    fn the_retry_pause_adds_at_most_a_fifth_every_time() {
+        let mut pause = retry_pause(Duration::from_secs(2)).start();
         for _ in 0..100 {
-            let delay = jittered(Duration::from_secs(2));
+            let delay = pause.next_delay();
             assert!(delay >= Duration::from_secs(2) && delay <= Duration::from_millis(2400));
         }
     }
