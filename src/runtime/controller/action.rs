@@ -33,14 +33,14 @@ impl Action {
     /// Runs the key again after `delay` (a resync for this object).
     ///
     /// Resets the key's error backoff, as a success does.
-    pub fn requeue(delay: Duration) -> Self {
+    pub const fn requeue(delay: Duration) -> Self {
         Action(Next::After(delay))
     }
 
     /// Runs the key again only when a watched object changes.
     ///
     /// Resets the key's error backoff, as a success does.
-    pub fn await_change() -> Self {
+    pub const fn await_change() -> Self {
         Action(Next::AwaitChange)
     }
 
@@ -48,7 +48,7 @@ impl Action {
     /// the first failure, doubling with each failure in a row up to 1000 s,
     /// back to 5 ms once a reconcile of the key succeeds (client-go's
     /// `ItemExponentialFailureRateLimiter` defaults). Meant for error policies.
-    pub fn backoff() -> Self {
+    pub const fn backoff() -> Self {
         Action(Next::Backoff)
     }
 
