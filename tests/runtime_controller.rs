@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
-use rudder::runtime::ObjectKey;
 use rudder::runtime::controller::{Action, Controller};
+use rudder::runtime::{ObjectKey, SharedWatch};
 use rudder::types::{Patch, PatchParams};
 use rudder::{Api, Client, Typed};
 use rudder_testkit::FakeCluster;
@@ -236,4 +236,42 @@ async fn shutdown_waits_for_running_reconciles_and_starts_no_more() {
     let log = log.lock().unwrap();
     assert_eq!(log.finished, 1, "the running reconcile finished");
     assert_eq!(log.starts.len(), 1, "no reconcile started after the signal");
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_controllers_share_one_watch() {
+    let (cluster, client) = cluster_with(&["app"], &[]);
+    let shared = SharedWatch::watch(client.default_namespaced::<ConfigMap>(), Default::default(), 16);
+    let stop = CancellationToken::new();
+    let counts = Arc::new(Mutex::new([0usize; 2]));
+    let mut tasks = Vec::new();
+    for which in 0..2 {
+        let counts = counts.clone();
+        let reconcile = move |_: Arc<ConfigMap>, _: Arc<()>| {
+            counts.lock().unwrap()[which] += 1;
+            std::future::ready(Ok::<_, Failed>(Action::await_change()))
+        };
+        let run = Controller::for_stream(shared.subscribe(), shared.store())
+            .graceful_shutdown_on(stop.clone().cancelled_owned())
+            .run(reconcile, |_, _, _| Action::backoff(), Arc::new(()));
+        tasks.push(tokio::spawn(run.for_each(|_| std::future::ready(()))));
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    touch(&client, "app", "changed").await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    assert_eq!(
+        *counts.lock().unwrap(),
+        [2, 2],
+        "each saw the list and the change"
+    );
+    assert_eq!(
+        cluster.actions().count("watch", "configmaps"),
+        1,
+        "one watch for both"
+    );
+    stop.cancel();
+    for task in tasks {
+        task.await.unwrap();
+    }
 }

@@ -105,7 +105,18 @@ where
     pub fn new<A: ListWatch<K> + 'static>(api: A, config: watcher::Config) -> Self {
         let writer = Writer::new();
         let store = writer.as_reader();
-        let events = reflector(writer, watcher(api, config));
+        Controller::for_stream(reflector(writer, watcher(api, config)), store)
+    }
+
+    /// A controller of the objects `events` tells of, read from `store`,
+    /// which must be kept from the same events before they arrive here: a
+    /// [`SharedWatch`](super::SharedWatch)'s `subscribe()` and `store()`, so
+    /// that several controllers share one watch, or a [`reflector`] of
+    /// your own.
+    pub fn for_stream<S>(events: S, store: Store<K>) -> Self
+    where
+        S: Stream<Item = Result<Event<K>, watcher::Error>> + Send + 'static,
+    {
         Controller {
             store,
             triggers: vec![keys_of_changes(events).boxed()],
@@ -128,19 +139,39 @@ where
         C: Object,
         A: ListWatch<C> + 'static,
     {
-        self.watches(api, config, |child: C| {
+        self.owns_stream(watcher(api, config))
+    }
+
+    /// [`owns`](Self::owns) for the events of a watch already running (a
+    /// [`SharedWatch`](super::SharedWatch)'s `subscribe()`).
+    pub fn owns_stream<C, S>(self, events: S) -> Self
+    where
+        C: Object,
+        S: Stream<Item = Result<Event<C>, watcher::Error>> + Send + 'static,
+    {
+        self.watches_stream(events, |child: C| {
             controller_of::<K>(child.metadata()).into_iter().collect()
         })
     }
 
     /// Also reconciles the `K`s `mapper` names when a `C` changes or goes away.
-    pub fn watches<C, A, M>(mut self, api: A, config: watcher::Config, mapper: M) -> Self
+    pub fn watches<C, A, M>(self, api: A, config: watcher::Config, mapper: M) -> Self
     where
         C: Object,
         A: ListWatch<C> + 'static,
         M: Fn(C) -> Vec<ObjectKey> + Send + Sync + 'static,
     {
-        let keys = watcher(api, config)
+        self.watches_stream(watcher(api, config), mapper)
+    }
+
+    /// [`watches`](Self::watches) for the events of a watch already running.
+    pub fn watches_stream<C, S, M>(mut self, events: S, mapper: M) -> Self
+    where
+        C: Object,
+        S: Stream<Item = Result<Event<C>, watcher::Error>> + Send + 'static,
+        M: Fn(C) -> Vec<ObjectKey> + Send + Sync + 'static,
+    {
+        let keys = events
             .filter_map(|event| std::future::ready(touched(event)))
             .flat_map(move |object| futures::stream::iter(mapper(object)));
         self.triggers.push(keys.boxed());
