@@ -8,6 +8,7 @@
 //! - [`WatchStreamExt`] and [`PredicateExt`]: the objects out of the events,
 //!   and only the changes that matter ([`predicates`]).
 //! - [`SharedWatch`]: one watch per resource, read by many.
+//! - [`metadata::MetadataApi`]: metadata-only lists and watches (`PartialObjectMetadata`).
 //! - [`controller`]: reconcile objects through a work queue with client-go's semantics.
 //! - [`finalizer`](finalizer::finalizer): cleanup before an object goes away.
 //! - [`await_condition`](conditions::await_condition): wait for an object to reach a state.
@@ -21,6 +22,7 @@ pub mod controller;
 pub mod events;
 pub mod finalizer;
 pub mod leader_election;
+pub mod metadata;
 mod object;
 pub mod reflector;
 mod shared;

@@ -215,7 +215,15 @@ impl ResourceClient {
         &self,
         params: &WatchParams,
     ) -> Result<WatchStream<T>> {
-        let request = self.requests.watch(params)?;
+        self.watch_request(self.requests.watch(params)?).await
+    }
+
+    /// Watches with a watch request built by the caller (one asking for
+    /// another representation in `Accept`, such as metadata only).
+    pub async fn watch_request<T: DeserializeOwned + Send + 'static>(
+        &self,
+        request: Request,
+    ) -> Result<WatchStream<T>> {
         let Target { verb, url } = Target::of(&request);
         let body = self.send_stream_checked(request).await?.into_body();
         let events = lines(body, self.max_line, verb.clone(), url.clone()).and_then(move |line| {

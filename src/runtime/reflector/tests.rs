@@ -125,3 +125,13 @@ async fn a_dropped_writer_is_an_error_for_those_waiting() {
     drop(writer);
     assert_eq!(store.wait_until_ready().await, Err(WriterDropped));
 }
+
+#[tokio::test]
+async fn a_store_made_ready_stays_ready_after_its_writer_is_gone() {
+    let mut writer = Writer::<ConfigMap>::new();
+    let store = writer.as_reader();
+    writer.apply(Event::Init);
+    writer.apply(Event::InitDone);
+    drop(writer);
+    assert_eq!(store.wait_until_ready().await, Ok(()));
+}

@@ -1,7 +1,6 @@
 //! The watcher's state machine: where it is between lists and watches, and
 //! the one step that moves it on.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -44,8 +43,8 @@ pub(super) enum State<K> {
 }
 
 /// The watcher: its source, settings, state and backoff.
-pub(super) struct Machine<K, A: ?Sized> {
-    api: Arc<A>,
+pub(super) struct Machine<K, A> {
+    api: A,
     config: Config,
     state: State<K>,
     backoff: Backoff,
@@ -58,8 +57,8 @@ pub(super) struct Machine<K, A: ?Sized> {
 /// What one step produced: an event to yield, or nothing yet.
 type Step<K> = Option<Result<Event<K>, Error>>;
 
-impl<K: Object, A: ListWatch<K> + ?Sized> Machine<K, A> {
-    pub(super) fn new(api: Arc<A>, config: Config) -> Self {
+impl<K: Object, A: ListWatch<K>> Machine<K, A> {
+    pub(super) fn new(api: A, config: Config) -> Self {
         Machine {
             backoff: config.backoff.start(),
             streaming: config.streams_initial_list(),

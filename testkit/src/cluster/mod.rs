@@ -37,6 +37,7 @@ mod fields;
 mod gc;
 mod immutable;
 pub(crate) mod meta;
+mod metadata_only;
 mod patching;
 mod pod_logs;
 mod query;

@@ -5,7 +5,7 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use http::StatusCode;
 use http::header::CONTENT_TYPE;
 use rudder::rest::{Request, Response, Rest, StreamResponse};
@@ -13,6 +13,7 @@ use rudder::{Result, Status};
 use serde_json::Value;
 
 use super::fake_cluster::{Answer, FakeCluster, Inner, lock};
+use super::metadata_only;
 use super::query::QueryOptions;
 use super::watch_start::OpenedWatch;
 
@@ -80,12 +81,14 @@ impl Rest for FakeCluster {
     /// `timeoutSeconds`, or a closed watch); use `send_stream` for live watches.
     async fn send(&self, request: Request) -> Result<Response> {
         let options = QueryOptions::parse(request.uri().query()).unwrap_or_default();
+        let metadata_only = metadata_only::asked(&request);
         match self.handle(request).await {
-            Ok(Answer::Whole(response)) => Ok(response),
+            Ok(Answer::Whole(response)) => Ok(metadata_only::whole(metadata_only, response)),
             Ok(Answer::Watch(opened)) => {
                 let lines: Vec<Bytes> = self
                     .watch_stream(opened, options.timeout_seconds, false)
                     .filter_map(|line| async move { line.ok() })
+                    .map(|line| metadata_only::watch_line(metadata_only, line))
                     .collect()
                     .await;
                 let body: Vec<u8> = lines.concat();
@@ -101,14 +104,17 @@ impl Rest for FakeCluster {
 
     async fn send_stream(&self, request: Request) -> Result<StreamResponse> {
         let options = QueryOptions::parse(request.uri().query()).unwrap_or_default();
+        let metadata_only = metadata_only::asked(&request);
         let (parts, body) = match self.handle(request).await {
             Ok(Answer::Whole(response)) => {
-                let (parts, body) = response.into_parts();
+                let (parts, body) = metadata_only::whole(metadata_only, response).into_parts();
                 (parts, futures::stream::once(async move { Ok(body) }).boxed())
             }
             Ok(Answer::Watch(opened)) => {
-                let stream =
-                    self.watch_stream(opened, options.timeout_seconds, options.allow_watch_bookmarks);
+                let stream = self
+                    .watch_stream(opened, options.timeout_seconds, options.allow_watch_bookmarks)
+                    .map_ok(move |line| metadata_only::watch_line(metadata_only, line))
+                    .boxed();
                 let mut response = Response::new(Bytes::new());
                 response
                     .headers_mut()
