@@ -13,7 +13,7 @@ use tokio::time::Instant;
 use super::action::Action;
 use super::queue::WorkQueue;
 
-type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 /// What one reconcile of a key gives back: the action for the queue, and
 /// what the runner's stream yields for it.
