@@ -82,11 +82,13 @@ async fn run() -> Result<(), Failure> {
     if connection.embedded {
         tour(&client).await?;
         let _ = stop.send(());
+        controller.await?;
     } else {
         println!("sample-controller running in namespace {namespace:?}; Ctrl-C to stop");
+        controller.await?;
+        // Held until here: dropping it would end the run like a signal.
         drop(stop);
     }
-    controller.await?;
     println!("controller stopped: running reconciles finished, none started after the signal");
     Ok(())
 }
