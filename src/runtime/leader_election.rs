@@ -47,6 +47,30 @@ impl Default for LeaseTimings {
     }
 }
 
+impl LeaseTimings {
+    fn check(&self) -> Result<(), InvalidTimings> {
+        if self.retry_period.is_zero() {
+            return Err(InvalidTimings("the retry period must be longer than zero"));
+        }
+        if self.lease_duration <= self.renew_deadline {
+            return Err(InvalidTimings(
+                "the lease duration must be longer than the renew deadline",
+            ));
+        }
+        if self.renew_deadline <= self.retry_period.mul_f64(1.2) {
+            return Err(InvalidTimings(
+                "the renew deadline must be longer than the retry period plus its 20 % jitter",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Lease timings that would let two instances lead at once.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid lease timings: {0}")]
+pub struct InvalidTimings(&'static str);
+
 /// How a term of leadership ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Term {
@@ -110,9 +134,15 @@ impl LeaderElector {
     }
 
     /// Other timings than client-go's defaults.
-    pub fn timings(mut self, timings: LeaseTimings) -> Self {
+    ///
+    /// # Errors
+    /// [`InvalidTimings`] unless the lease duration is longer than the renew
+    /// deadline, and the renew deadline longer than a jittered retry period
+    /// (client-go's rules): otherwise two instances could lead at once.
+    pub fn timings(mut self, timings: LeaseTimings) -> Result<Self, InvalidTimings> {
+        timings.check()?;
         self.timings = timings;
-        self
+        Ok(self)
     }
 
     /// This candidate's identity.
@@ -332,6 +362,37 @@ mod tests {
             let delay = pause.next_delay();
             assert!(delay >= Duration::from_secs(2) && delay <= Duration::from_millis(2400));
         }
+    }
+
+    #[test]
+    fn timings_that_could_let_two_lead_are_refused() {
+        let timings = |lease, renew, retry| LeaseTimings {
+            lease_duration: Duration::from_secs(lease),
+            renew_deadline: Duration::from_secs(renew),
+            retry_period: Duration::from_secs(retry),
+        };
+        assert_eq!(LeaseTimings::default().check(), Ok(()));
+        assert!(
+            timings(10, 10, 2)
+                .check()
+                .unwrap_err()
+                .to_string()
+                .contains("lease duration")
+        );
+        assert!(
+            timings(15, 2, 2)
+                .check()
+                .unwrap_err()
+                .to_string()
+                .contains("renew deadline")
+        );
+        assert!(
+            timings(15, 10, 0)
+                .check()
+                .unwrap_err()
+                .to_string()
+                .contains("retry period")
+        );
     }
 
     #[test]
