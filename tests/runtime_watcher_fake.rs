@@ -124,3 +124,53 @@ async fn a_paged_list_then_watch_follows_the_server() {
 async fn a_streaming_list_then_watch_follows_the_server() {
     list_watch_and_relist(InitialList::Streaming).await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_field_selector_is_sent_on_every_list_and_watch() {
+    let cluster = FakeCluster::new();
+    let api: Api<ConfigMap> = cluster.client().default_namespaced();
+    for name in ["chosen", "other"] {
+        api.create(&PostParams::default(), &configmap(name, "0"))
+            .await
+            .unwrap();
+    }
+    for initial_list in [InitialList::Paged, InitialList::Streaming] {
+        let config = Config::default()
+            .fields("metadata.name=chosen")
+            .initial_list(initial_list);
+        let store = reflect(api.clone(), config);
+        store.wait_until_ready().await.unwrap();
+        cluster.close_watches(None);
+        settle().await;
+        assert_eq!(values(&store), [("chosen".to_owned(), "0".to_owned())]);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn subscribers_of_a_shared_watch_cost_the_server_one_watch() {
+    use rudder::runtime::SharedWatch;
+
+    let cluster = FakeCluster::new();
+    let api: Api<ConfigMap> = cluster.client().default_namespaced();
+    api.create(&PostParams::default(), &configmap("a", "0"))
+        .await
+        .unwrap();
+    let shared = SharedWatch::watch(api.clone(), Config::default(), 64);
+    let stores: Vec<Store<ConfigMap>> = (0..3)
+        .map(|_| {
+            let writer = Writer::new();
+            let store = writer.as_reader();
+            tokio::spawn(reflector::reflector(writer, shared.subscribe()).for_each(|_| async {}));
+            store
+        })
+        .collect();
+    api.create(&PostParams::default(), &configmap("b", "0"))
+        .await
+        .unwrap();
+    settle().await;
+    let expected = values_of(&api).await;
+    for store in stores.iter().chain([&shared.store()]) {
+        assert_eq!(values(store), expected);
+    }
+    assert_eq!(cluster.actions().count("watch", "configmaps"), 1);
+}

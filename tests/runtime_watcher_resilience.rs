@@ -142,3 +142,51 @@ async fn a_server_that_refuses_streaming_lists_is_listed_in_pages_and_converges(
     }
     assert_eq!(disruptions, 2 * ROUNDS * DISRUPTIONS_PER_ROUND);
 }
+
+#[tokio::test(start_paused = true)]
+async fn every_subscriber_of_a_shared_watch_converges_through_the_storm() {
+    use futures::StreamExt;
+    use rudder::runtime::SharedWatch;
+    use rudder::runtime::reflector::{self, Writer};
+    use rudder::runtime::watcher::{self, Event};
+
+    let mut disruptions = 0;
+    for seed in 400..402 {
+        let mut storm = Storm::new(seed, cluster_for(seed));
+        let api: Api<ConfigMap> = Api::all(Arc::new(storm.flaky.clone()));
+        // The tally counts what the shared watcher yields, before the fan-out.
+        let tally = Tally::default();
+        let counted = tally.clone();
+        let events = watcher::watcher(api, config(seed, InitialList::Streaming)).inspect(move |event| {
+            match event {
+                Ok(Event::Init) => counted.lists.fetch_add(1, Ordering::Relaxed),
+                Err(_) => counted.errors.fetch_add(1, Ordering::Relaxed),
+                Ok(_) => 0,
+            };
+        });
+        let shared = SharedWatch::new(events, 16);
+        let subscriber = |shared: &SharedWatch<ConfigMap>| {
+            let writer = Writer::new();
+            let store = writer.as_reader();
+            tokio::spawn(reflector::reflector(writer, shared.subscribe()).for_each(|_| async {}));
+            store
+        };
+        let first = subscriber(&shared);
+        disruptions += weather(seed, &mut storm, &shared.store(), &tally, None).await;
+        // A subscriber that joined late holds the same as one there from the start.
+        let late = subscriber(&shared);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let expected = storm.server_state(None).await;
+        assert_eq!(
+            versions(first.state().iter().map(Arc::as_ref)),
+            expected,
+            "seed {seed}"
+        );
+        assert_eq!(
+            versions(late.state().iter().map(Arc::as_ref)),
+            expected,
+            "seed {seed}"
+        );
+    }
+    assert_eq!(disruptions, 2 * ROUNDS * DISRUPTIONS_PER_ROUND);
+}

@@ -50,6 +50,9 @@ impl<K> Clone for SharedWatch<K> {
 
 impl<K: Object> SharedWatch<K> {
     /// Starts a [`watcher`](watcher::watcher) on `api` in a task of its own and shares it.
+    ///
+    /// # Panics
+    /// Outside a Tokio runtime, which runs the task.
     pub fn watch<A: ListWatch<K> + 'static>(api: A, config: Config, capacity: usize) -> Self {
         SharedWatch::new(watcher::watcher(api, config), capacity)
     }
@@ -58,6 +61,9 @@ impl<K: Object> SharedWatch<K> {
     ///
     /// The task ends when `events` does, or when every handle and every
     /// subscriber is gone.
+    ///
+    /// # Panics
+    /// Outside a Tokio runtime, which runs the task.
     pub fn new<S>(events: S, capacity: usize) -> Self
     where
         S: Stream<Item = Result<Event<K>, Error>> + Send + 'static,

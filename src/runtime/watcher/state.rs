@@ -136,7 +136,8 @@ impl<K: Object, A: ListWatch<K>> Machine<K, A> {
                 self.streaming = false;
                 (None, State::Empty)
             }
-            Err(error) if error.is_gone() => (None, State::Empty),
+            // A 410 cannot mean "too old" here (no version was asked for), so
+            // it is a failure like any other, not a reason to try again at once.
             Err(error) => self.fail(Error::WatchStart(error), State::Empty),
         }
     }
@@ -155,7 +156,7 @@ impl<K: Object, A: ListWatch<K>> Machine<K, A> {
                 (None, state)
             }
             // The continue token expired: the list starts again from the top.
-            Err(error) if error.is_gone() => (None, State::Empty),
+            Err(error) if error.is_gone() && continue_token.is_some() => (None, State::Empty),
             Err(error) => self.fail(Error::List(error), State::ListPage { continue_token }),
         }
     }

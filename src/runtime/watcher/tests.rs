@@ -354,3 +354,22 @@ async fn failures_are_yielded_and_retried_after_a_growing_backoff() {
         ["watch from=Some(\"10\")", "watch from=Some(\"10\")"]
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_gone_where_no_version_was_asked_for_is_a_failure_with_backoff_not_a_hot_loop() {
+    let script = Script::default()
+        .list(Err(api_error(410, "Gone")))
+        .list(page(&["a"], "10", None))
+        .watch(Err(api_error(410, "Gone")));
+    let start = tokio::time::Instant::now();
+    let (events, asked) = run(script, paged(), 4).await;
+    assert_eq!(events, ["Init", "Err 410", "InitApply a", "InitDone"]);
+    assert_eq!(asked.len(), 2);
+    assert!(start.elapsed() >= std::time::Duration::from_millis(800));
+
+    let streaming = Script::default()
+        .watch(Err(api_error(410, "Gone")))
+        .watch(Ok(vec![bookmark("3", true)]));
+    let (events, _) = run(streaming, Config::default(), 3).await;
+    assert_eq!(events, ["Err 410", "Init", "InitDone"]);
+}

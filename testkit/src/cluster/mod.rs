@@ -37,7 +37,6 @@ mod fields;
 mod gc;
 mod immutable;
 pub(crate) mod meta;
-mod metadata_only;
 mod patching;
 mod pod_logs;
 mod query;

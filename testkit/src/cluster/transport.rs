@@ -5,7 +5,7 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 use http::StatusCode;
 use http::header::CONTENT_TYPE;
 use rudder::rest::{Request, Response, Rest, StreamResponse};
@@ -13,7 +13,6 @@ use rudder::{Result, Status};
 use serde_json::Value;
 
 use super::fake_cluster::{Answer, FakeCluster, Inner, lock};
-use super::metadata_only;
 use super::query::QueryOptions;
 use super::watch_start::OpenedWatch;
 
@@ -113,7 +112,7 @@ impl Rest for FakeCluster {
             Ok(Answer::Watch(opened)) => {
                 let stream = self
                     .watch_stream(opened, options.timeout_seconds, options.allow_watch_bookmarks)
-                    .map_ok(move |line| metadata_only::watch_line(metadata_only, line))
+                    .map(move |line| line.map(|line| metadata_only::watch_line(metadata_only, line)))
                     .boxed();
                 let mut response = Response::new(Bytes::new());
                 response
@@ -129,3 +128,6 @@ impl Rest for FakeCluster {
         Ok(StreamResponse::from_parts(parts, body))
     }
 }
+
+/// Metadata-only answers (`as=PartialObjectMetadata`), applied on the way out.
+mod metadata_only;

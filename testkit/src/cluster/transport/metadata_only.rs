@@ -9,7 +9,7 @@ use rudder::Status;
 use rudder::rest::{Request, Response};
 use serde_json::{Value, json};
 
-use super::transport::json_response;
+use super::json_response;
 
 /// The metadata-only form a request asked for, and in which `meta.k8s.io` version.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
