@@ -1,7 +1,8 @@
 //! rudder-testkit: test code written against rudder's traits with no cluster.
 //!
-//! [`FakeCluster`] is an in-memory API server that implements `Rest`; the
-//! crate also re-exports the mocks of rudder's traits.
+//! [`FakeCluster`] is an in-memory API server that implements `Rest`;
+//! [`cassette`] records a session through any `Rest` and replays it with no
+//! cluster; the crate also re-exports the mocks of rudder's traits.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

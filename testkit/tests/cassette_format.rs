@@ -264,3 +264,18 @@ proptest! {
         prop_assert_eq!(Query::parse(&read.interactions[0].request.query.to_query_string()), cassette.interactions[0].request.query.clone());
     }
 }
+
+#[test]
+fn a_large_session_is_not_refused_by_the_parser_budget() {
+    let items: Vec<Value> = (0..60_000)
+        .map(|index| json!({"name": format!("n{index}"), "n": index}))
+        .collect();
+    let cassette = Cassette {
+        interactions: vec![Interaction {
+            request: request("GET", "/api/v1/pods", Body::Empty),
+            response: response(200, Body::Json(json!({"kind": "PodList", "items": items}))),
+        }],
+    };
+    let yaml = cassette.to_yaml().unwrap();
+    assert_eq!(Cassette::from_yaml(&yaml, "large.yaml").unwrap(), cassette);
+}

@@ -227,3 +227,31 @@ fn malformed_and_truncated_cassettes_say_where_and_what_was_expected() {
         .collect();
     insta::assert_snapshot!("malformed", report);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_callers_each_get_the_answers_recorded_for_their_requests() {
+    let replayer = std::sync::Arc::new(replayer());
+    let list = tokio::spawn({
+        let replayer = replayer.clone();
+        async move {
+            json_answer(
+                &replayer,
+                get("/api/v1/namespaces/default/configmaps?limit=500&labelSelector=app%3Dweb"),
+            )
+            .await
+        }
+    });
+    let reads = tokio::spawn({
+        let replayer = replayer.clone();
+        async move {
+            let mut versions = Vec::new();
+            for _ in 0..2 {
+                let object = json_answer(&replayer, get("/api/v1/namespaces/default/configmaps/web")).await;
+                versions.push(object["metadata"]["resourceVersion"].clone());
+            }
+            versions
+        }
+    });
+    assert_eq!(list.await.unwrap()["kind"], "ConfigMapList");
+    assert_eq!(reads.await.unwrap(), [json!("1"), json!("2")]);
+}

@@ -185,6 +185,17 @@ async fn the_checked_in_cassette_replays_with_no_cluster() {
 }
 
 #[tokio::test]
+async fn the_checked_in_cassette_served_over_http_answers_the_live_client_alike() {
+    let server = rudder_testkit::server::Server::builder(Replayer::open(fixture()).unwrap())
+        .start()
+        .await
+        .unwrap();
+    let live = Arc::new(HttpRest::new(server.config()).unwrap()) as Arc<dyn Rest>;
+    let seen = session(&Client::new(live, "default")).await;
+    insta::assert_json_snapshot!("fake_cluster_session_outcomes", seen);
+}
+
+#[tokio::test]
 async fn cassette_rest_records_when_the_file_is_missing_then_replays() {
     if std::env::var("RUDDER_CASSETTE").is_ok() {
         return; // The mode is forced; this test is about `auto`.

@@ -282,3 +282,53 @@ async fn a_dropped_recorder_writes_its_cassette() {
         .unwrap();
     assert_eq!(answer.body().as_ref(), br#"{"path":"/api/v1/pods"}"#);
 }
+
+/// A `Rest` streaming protobuf chunks.
+struct Protobuf;
+
+#[async_trait::async_trait]
+impl Rest for Protobuf {
+    async fn send(&self, _request: Request) -> rudder::Result<Response> {
+        unreachable!("only a stream in this test")
+    }
+
+    async fn send_stream(&self, _request: Request) -> rudder::Result<StreamResponse> {
+        let chunks = vec![
+            Ok(Bytes::from_static(b"k8s\x00\x0a\x02\xff")),
+            Ok(Bytes::from_static(b"\x00\x00\x10")),
+        ];
+        Ok(http::Response::builder()
+            .header("content-type", "application/vnd.kubernetes.protobuf;stream=watch")
+            .body(futures::stream::iter(chunks).boxed())
+            .unwrap())
+    }
+}
+
+#[tokio::test]
+async fn a_binary_stream_is_stored_chunk_by_chunk_as_base64_and_replayed_byte_for_byte() {
+    let (_folder, path) = temporary_path();
+    let recorder = Recorder::new(Protobuf, &path);
+    let recorded: Vec<Bytes> = recorder
+        .send_stream(watch_request())
+        .await
+        .unwrap()
+        .into_body()
+        .map(Result::unwrap)
+        .collect()
+        .await;
+    recorder.finish().unwrap();
+    let cassette = rudder_testkit::cassette::Cassette::load(&path).unwrap();
+    let events = &cassette.interactions[0].response.stream.as_ref().unwrap().events;
+    assert!(events.iter().all(|event| matches!(event.data, Body::Base64(_))));
+
+    let replayer = Replayer::open(&path).unwrap();
+    let replayed: Vec<Bytes> = replayer
+        .send_stream(watch_request())
+        .await
+        .unwrap()
+        .into_body()
+        .map(Result::unwrap)
+        .collect()
+        .await;
+    assert_eq!(replayed, recorded);
+}

@@ -220,7 +220,21 @@ fn parse_options() -> serde_saphyr::Options {
         // No source snippet: a cassette holds recorded (if redacted) data.
         with_snippet: false,
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::Error,
+        budget: Some(cassette_budget()),
     }
+}
+
+/// The parser's default budget (250 000 nodes) is made for configuration
+/// files; a recorded session of ten thousand objects has millions of nodes.
+/// The limits stay, to refuse alias bombs and runaway nesting: JSON is
+/// nested at most 128 deep (serde_json's own limit), the cassette adds a few.
+fn cassette_budget() -> serde_saphyr::Budget {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_events = 200_000_000;
+    budget.max_nodes = 100_000_000;
+    budget.max_total_scalar_bytes = 4 << 30;
+    budget.max_depth = 160;
+    budget
 }
 
 fn check_version(file: &CassetteFile, origin: &Path) -> Result<(), CassetteError> {

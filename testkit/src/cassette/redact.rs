@@ -245,15 +245,12 @@ impl Redactor {
 
 impl Resource {
     fn from_path(path: &str) -> Resource {
-        let segments: Vec<&str> = path.split('/').collect();
-        if segments.contains(&"secrets") {
-            Resource::Secret
-        } else if segments.contains(&"certificatesigningrequests") {
-            Resource::CertificateSigningRequest
-        } else if segments.contains(&"serviceaccounts") && segments.last() == Some(&"token") {
-            Resource::TokenRequest
-        } else {
-            Resource::Other
+        let (resource, rest) = resource_of(path);
+        match resource {
+            "secrets" => Resource::Secret,
+            "certificatesigningrequests" => Resource::CertificateSigningRequest,
+            "serviceaccounts" if rest.last() == Some(&"token") => Resource::TokenRequest,
+            _ => Resource::Other,
         }
     }
 
@@ -264,6 +261,30 @@ impl Resource {
             "CertificateSigningRequest" => Some(Resource::CertificateSigningRequest),
             _ => None,
         }
+    }
+}
+
+/// The resource a request path names and the segments after it:
+/// `/api/v1/namespaces/ns/secrets/db` is `secrets`, `["db"]`;
+/// `/api/v1/namespaces/secrets` is the namespace named `secrets`.
+fn resource_of(path: &str) -> (&str, Vec<&str>) {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let mut rest: &[&str] = match segments.as_slice() {
+        ["api", _version, rest @ ..] => rest,
+        ["apis", _group, _version, rest @ ..] => rest,
+        _ => &[],
+    };
+    if let ["watch", after @ ..] = rest {
+        rest = after;
+    }
+    if let ["namespaces", _namespace, after @ ..] = rest
+        && !after.is_empty()
+    {
+        rest = after;
+    }
+    match rest {
+        [resource, after @ ..] => (resource, after.to_vec()),
+        [] => ("", Vec::new()),
     }
 }
 
@@ -368,6 +389,23 @@ mod tests {
             json!({"kind": "CertificateSigningRequest", "status": {"certificate": "LS0tLS1CRUdJTg=="}}),
         );
         assert!(is_placeholder(csr["status"]["certificate"].as_str().unwrap()));
+    }
+
+    #[test]
+    fn the_resource_is_read_from_the_path_not_from_any_segment() {
+        assert!(Resource::from_path("/api/v1/namespaces/d/secrets/db") == Resource::Secret);
+        assert!(Resource::from_path("/api/v1/watch/namespaces/d/secrets") == Resource::Secret);
+        assert!(Resource::from_path("/api/v1/secrets") == Resource::Secret);
+        assert!(Resource::from_path("/api/v1/namespaces/secrets/configmaps") == Resource::Other);
+        assert!(Resource::from_path("/api/v1/namespaces/secrets") == Resource::Other);
+        assert!(
+            Resource::from_path("/apis/certificates.k8s.io/v1/certificatesigningrequests/x/status")
+                == Resource::CertificateSigningRequest
+        );
+        assert!(
+            Resource::from_path("/api/v1/namespaces/d/serviceaccounts/x/token") == Resource::TokenRequest
+        );
+        assert!(Resource::from_path("/api/v1/namespaces/d/serviceaccounts/x") == Resource::Other);
     }
 
     #[test]

@@ -250,3 +250,10 @@ impl Rest for Replayer {
         Ok(response(recorded, body))
     }
 }
+
+/// So `Server::builder(replayer)` serves a cassette over HTTP(S).
+impl From<Replayer> for std::sync::Arc<dyn Rest> {
+    fn from(replayer: Replayer) -> Self {
+        std::sync::Arc::new(replayer)
+    }
+}
