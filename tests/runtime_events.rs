@@ -139,3 +139,28 @@ async fn a_series_whose_event_was_deleted_is_created_again() {
 
     assert_eq!(events(&cluster).await.len(), 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_same_new_event_published_at_once_from_many_tasks_is_one_series() {
+    let cluster = FakeCluster::new();
+    let object = config_map(&cluster, "settings").await;
+    // Each write waits, so that the publishes overlap.
+    cluster.react(rudder_testkit::cluster::Reactor::delay(
+        "*",
+        "events",
+        Duration::from_millis(50),
+    ));
+    let recorder = Recorder::new(cluster.client(), reporter());
+    let note = EventNote::warning("ErrResourceExists", "Reconcile", "already exists");
+    let publishes = (0..5).map(|_| {
+        let recorder = recorder.clone();
+        let (reference, note) = (object_reference(&object), note.clone());
+        tokio::spawn(async move { recorder.publish(&reference, &note).await })
+    });
+    for publish in publishes.collect::<Vec<_>>() {
+        publish.await.unwrap().unwrap();
+    }
+
+    let [event] = events(&cluster).await.try_into().unwrap();
+    assert_eq!(event.series.map(|series| series.count), Some(5));
+}

@@ -9,13 +9,14 @@
 //! namespace.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::ObjectReference;
 use k8s_openapi::api::events::v1::{Event, EventSeries};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime;
 use serde_json::json;
+use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use crate::types::{ObjectMeta, Patch, PatchParams, PostParams, Resource};
@@ -121,6 +122,10 @@ pub fn object_reference<K: Resource>(object: &K) -> ObjectReference {
 pub struct Recorder {
     sink: Sink,
     reporter: Reporter,
+    /// The open series. Held across each write, so that one recorder's
+    /// Events are written one at a time, as client-go's broadcaster writes
+    /// them: two reconciles publishing the same new event make one Event
+    /// with a count of two, not two Events.
     series: Arc<Mutex<HashMap<SeriesKey, Series>>>,
     clock: Arc<WallClock>,
 }
@@ -235,8 +240,9 @@ impl Recorder {
             regarding: regarding.into(),
             related: related.map(ReferenceKey::from),
         };
+        let mut open = self.series.lock().await;
         let now = Instant::now();
-        if let Some(series) = self.repeat(&key, now) {
+        if let Some(series) = repeat(&mut open, &key, now) {
             match self.bump(&series).await {
                 Err(error) if error.is_not_found() => {}
                 outcome => return outcome,
@@ -254,18 +260,8 @@ impl Recorder {
             count: 1,
             last_observed: now,
         };
-        self.lock().insert(key, series);
+        open.insert(key, series);
         Ok(())
-    }
-
-    /// The series `key` continues, counted once more, if it is still open.
-    fn repeat(&self, key: &SeriesKey, now: Instant) -> Option<Series> {
-        let mut series = self.lock();
-        series.retain(|_, open| now.duration_since(open.last_observed) <= SERIES_WINDOW);
-        let open = series.get_mut(key)?;
-        open.count += 1;
-        open.last_observed = now;
-        Some(open.clone())
     }
 
     async fn bump(&self, series: &Series) -> Result<()> {
@@ -320,13 +316,6 @@ impl Recorder {
             Sink::Api(events) => events.clone(),
         }
     }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SeriesKey, Series>> {
-        // A panic while holding the lock leaves the counts valid; keep going.
-        self.series
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
 }
 
 impl std::fmt::Debug for Recorder {
@@ -335,6 +324,16 @@ impl std::fmt::Debug for Recorder {
             .field("reporter", &self.reporter)
             .finish_non_exhaustive()
     }
+}
+
+/// The series `key` continues, counted once more, if it is still open;
+/// ended series are dropped on the way.
+fn repeat(open: &mut HashMap<SeriesKey, Series>, key: &SeriesKey, now: Instant) -> Option<Series> {
+    open.retain(|_, series| now.duration_since(series.last_observed) <= SERIES_WINDOW);
+    let series = open.get_mut(key)?;
+    series.count += 1;
+    series.last_observed = now;
+    Some(series.clone())
 }
 
 /// `text` cut to at most `limit` bytes, on a character boundary.
