@@ -22,21 +22,30 @@ pub struct Connection {
     pub client: Client,
     /// The example's own arguments.
     pub args: Vec<String>,
+    /// Whether the client is on the embedded fake cluster (no flag given),
+    /// where nothing but the example itself acts on the objects.
+    pub embedded: bool,
 }
 
 /// Connects as the flags on the command line say.
 pub fn connect() -> Result<Connection, Box<dyn std::error::Error>> {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let client = if take_flag(&mut args, "--live") {
-        Client::try_default()?
+    let (client, embedded) = if take_flag(&mut args, "--live") {
+        (Client::try_default()?, false)
     } else if let Some(path) = take_option(&mut args, "--kubeconfig")? {
-        let mut options = KubeconfigOptions::default();
-        options.path = Some(path.into());
-        Client::try_from_config(Config::from_kubeconfig(&options)?)?
+        let options = KubeconfigOptions::default().path(path);
+        (
+            Client::try_from_config(Config::from_kubeconfig(&options)?)?,
+            false,
+        )
     } else {
-        fake_cluster()?
+        (fake_cluster()?, true)
     };
-    Ok(Connection { client, args })
+    Ok(Connection {
+        client,
+        args,
+        embedded,
+    })
 }
 
 fn fake_cluster() -> Result<Client, Box<dyn std::error::Error>> {

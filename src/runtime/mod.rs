@@ -9,9 +9,19 @@
 //!   and only the changes that matter ([`predicates`]).
 //! - [`SharedWatch`]: one watch per resource, read by many.
 //! - [`metadata::MetadataApi`]: metadata-only lists and watches (`PartialObjectMetadata`).
+//! - [`controller`]: reconcile objects through a work queue with client-go's semantics.
+//! - [`finalizer`](finalizer::finalizer): cleanup before an object goes away.
+//! - [`await_condition`](conditions::await_condition): wait for an object to reach a state.
+//! - [`leader_election`]: one active instance among several, on a Lease.
+//! - [`events`]: `events.k8s.io/v1` Events, repeats aggregated.
 
 mod adapters;
 mod backoff;
+pub mod conditions;
+pub mod controller;
+pub mod events;
+pub mod finalizer;
+pub mod leader_election;
 pub mod metadata;
 mod object;
 pub mod reflector;
