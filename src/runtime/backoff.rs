@@ -22,6 +22,7 @@ use tokio::time::Instant;
 /// assert_eq!(quick.factor, 2.0);
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BackoffConfig {
     /// The first delay. Default 800 ms.
     pub initial: Duration,

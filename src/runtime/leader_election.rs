@@ -26,6 +26,7 @@ use crate::{Result, Typed};
 /// How long a Lease lasts, how long a leader tries to renew it, and how
 /// often candidates and the leader try. client-go's defaults.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LeaseTimings {
     /// How long others wait, after last seeing the Lease change, before taking it (15 s).
     pub lease_duration: Duration,

@@ -22,8 +22,9 @@ impl ResourceVersionMatch {
     }
 }
 
-/// The selector setters `ListParams` and `WatchParams` share: both have
-/// `label_selector` and `field_selector` fields.
+/// The selector setters `ListParams`, `WatchParams` and the runtime's
+/// watcher `Config` share: each has `label_selector` and `field_selector`
+/// fields (and `LabelSelector`/`FieldSelector` in scope).
 macro_rules! selector_methods {
     () => {
         /// Only objects whose labels match `selector`.
@@ -53,6 +54,7 @@ macro_rules! selector_methods {
         }
     };
 }
+pub(crate) use selector_methods;
 
 /// Parameters of a `get`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -8,6 +8,7 @@ mod deletion;
 mod dynamic_object;
 mod gvk;
 mod list_params;
+pub(crate) use list_params::selector_methods;
 mod log_params;
 mod object_list;
 mod patch;

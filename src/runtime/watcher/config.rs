@@ -1,7 +1,7 @@
 //! What a watcher watches, and how it lists and recovers.
 
 use crate::runtime::BackoffConfig;
-use crate::types::{ListParams, WatchParams};
+use crate::types::{FieldSelector, LabelSelector, ListParams, WatchParams};
 
 /// How a watcher gets its initial list (and every relist).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -25,6 +25,7 @@ pub enum InitialList {
 /// assert_eq!(config.page_size, 500);
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Config {
     /// Only objects whose labels match (`app=web,tier!=db`).
     pub label_selector: Option<String>,
@@ -60,17 +61,7 @@ impl Default for Config {
 }
 
 impl Config {
-    /// Only objects whose labels match `selector`.
-    pub fn labels(mut self, selector: &str) -> Self {
-        self.label_selector = Some(selector.to_owned());
-        self
-    }
-
-    /// Only objects whose fields match `selector`.
-    pub fn fields(mut self, selector: &str) -> Self {
-        self.field_selector = Some(selector.to_owned());
-        self
-    }
+    crate::types::selector_methods!();
 
     /// Items per page of a paged list.
     pub fn page_size(mut self, page_size: u32) -> Self {
