@@ -2,7 +2,7 @@
 //!
 //! ```sh
 //! cargo run --release --manifest-path bench/Cargo.toml            # everything, 7 rounds
-//! cargo run --release --manifest-path bench/Cargo.toml -- --only list,watch --rounds 3
+//! cargo run --release --manifest-path bench/Cargo.toml -- --only list,watch --rounds 3 --no-floors
 //! ```
 //!
 //! The parent process generates the pods, serves them from a loopback server
@@ -81,18 +81,21 @@ const FLOOR_ROUNDS: usize = 3;
 
 struct Options {
     rounds: usize,
+    floors: bool,
     workloads: Vec<Workload>,
 }
 
 fn options(args: &[String]) -> Result<Options, Failure> {
     let mut options = Options {
         rounds: 7,
+        floors: true,
         workloads: Workload::ALL.to_vec(),
     };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--rounds" => options.rounds = args.next().ok_or("--rounds needs a number")?.parse()?,
+            "--no-floors" => options.floors = false,
             "--only" => {
                 let names = args.next().ok_or("--only needs workload names")?;
                 options.workloads = names
@@ -102,7 +105,7 @@ fn options(args: &[String]) -> Result<Options, Failure> {
             }
             other => {
                 return Err(format!(
-                    "unknown argument {other:?} (--rounds N, --only list,pages,watch,get-seq,get-c64)"
+                    "unknown argument {other:?} (--rounds N, --only list,pages,watch,get-seq,get-c64, --no-floors)"
                 )
                 .into());
             }
@@ -133,7 +136,7 @@ fn parent(args: &[String]) -> Result<(), Failure> {
     let summaries = measured?;
     let table = report::table(&summaries);
     println!("{table}");
-    let full_run = options.workloads.len() == Workload::ALL.len() && options.rounds >= 7;
+    let full_run = options.workloads.len() == Workload::ALL.len() && options.rounds >= 7 && options.floors;
     if full_run {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("RESULTS.md");
         report::write_results(&path, &table, options.rounds, started.elapsed())?;
@@ -173,7 +176,7 @@ fn measure(
             };
             // A floor decodes bytes already in memory, with no network or
             // scheduling in between: three rounds settle its median.
-            let floors = if round < FLOOR_ROUNDS {
+            let floors = if options.floors && round < FLOOR_ROUNDS {
                 vec![Runner::Floor(Floor::Slice), Runner::Floor(Floor::Str)]
             } else {
                 vec![]

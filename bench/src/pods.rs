@@ -77,7 +77,7 @@ pub fn pod(index: usize) -> Pod {
                 "app.kubernetes.io/part-of": "shop",
                 "app.kubernetes.io/version": version,
                 "pod-template-hash": template_hash,
-                "tier": if seed % 2 == 0 { "backend" } else { "frontend" },
+                "tier": if seed.is_multiple_of(2) { "backend" } else { "frontend" },
             },
             "annotations": {
                 "kubectl.kubernetes.io/restartedAt": created,

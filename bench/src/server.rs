@@ -91,7 +91,10 @@ fn streamed(chunks: &[Bytes]) -> Response<Body> {
     if chunks.is_empty() {
         return not_found();
     }
-    let frames = chunks.to_vec().into_iter().map(|chunk| Ok(Frame::data(chunk)));
+    let frames: Vec<Result<Frame<Bytes>, Infallible>> = chunks
+        .iter()
+        .map(|chunk| Ok(Frame::data(chunk.clone())))
+        .collect();
     json_response(StreamBody::new(futures::stream::iter(frames)).boxed())
 }
 
