@@ -12,7 +12,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{APIGroupList, APIResourceLi
 use tokio::sync::Mutex;
 
 use crate::config::RedactedUrl;
-use crate::rest::{RequestBuilder, Rest, check_status, validate_path_segment};
+use crate::rest::{RequestBuilder, Rest, check_status, decode_body, validate_path_segment};
 use crate::types::{GroupVersionKind, GroupVersionResource};
 use crate::{Config, Error, Result};
 
@@ -383,11 +383,7 @@ impl Discovery for DiscoveryClient {
         let request = RequestBuilder::raw(Method::GET, "/version").build()?;
         let (method, uri) = (request.method().clone(), request.uri().clone());
         let response = check_status(&method, &uri, self.rest.send(request).await?)?;
-        serde_json::from_slice(response.body()).map_err(|source| Error::Decode {
-            verb: method.to_string(),
-            url: uri.to_string(),
-            source,
-        })
+        decode_body(method.as_str(), &uri, response.body())
     }
 
     async fn invalidate(&self) {

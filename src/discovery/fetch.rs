@@ -7,7 +7,8 @@ use bytes::Bytes;
 use futures::StreamExt;
 use serde::de::DeserializeOwned;
 
-use crate::{Error, Result};
+use crate::Result;
+use crate::rest::decode_body;
 
 use super::client::DiscoveryClient;
 use super::convert::group_version;
@@ -42,11 +43,7 @@ impl Document {
     }
 
     pub(crate) fn decode<T: DeserializeOwned>(&self) -> Result<T> {
-        serde_json::from_slice(&self.body).map_err(|source| Error::Decode {
-            verb: "GET".to_owned(),
-            url: self.uri.clone(),
-            source,
-        })
+        decode_body("GET", &self.uri, &self.body)
     }
 }
 

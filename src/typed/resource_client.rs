@@ -11,7 +11,7 @@ use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::rest::{Request, Response, Rest, StreamResponse, check_status};
+use crate::rest::{Request, Response, Rest, StreamResponse, check_status, decode_body, decode_json};
 use crate::types::{
     DeleteParams, Deletion, GetParams, ListParams, LogParams, ObjectList, Patch, PatchParams, PostParams,
     Status, WatchEvent, WatchParams,
@@ -44,29 +44,6 @@ impl std::fmt::Debug for ResourceClient {
     }
 }
 
-/// The verb and URL errors name, taken before the request is sent.
-struct Target {
-    verb: String,
-    url: String,
-}
-
-impl Target {
-    fn of(request: &Request) -> Self {
-        Target {
-            verb: request.method().to_string(),
-            url: request.uri().to_string(),
-        }
-    }
-
-    fn decode<T: DeserializeOwned>(&self, body: &[u8]) -> Result<T> {
-        serde_json::from_slice(body).map_err(|source| Error::Decode {
-            verb: self.verb.clone(),
-            url: self.url.clone(),
-            source,
-        })
-    }
-}
-
 impl ResourceClient {
     /// Verbs sent through `rest`, built by `requests`.
     pub fn new(rest: Arc<dyn Rest>, requests: ResourceRequests) -> Self {
@@ -96,16 +73,24 @@ impl ResourceClient {
 
     /// Sends `request`; a non-2xx answer is an [`Error::Api`].
     pub async fn send_checked(&self, request: Request) -> Result<Response> {
-        let (verb, uri) = (request.method().clone(), request.uri().clone());
-        let response = self.rest.send(request).await?;
-        check_status(&verb, &uri, response)
+        self.send_and_check(request)
+            .await
+            .map(|(_, _, response)| response)
     }
 
     /// Sends `request` and decodes the 2xx body as `T`.
     pub async fn send<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
-        let target = Target::of(&request);
-        let response = self.send_checked(request).await?;
-        target.decode(response.body())
+        let (verb, uri, response) = self.send_and_check(request).await?;
+        decode_body(verb.as_str(), &uri, response.body())
+    }
+
+    /// The checked response, with the verb and URI errors name (kept as they
+    /// are: they become strings only when something fails).
+    async fn send_and_check(&self, request: Request) -> Result<(http::Method, http::Uri, Response)> {
+        let (verb, uri) = (request.method().clone(), request.uri().clone());
+        let response = self.rest.send(request).await?;
+        let response = check_status(&verb, &uri, response)?;
+        Ok((verb, uri, response))
     }
 
     /// Sends `request` for a streamed body; a non-2xx answer is an [`Error::Api`].
@@ -196,9 +181,8 @@ impl ResourceClient {
         request: Request,
         ignore_not_found: bool,
     ) -> Result<Deletion<T>> {
-        let target = Target::of(&request);
-        let response = match self.send_checked(request).await {
-            Ok(response) => response,
+        let (verb, uri, response) = match self.send_and_check(request).await {
+            Ok(checked) => checked,
             Err(Error::Api(error)) if ignore_not_found && error.status.code == 404 => {
                 return Ok(Deletion::Status(error.status));
             }
@@ -206,7 +190,7 @@ impl ResourceClient {
         };
         match Status::from_body(response.body()) {
             Some(status) => Ok(Deletion::Status(status)),
-            None => target.decode(response.body()).map(Deletion::Object),
+            None => decode_body(verb.as_str(), &uri, response.body()).map(Deletion::Object),
         }
     }
 
@@ -224,10 +208,10 @@ impl ResourceClient {
         &self,
         request: Request,
     ) -> Result<WatchStream<T>> {
-        let Target { verb, url } = Target::of(&request);
+        let (verb, url) = (request.method().to_string(), request.uri().to_string());
         let body = self.send_stream_checked(request).await?.into_body();
         let events = lines(body, self.max_line, verb.clone(), url.clone()).and_then(move |line| {
-            let decoded = serde_json::from_slice::<WatchEvent<T>>(&line).map_err(|source| Error::Stream {
+            let decoded = decode_json::<WatchEvent<T>>(&line).map_err(|source| Error::Stream {
                 verb: verb.clone(),
                 url: url.clone(),
                 source: LineError::Undecodable {
@@ -304,7 +288,7 @@ impl ResourceClient {
         params: &LogParams,
     ) -> Result<BoxStream<'static, Result<String>>> {
         let request = self.requests.logs(name, params)?;
-        let Target { verb, url } = Target::of(&request);
+        let (verb, url) = (request.method().to_string(), request.uri().to_string());
         let body = self.send_stream_checked(request).await?.into_body();
         let lines =
             lines(body, self.max_line, verb, url).map_ok(|line| String::from_utf8_lossy(&line).into_owned());
