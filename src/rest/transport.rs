@@ -37,8 +37,8 @@ pub trait Rest: Send + Sync {
     async fn send(&self, request: Request) -> Result<Response>;
 
     /// Sends `request` and returns as soon as the headers arrive; the body is
-    /// read as it comes. No request timeout applies and the rate limiter lets
-    /// it through.
+    /// read as it comes. No request timeout applies; the start of the stream
+    /// takes a rate-limiter token like any request, as in client-go.
     async fn send_stream(&self, request: Request) -> Result<StreamResponse>;
 }
 
