@@ -213,3 +213,42 @@ async fn a_filtered_stream_keeps_each_relist_complete_so_a_store_fed_from_it_los
     seen.retain(|event| event.starts_with("Init"));
     assert_eq!(seen.len(), 8, "both lists whole: {seen:?}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_shared_watch_stops_watching_once_every_handle_and_subscriber_is_gone_even_when_nothing_happens() {
+    // The watch itself (a connection to the server) must not outlive its
+    // consumers just because the resource is quiet.
+    struct Watching(std::sync::Arc<std::sync::atomic::AtomicBool>);
+    impl Drop for Watching {
+        fn drop(&mut self) {
+            self.0.store(false, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+    let watching = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let guard = Watching(watching.clone());
+    let quiet = scripted(vec![
+        Event::Init,
+        Event::InitApply(deployment("a", "u1", 1, "web")),
+        Event::InitDone,
+    ])
+    .chain(futures::stream::pending())
+    .map(move |event| {
+        let _ = &guard;
+        event
+    });
+    let shared = SharedWatch::new(quiet, 4);
+    let mut subscriber = Box::pin(shared.subscribe());
+    assert_eq!(drain(&mut subscriber).await.len(), 3);
+    drop(shared);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(
+        watching.load(std::sync::atomic::Ordering::SeqCst),
+        "a subscriber remains"
+    );
+    drop(subscriber);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(
+        !watching.load(std::sync::atomic::Ordering::SeqCst),
+        "the watch was kept"
+    );
+}
