@@ -352,3 +352,42 @@ async fn a_renewal_answered_late_does_not_stretch_the_leaders_term_past_the_othe
     );
     b.abort();
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_leader_that_finds_another_holding_the_lease_steps_down_at_its_next_try() {
+    // Two leaders at once is what the Lease exists to prevent: once the
+    // leader sees another holder, it must not go on for the rest of its
+    // renew deadline.
+    let cluster = FakeCluster::new();
+    let client = cluster.client();
+    let a = tokio::spawn({
+        let client = client.clone();
+        async move {
+            LeaderElector::new(Arc::new(client.namespaced::<Lease>("default")), LEASE, "a")
+                .run(|leading| async move { leading.cancelled().await })
+                .await
+        }
+    });
+    wait_for_holder(&client, "a").await;
+
+    let leases: Api<Lease> = client.default_namespaced();
+    let mut lease = leases.get(LEASE).await.unwrap();
+    let spec = lease.spec.as_mut().unwrap();
+    spec.holder_identity = Some("intruder".into());
+    spec.renew_time = Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime(
+        jiff::Timestamp::now(),
+    ));
+    leases
+        .replace(LEASE, &PostParams::default(), &lease)
+        .await
+        .unwrap();
+    let taken = Instant::now();
+
+    assert_eq!(within("make a step down", a).await.unwrap(), Term::Lost);
+    let timings = LeaseTimings::default();
+    assert!(
+        taken.elapsed() <= timings.retry_period,
+        "a led on for {:?} beside another holder",
+        taken.elapsed()
+    );
+}

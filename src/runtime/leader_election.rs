@@ -213,6 +213,10 @@ impl LeaderElector {
             let attempt = tokio::time::timeout(left, self.try_acquire_or_renew(observed)).await;
             match attempt {
                 Ok(Ok(true)) => renewed_at = sent,
+                // Someone else took the Lease (our renewals were late, or
+                // our clock ran slow): two leaders already; stop now, not
+                // at the renew deadline.
+                Ok(Ok(false)) if self.held_by_another(observed.as_ref()) => return,
                 Ok(Ok(false)) => {}
                 Ok(Err(error)) => tracing::debug!(%error, lease = %self.lease_name, "could not renew"),
                 Err(_elapsed) => {}
@@ -221,6 +225,13 @@ impl LeaderElector {
                 return;
             }
         }
+    }
+
+    /// Whether the Lease, as last seen, names another holder.
+    fn held_by_another(&self, observed: Option<&Observed>) -> bool {
+        observed
+            .and_then(|seen| seen.spec.holder_identity.as_deref())
+            .is_some_and(|holder| !holder.is_empty() && holder != self.identity)
     }
 
     /// One attempt: creates the Lease, renews it, or takes it over when it
