@@ -70,7 +70,7 @@ async fn applied_objects_leave_out_deletions_and_touched_objects_keep_them() {
 }
 
 #[tokio::test]
-async fn a_generation_filter_passes_only_spec_changes_and_new_objects() {
+async fn a_generation_filter_passes_only_spec_changes_new_objects_and_whole_lists() {
     let events = vec![
         Event::Init,
         Event::InitApply(deployment("a", "u1", 1, "web")),
@@ -83,6 +83,7 @@ async fn a_generation_filter_passes_only_spec_changes_and_new_objects() {
         Event::Delete(deployment("b", "u2", 1, "web")),
         Event::Apply(deployment("b", "u3", 1, "web")),
         // A relist without `a`: its memory goes, so its return passes.
+        // The relist itself passes whole, unchanged `b` included.
         Event::Init,
         Event::InitApply(deployment("b", "u3", 1, "web")),
         Event::InitDone,
@@ -105,6 +106,7 @@ async fn a_generation_filter_passes_only_spec_changes_and_new_objects() {
             "Delete b@1",
             "Apply b@1",
             "Init",
+            "InitApply b@1",
             "InitDone",
             "Apply a@2",
         ]
@@ -182,4 +184,71 @@ async fn subscribers_share_one_watch_and_late_ones_start_from_a_complete_view() 
     );
     assert_eq!(drain(&mut late).await, ["Init", "InitApply c@1", "InitDone"]);
     assert_eq!(shared.store().len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_filtered_stream_keeps_each_relist_complete_so_a_store_fed_from_it_loses_nothing() {
+    // A relist must stay a complete list after the filter: a store (here a
+    // shared watch's) swaps it in whole, and would otherwise drop every
+    // object that had not changed.
+    let events = scripted(vec![
+        Event::Init,
+        Event::InitApply(deployment("a", "u1", 1, "web")),
+        Event::InitApply(deployment("b", "u2", 1, "web")),
+        Event::InitDone,
+        Event::Init,
+        Event::InitApply(deployment("a", "u1", 1, "web")),
+        Event::InitApply(deployment("b", "u2", 2, "web")),
+        Event::InitDone,
+    ])
+    .chain(futures::stream::pending())
+    .predicate_filter(predicates::generation);
+    let shared = SharedWatch::new(events, 16);
+    let mut subscriber = Box::pin(shared.subscribe());
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    let mut names: Vec<String> = shared.store().state().iter().map(|d| name(d)).collect();
+    names.sort();
+    assert_eq!(names, ["a@1", "b@2"]);
+    let mut seen = drain(&mut subscriber).await;
+    seen.retain(|event| event.starts_with("Init"));
+    assert_eq!(seen.len(), 8, "both lists whole: {seen:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_shared_watch_stops_watching_once_every_handle_and_subscriber_is_gone_even_when_nothing_happens() {
+    // The watch itself (a connection to the server) must not outlive its
+    // consumers just because the resource is quiet.
+    struct Watching(std::sync::Arc<std::sync::atomic::AtomicBool>);
+    impl Drop for Watching {
+        fn drop(&mut self) {
+            self.0.store(false, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+    let watching = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let guard = Watching(watching.clone());
+    let quiet = scripted(vec![
+        Event::Init,
+        Event::InitApply(deployment("a", "u1", 1, "web")),
+        Event::InitDone,
+    ])
+    .chain(futures::stream::pending())
+    .map(move |event| {
+        let _ = &guard;
+        event
+    });
+    let shared = SharedWatch::new(quiet, 4);
+    let mut subscriber = Box::pin(shared.subscribe());
+    assert_eq!(drain(&mut subscriber).await.len(), 3);
+    drop(shared);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(
+        watching.load(std::sync::atomic::Ordering::SeqCst),
+        "a subscriber remains"
+    );
+    drop(subscriber);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(
+        !watching.load(std::sync::atomic::Ordering::SeqCst),
+        "the watch was kept"
+    );
 }

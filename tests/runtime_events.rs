@@ -164,3 +164,37 @@ async fn the_same_new_event_published_at_once_from_many_tasks_is_one_series() {
     let [event] = events(&cluster).await.try_into().unwrap();
     assert_eq!(event.series.map(|series| series.count), Some(5));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_write_that_hangs_holds_back_only_its_own_series() {
+    let cluster = FakeCluster::new();
+    let object = config_map(&cluster, "settings").await;
+    // Writes of one event hang (a slow or stuck API server); the others' must not wait for them.
+    cluster.react(rudder_testkit::cluster::Reactor::new("*", "events", |_, body| {
+        if String::from_utf8_lossy(body).contains("stuck") {
+            rudder_testkit::cluster::Reaction::Delay(Duration::from_secs(3600))
+        } else {
+            rudder_testkit::cluster::Reaction::Continue
+        }
+    }));
+    let recorder = Recorder::new(cluster.client(), reporter());
+    let stuck = tokio::spawn({
+        let (recorder, reference) = (recorder.clone(), object_reference(&object));
+        async move {
+            let note = EventNote::warning("Slow", "Reconcile", "stuck");
+            recorder.publish(&reference, &note).await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    let note = EventNote::normal("Synced", "Reconcile", "synced");
+    tokio::time::timeout(
+        Duration::from_secs(5),
+        recorder.publish(&object_reference(&object), &note),
+    )
+    .await
+    .expect("another event's write held this one back")
+    .unwrap();
+    let [event] = events(&cluster).await.try_into().unwrap();
+    assert_eq!(event.reason.as_deref(), Some("Synced"));
+    stuck.abort();
+}

@@ -51,10 +51,13 @@ impl<K, S: Stream<Item = Result<Event<K>, Error>>> WatchStreamExt<K> for S {}
 
 /// Filters a watcher's events down to the objects whose `predicate` value changed.
 pub trait PredicateExt<K>: Stream<Item = Result<Event<K>, Error>> + Sized {
-    /// Only the `Apply` and `InitApply` events whose object's `predicate`
-    /// value differs from the last one seen for it (by namespace, name and
-    /// uid); the first sight of an object always passes, and so does a
-    /// `None`. `Init`, `InitDone`, `Delete` and errors pass unchanged. See
+    /// Only the `Apply` events whose object's `predicate` value differs
+    /// from the last one seen for it (by namespace, name and uid); the
+    /// first sight of an object always passes, and so does a `None`.
+    /// Lists (`Init`, every `InitApply`, `InitDone`), `Delete` and errors
+    /// pass unchanged: a list must stay complete, or a store fed from the
+    /// filtered stream (a reflector's, a [`SharedWatch`](super::SharedWatch)'s)
+    /// would drop every unchanged object when it swaps a relist in. See
     /// [`predicates`](super::predicates).
     ///
     /// It remembers one number per object: a `Delete` forgets it, and a
@@ -112,7 +115,8 @@ where
                 if let Some(listed) = &mut self.listed {
                     listed.insert(object.key());
                 }
-                self.changed(object)
+                self.changed(object);
+                true
             }
             Event::Apply(object) => self.changed(object),
         }

@@ -122,11 +122,11 @@ pub fn object_reference<K: Resource>(object: &K) -> ObjectReference {
 pub struct Recorder {
     sink: Sink,
     reporter: Reporter,
-    /// The open series. Held across each write, so that one recorder's
-    /// Events are written one at a time, as client-go's broadcaster writes
-    /// them: two reconciles publishing the same new event make one Event
-    /// with a count of two, not two Events.
-    series: Arc<Mutex<HashMap<SeriesKey, Series>>>,
+    /// The open series, each behind a lock of its own held across its
+    /// write: two reconciles publishing the same new event make one Event
+    /// with a count of two, not two Events, while a write that hangs holds
+    /// back only its own series, never the recorder's other events.
+    series: Arc<std::sync::Mutex<HashMap<SeriesKey, SeriesSlot>>>,
     clock: Arc<WallClock>,
 }
 
@@ -200,7 +200,7 @@ impl Recorder {
         Recorder {
             sink,
             reporter,
-            series: Arc::new(Mutex::new(HashMap::new())),
+            series: Arc::new(std::sync::Mutex::new(HashMap::new())),
             clock: Arc::new(jiff::Timestamp::now),
         }
     }
@@ -240,9 +240,10 @@ impl Recorder {
             regarding: regarding.into(),
             related: related.map(ReferenceKey::from),
         };
-        let mut open = self.series.lock().await;
+        let slot = self.slot(key);
+        let mut open = slot.lock().await;
         let now = Instant::now();
-        if let Some(series) = repeat(&mut open, &key, now) {
+        if let Some(series) = repeat(&mut open, now) {
             match self.bump(&series).await {
                 Err(error) if error.is_not_found() => {}
                 outcome => return outcome,
@@ -260,8 +261,28 @@ impl Recorder {
             count: 1,
             last_observed: now,
         };
-        open.insert(key, series);
+        *open = Some(series);
         Ok(())
+    }
+
+    /// The slot of the series `key`; ended series, and those whose first
+    /// write failed, are dropped on the way unless someone holds them.
+    fn slot(&self, key: SeriesKey) -> SeriesSlot {
+        let now = Instant::now();
+        let mut slots = self
+            .series
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        slots.retain(|_, slot| {
+            Arc::strong_count(slot) > 1
+                || match slot.try_lock() {
+                    Ok(series) => series
+                        .as_ref()
+                        .is_some_and(|series| now.duration_since(series.last_observed) <= SERIES_WINDOW),
+                    Err(_busy) => true,
+                }
+        });
+        slots.entry(key).or_default().clone()
     }
 
     async fn bump(&self, series: &Series) -> Result<()> {
@@ -326,11 +347,14 @@ impl std::fmt::Debug for Recorder {
     }
 }
 
-/// The series `key` continues, counted once more, if it is still open;
-/// ended series are dropped on the way.
-fn repeat(open: &mut HashMap<SeriesKey, Series>, key: &SeriesKey, now: Instant) -> Option<Series> {
-    open.retain(|_, series| now.duration_since(series.last_observed) <= SERIES_WINDOW);
-    let series = open.get_mut(key)?;
+/// One series' state, `None` until its Event is created.
+type SeriesSlot = Arc<Mutex<Option<Series>>>;
+
+/// The series in `open` continues, counted once more, if it is still open.
+fn repeat(open: &mut Option<Series>, now: Instant) -> Option<Series> {
+    let series = open
+        .as_mut()
+        .filter(|series| now.duration_since(series.last_observed) <= SERIES_WINDOW)?;
     series.count += 1;
     series.last_observed = now;
     Some(series.clone())

@@ -164,7 +164,7 @@ impl LeaderElector {
         Fut: Future<Output = ()>,
     {
         let mut observed = None;
-        self.acquire(&mut observed).await;
+        let acquired_at = self.acquire(&mut observed).await;
         tracing::info!(lease = %self.lease_name, identity = %self.identity, "leading");
         let leading = CancellationToken::new();
         let work = lead(leading.clone());
@@ -174,7 +174,7 @@ impl LeaderElector {
                 self.release(&mut observed).await;
                 Term::Finished
             }
-            () = self.keep_renewing(&mut observed) => {
+            () = self.keep_renewing(&mut observed, acquired_at) => {
                 tracing::warn!(lease = %self.lease_name, identity = %self.identity, "lost the lease");
                 leading.cancel();
                 work.await;
@@ -183,11 +183,14 @@ impl LeaderElector {
         }
     }
 
-    async fn acquire(&self, observed: &mut Option<Observed>) {
+    /// Returns when the request that acquired the Lease was sent: the
+    /// term is timed from then (see [`keep_renewing`](Self::keep_renewing)).
+    async fn acquire(&self, observed: &mut Option<Observed>) -> Instant {
         let mut pause = retry_pause(self.timings.retry_period).start();
         loop {
+            let sent = Instant::now();
             match self.try_acquire_or_renew(observed).await {
-                Ok(true) => return,
+                Ok(true) => return sent,
                 Ok(false) => {}
                 Err(error) => tracing::debug!(%error, lease = %self.lease_name, "could not acquire"),
             }
@@ -196,15 +199,24 @@ impl LeaderElector {
     }
 
     /// Returns when the Lease could not be renewed for the renew deadline.
-    async fn keep_renewing(&self, observed: &mut Option<Observed>) {
-        let mut renewed_at = Instant::now();
+    async fn keep_renewing(&self, observed: &mut Option<Observed>, acquired_at: Instant) {
+        let mut renewed_at = acquired_at;
         loop {
             tokio::time::sleep(self.timings.retry_period).await;
             let left = self.timings.renew_deadline.saturating_sub(renewed_at.elapsed());
+            // The others time the Lease from when they saw the renewal
+            // stored, which may be long before its answer reaches us: count
+            // from when it was sent, or a late answer stretches our term
+            // past their takeover.
+            let sent = Instant::now();
             // A request that hangs must not keep a stale leader leading.
             let attempt = tokio::time::timeout(left, self.try_acquire_or_renew(observed)).await;
             match attempt {
-                Ok(Ok(true)) => renewed_at = Instant::now(),
+                Ok(Ok(true)) => renewed_at = sent,
+                // Someone else took the Lease (our renewals were late, or
+                // our clock ran slow): two leaders already; stop now, not
+                // at the renew deadline.
+                Ok(Ok(false)) if self.held_by_another(observed.as_ref()) => return,
                 Ok(Ok(false)) => {}
                 Ok(Err(error)) => tracing::debug!(%error, lease = %self.lease_name, "could not renew"),
                 Err(_elapsed) => {}
@@ -213,6 +225,13 @@ impl LeaderElector {
                 return;
             }
         }
+    }
+
+    /// Whether the Lease, as last seen, names another holder.
+    fn held_by_another(&self, observed: Option<&Observed>) -> bool {
+        observed
+            .and_then(|seen| seen.spec.holder_identity.as_deref())
+            .is_some_and(|holder| !holder.is_empty() && holder != self.identity)
     }
 
     /// One attempt: creates the Lease, renews it, or takes it over when it

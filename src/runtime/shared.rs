@@ -122,11 +122,16 @@ impl<K: Object> Fanout<K> {
         let mut events = std::pin::pin!(events);
         let mut handles_alive = true;
         loop {
+            // Once no handle can add a subscriber, the last subscriber to
+            // go ends the task, even if the resource is quiet and no send
+            // would notice it.
+            let subscribers_gone = (!handles_alive).then(|| self.all_closed());
             tokio::select! {
                 request = requests.recv(), if handles_alive => match request {
                     Some(subscriber) => self.admit(subscriber).await,
                     None => handles_alive = false,
                 },
+                () = wait_for(subscribers_gone) => return,
                 event = events.next() => match event {
                     Some(Ok(event)) => self.publish(event).await,
                     Some(Err(error)) => tracing::warn!(%error, "shared watch: the watcher is recovering"),
@@ -136,6 +141,14 @@ impl<K: Object> Fanout<K> {
             if !handles_alive && self.active.is_empty() && self.waiting.is_empty() {
                 return;
             }
+        }
+    }
+
+    /// Completes when every subscriber has dropped its stream.
+    fn all_closed(&self) -> impl std::future::Future<Output = ()> + use<K> {
+        let subscribers: Vec<_> = self.active.iter().chain(&self.waiting).cloned().collect();
+        async move {
+            futures::future::join_all(subscribers.iter().map(mpsc::Sender::closed)).await;
         }
     }
 
@@ -183,5 +196,13 @@ impl<K: Object> Fanout<K> {
             }
         }
         true
+    }
+}
+
+/// Completes with `wait`; never without one.
+async fn wait_for(wait: Option<impl std::future::Future<Output = ()>>) {
+    match wait {
+        Some(wait) => wait.await,
+        None => std::future::pending().await,
     }
 }

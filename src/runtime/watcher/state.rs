@@ -123,6 +123,15 @@ impl<K: Object, A: ListWatch<K>> Machine<K, A> {
         }
     }
 
+    /// Starts the list again after the backoff: client-go waits before
+    /// every relist, so a server that keeps answering 410 is not listed in
+    /// full back to back. After a long healthy watch the wait is the
+    /// initial one (the backoff has reset).
+    fn relist(&mut self) -> (Step<K>, State<K>) {
+        self.owed_delay = Some(self.backoff.next_delay());
+        (None, State::Empty)
+    }
+
     fn fail(&mut self, error: Error, then: State<K>) -> (Step<K>, State<K>) {
         self.owed_delay = Some(self.backoff.next_delay());
         (Some(Err(error)), then)
@@ -156,7 +165,7 @@ impl<K: Object, A: ListWatch<K>> Machine<K, A> {
                 (None, state)
             }
             // The continue token expired: the list starts again from the top.
-            Err(error) if error.is_gone() && continue_token.is_some() => (None, State::Empty),
+            Err(error) if error.is_gone() && continue_token.is_some() => self.relist(),
             Err(error) => self.fail(Error::List(error), State::ListPage { continue_token }),
         }
     }
@@ -178,7 +187,7 @@ impl<K: Object, A: ListWatch<K>> Machine<K, A> {
                 (Some(Ok(Event::InitDone)), state)
             }
             Some(Ok(WatchEvent::Bookmark(_))) => (None, State::StreamingList { stream }),
-            Some(Ok(WatchEvent::Error(status))) if is_gone(&status) => (None, State::Empty),
+            Some(Ok(WatchEvent::Error(status))) if is_gone(&status) => self.relist(),
             Some(Ok(WatchEvent::Error(status))) => {
                 self.fail(Error::WatchStatus(Box::new(status)), State::Empty)
             }
@@ -206,7 +215,7 @@ impl<K: Object, A: ListWatch<K>> Machine<K, A> {
                 };
                 (None, state)
             }
-            Err(error) if error.is_gone() => (None, State::Empty),
+            Err(error) if error.is_gone() => self.relist(),
             Err(error) => self.fail(Error::WatchStart(error), State::StartWatch { resource_version }),
         }
     }
@@ -241,7 +250,7 @@ impl<K: Object, A: ListWatch<K>> Machine<K, A> {
                 return (None, state);
             }
             // Too old: what changed since cannot be replayed, so list again.
-            Some(Ok(WatchEvent::Error(status))) if is_gone(&status) => return (None, State::Empty),
+            Some(Ok(WatchEvent::Error(status))) if is_gone(&status) => return self.relist(),
             Some(Ok(WatchEvent::Error(status))) => {
                 return self.fail(
                     Error::WatchStatus(Box::new(status)),

@@ -373,3 +373,28 @@ async fn a_gone_where_no_version_was_asked_for_is_a_failure_with_backoff_not_a_h
     let (events, _) = run(streaming, Config::default(), 3).await;
     assert_eq!(events, ["Err 410", "Init", "InitDone"]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_server_that_answers_every_watch_with_gone_is_relisted_with_backoff_not_in_a_hot_loop() {
+    // client-go waits its backoff before every relist; without it a watch
+    // cache that keeps answering 410 would be listed in full back to back.
+    let mut script = Script::default();
+    for version in ["10", "20", "30"] {
+        script = script.list(page(&["a"], version, None)).watch(Ok(vec![gone()]));
+    }
+    script = script
+        .list(page(&["a"], "40", Some("page-2")))
+        .list(Err(api_error(410, "Expired")))
+        .list(page(&["a"], "50", None));
+    let config = paged().backoff(BackoffConfig::default().jitter(0.0));
+    let script = std::sync::Arc::new(script);
+    let start = tokio::time::Instant::now();
+    let mut events = std::pin::pin!(watcher(script.clone(), config));
+    let mut inits = Vec::new();
+    while inits.len() < 5 {
+        if let Ok(Event::Init) = events.next().await.unwrap() {
+            inits.push(start.elapsed().as_millis());
+        }
+    }
+    assert_eq!(inits, [0, 800, 2400, 5600, 12000]);
+}
