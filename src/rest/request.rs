@@ -140,11 +140,12 @@ impl ResourcePath {
 
     /// The URL path, after checking each segment is one the server could accept.
     pub fn to_path(&self) -> Result<String, RequestError> {
-        let mut path = if self.group.is_empty() {
-            String::from("/api")
+        let mut path = String::with_capacity(self.path_len());
+        if self.group.is_empty() {
+            path.push_str("/api");
         } else {
-            push_segment(String::from("/apis"), "group", &self.group)?
-        };
+            path = push_segment(path + "/apis", "group", &self.group)?;
+        }
         path = push_segment(path, "version", &self.version)?;
         if let Some(namespace) = &self.namespace {
             path = push_segment(path + "/namespaces", "namespace", namespace)?;
@@ -162,6 +163,28 @@ impl ResourcePath {
             }),
             (None, _) => Ok(path),
         }
+    }
+
+    /// The length of the path when nothing needs escaping: one allocation
+    /// instead of one each time a segment outgrows the string.
+    fn path_len(&self) -> usize {
+        let group = if self.group.is_empty() {
+            "/api".len()
+        } else {
+            "/apis/".len() + self.group.len()
+        };
+        let segment = |value: &Option<String>| value.as_ref().map_or(0, |value| 1 + value.len());
+        group
+            + 1
+            + self.version.len()
+            + self
+                .namespace
+                .as_ref()
+                .map_or(0, |namespace| "/namespaces/".len() + namespace.len())
+            + 1
+            + self.plural.len()
+            + segment(&self.name)
+            + segment(&self.subresource)
     }
 }
 
@@ -345,14 +368,17 @@ impl RequestBuilder {
             })?;
             headers.insert(name, value);
         }
-        let mut request = http::Request::builder()
-            .method(self.method)
-            .uri(&uri)
-            .body(self.body)
-            .map_err(|error| RequestError::InvalidUri {
-                uri: uri.clone(),
+        // The URI keeps these bytes rather than a copy; a clone of it (the
+        // verb and URI kept for errors) then shares them.
+        let uri_bytes = Bytes::from(uri);
+        let uri =
+            http::Uri::from_maybe_shared(uri_bytes.clone()).map_err(|error| RequestError::InvalidUri {
+                uri: String::from_utf8_lossy(&uri_bytes).into_owned(),
                 reason: error.to_string(),
             })?;
+        let mut request = http::Request::new(self.body);
+        *request.method_mut() = self.method;
+        *request.uri_mut() = uri;
         *request.headers_mut() = headers;
         Ok(request)
     }
@@ -361,6 +387,17 @@ impl RequestBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_uri_http_cannot_carry_is_refused_with_the_uri() {
+        let error = RequestBuilder::raw(Method::GET, "/api/v1/pods\u{7f}")
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(&error, RequestError::InvalidUri { uri, .. } if uri == "/api/v1/pods\u{7f}"),
+            "{error:?}"
+        );
+    }
 
     #[test]
     fn core_and_group_paths() {
