@@ -140,25 +140,70 @@ impl ResourcePath {
 
     /// The URL path, after checking each segment is one the server could accept.
     pub fn to_path(&self) -> Result<String, RequestError> {
+        self.segments().to_path()
+    }
+
+    fn segments(&self) -> PathSegments<'_> {
+        PathSegments {
+            group: &self.group,
+            version: &self.version,
+            plural: &self.plural,
+            namespace: self.namespace.as_deref(),
+            name: self.name.as_deref(),
+            subresource: self.subresource.as_deref(),
+        }
+    }
+}
+
+/// A [`ResourcePath`] that borrows its segments: the SDK's own requests
+/// name a path without copying each segment into a string of its own.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PathSegments<'a> {
+    pub(crate) group: &'a str,
+    pub(crate) version: &'a str,
+    pub(crate) plural: &'a str,
+    pub(crate) namespace: Option<&'a str>,
+    pub(crate) name: Option<&'a str>,
+    pub(crate) subresource: Option<&'a str>,
+}
+
+impl<'a> PathSegments<'a> {
+    /// The object named `name`.
+    pub(crate) fn name(self, name: &'a str) -> Self {
+        PathSegments {
+            name: Some(name),
+            ..self
+        }
+    }
+
+    /// A subresource of the object.
+    pub(crate) fn subresource(self, subresource: &'a str) -> Self {
+        PathSegments {
+            subresource: Some(subresource),
+            ..self
+        }
+    }
+
+    fn to_path(self) -> Result<String, RequestError> {
         let mut path = String::with_capacity(self.path_len());
         if self.group.is_empty() {
             path.push_str("/api");
         } else {
-            path = push_segment(path + "/apis", "group", &self.group)?;
+            path = push_segment(path + "/apis", "group", self.group)?;
         }
-        path = push_segment(path, "version", &self.version)?;
-        if let Some(namespace) = &self.namespace {
+        path = push_segment(path, "version", self.version)?;
+        if let Some(namespace) = self.namespace {
             path = push_segment(path + "/namespaces", "namespace", namespace)?;
         }
-        path = push_segment(path, "resource", &self.plural)?;
-        if let Some(name) = &self.name {
+        path = push_segment(path, "resource", self.plural)?;
+        if let Some(name) = self.name {
             path = push_segment(path, "name", name)?;
         }
-        match (&self.subresource, &self.name) {
+        match (self.subresource, self.name) {
             (Some(subresource), Some(_)) => push_segment(path, "subresource", subresource),
             (Some(subresource), None) => Err(RequestError::InvalidPathSegment {
                 what: "subresource",
-                value: subresource.clone(),
+                value: subresource.to_owned(),
                 reason: "a subresource needs an object name",
             }),
             (None, _) => Ok(path),
@@ -167,24 +212,23 @@ impl ResourcePath {
 
     /// The length of the path when nothing needs escaping: one allocation
     /// instead of one each time a segment outgrows the string.
-    fn path_len(&self) -> usize {
+    fn path_len(self) -> usize {
         let group = if self.group.is_empty() {
             "/api".len()
         } else {
             "/apis/".len() + self.group.len()
         };
-        let segment = |value: &Option<String>| value.as_ref().map_or(0, |value| 1 + value.len());
+        let segment = |value: Option<&str>| value.map_or(0, |value| 1 + value.len());
         group
             + 1
             + self.version.len()
             + self
                 .namespace
-                .as_ref()
                 .map_or(0, |namespace| "/namespaces/".len() + namespace.len())
             + 1
             + self.plural.len()
-            + segment(&self.name)
-            + segment(&self.subresource)
+            + segment(self.name)
+            + segment(self.subresource)
     }
 }
 
@@ -294,6 +338,11 @@ pub struct RequestBuilder {
 impl RequestBuilder {
     /// A request to a resource path.
     pub fn new(method: Method, path: &ResourcePath) -> Result<Self, RequestError> {
+        RequestBuilder::at(method, path.segments())
+    }
+
+    /// A request to a resource path whose segments are borrowed.
+    pub(crate) fn at(method: Method, path: PathSegments<'_>) -> Result<Self, RequestError> {
         Ok(RequestBuilder::raw(method, path.to_path()?))
     }
 
