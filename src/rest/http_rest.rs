@@ -181,7 +181,11 @@ impl HttpRest {
     async fn execute(&self, request: Request, streaming: bool) -> Result<reqwest::Response> {
         let shared = &self.shared;
         let (parts, body) = request.into_parts();
-        let url = format!("{}{}", shared.base_url, parts.uri);
+        let url = request_url(&shared.base_url, &parts.uri).map_err(|error| Error::Transport {
+            verb: parts.method.to_string(),
+            url: format!("{}{}", shared.shown_base_url, parts.uri),
+            source: Box::new(error),
+        })?;
         let mut budget = RetryBudget::new(shared.config.retry);
         let mut refreshed_after_unauthorized = false;
         loop {
@@ -192,14 +196,14 @@ impl HttpRest {
             }
             let credentials = shared.credentials.for_request().await?;
             let client = self.client_for(credentials.exec_identity.as_ref())?;
-            let mut builder = client
-                .request(parts.method.clone(), &url)
-                .headers(self.headers(&parts.headers, &credentials))
-                .body(body.clone());
-            if !streaming && let Some(timeout) = shared.config.request_timeout {
-                builder = builder.timeout(timeout);
+            let headers = self.headers(&parts.headers, &credentials);
+            let mut try_request = reqwest_request(&client, &parts.method, &url, headers)
+                .map_err(|error| self.transport_error(&parts.method, &parts.uri, error))?;
+            *try_request.body_mut() = Some(body.clone().into());
+            if !streaming {
+                *try_request.timeout_mut() = shared.config.request_timeout;
             }
-            let response = match builder.send().await {
+            let response = match client.execute(try_request).await {
                 Ok(response) => response,
                 Err(error) => match budget.after_connection_failure(&parts.method, &error) {
                     Some(wait) => {
@@ -282,10 +286,50 @@ fn auth_kind(auth: &Auth) -> &'static str {
     }
 }
 
-fn into_http_response<B>(response: &reqwest::Response, body: B) -> http::Response<B> {
+/// `base_url` (no trailing `/`) followed by the request's URI, written into
+/// a string of the right size (`format!` would grow it piece by piece) and
+/// parsed once, here, rather than by reqwest on every try.
+fn request_url(base_url: &str, uri: &http::Uri) -> std::result::Result<reqwest::Url, url::ParseError> {
+    use std::fmt::Write as _;
+    let uri_len = uri.scheme_str().map_or(0, |scheme| scheme.len() + 3)
+        + uri.authority().map_or(0, |authority| authority.as_str().len())
+        + uri.path().len()
+        + uri.query().map_or(0, |query| query.len() + 1);
+    let mut url = String::with_capacity(base_url.len() + uri_len);
+    url.push_str(base_url);
+    // Writing to a String cannot fail.
+    let _ = write!(url, "{uri}");
+    reqwest::Url::parse(&url)
+}
+
+/// The request reqwest sends. Built directly, not through
+/// `RequestBuilder`, whose `headers()` copies the map entry by entry into a
+/// new one; except when the URL carries a user name or password, which only
+/// `RequestBuilder` moves into a `Basic` `Authorization` header (replaced by
+/// the configured one, if any) and out of the URL.
+fn reqwest_request(
+    client: &reqwest::Client,
+    method: &Method,
+    url: &reqwest::Url,
+    headers: HeaderMap,
+) -> std::result::Result<reqwest::Request, reqwest::Error> {
+    if url.username().is_empty() && url.password().is_none() {
+        let mut request = reqwest::Request::new(method.clone(), url.clone());
+        *request.headers_mut() = headers;
+        return Ok(request);
+    }
+    client
+        .request(method.clone(), url.clone())
+        .headers(headers)
+        .build()
+}
+
+/// The head of `response`; its headers are moved out, not copied (reading
+/// the body does not need them).
+fn into_http_response<B>(response: &mut reqwest::Response, body: B) -> http::Response<B> {
     let mut http_response = http::Response::new(body);
     *http_response.status_mut() = response.status();
-    *http_response.headers_mut() = response.headers().clone();
+    *http_response.headers_mut() = std::mem::take(response.headers_mut());
     *http_response.version_mut() = response.version();
     http_response
 }
@@ -315,8 +359,8 @@ impl Rest for HttpRest {
         let started = tokio::time::Instant::now();
         let (method, uri) = (request.method().clone(), request.uri().clone());
         let outcome = async {
-            let response = self.execute(request, false).await?;
-            let head = into_http_response(&response, ());
+            let mut response = self.execute(request, false).await?;
+            let head = into_http_response(&mut response, ());
             let body: Bytes = response
                 .bytes()
                 .await
@@ -339,8 +383,8 @@ impl Rest for HttpRest {
             started,
             outcome.as_ref().ok().map(reqwest::Response::status),
         );
-        let response = outcome?;
-        let head = into_http_response(&response, ());
+        let mut response = outcome?;
+        let head = into_http_response(&mut response, ());
         let this = self.clone();
         let stream = response
             .bytes_stream()

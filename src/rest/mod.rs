@@ -21,6 +21,7 @@ mod warning;
 
 pub use auth::TOKEN_FILE_REREAD_INTERVAL;
 pub use http_rest::HttpRest;
+pub(crate) use request::PathSegments;
 pub(crate) use request::validate_path_segment;
 pub use request::{Query, RequestBuilder, RequestError, ResourcePath};
 pub use response::{check_status, describe};

@@ -140,28 +140,95 @@ impl ResourcePath {
 
     /// The URL path, after checking each segment is one the server could accept.
     pub fn to_path(&self) -> Result<String, RequestError> {
-        let mut path = if self.group.is_empty() {
-            String::from("/api")
+        self.segments().to_path()
+    }
+
+    fn segments(&self) -> PathSegments<'_> {
+        PathSegments {
+            group: &self.group,
+            version: &self.version,
+            plural: &self.plural,
+            namespace: self.namespace.as_deref(),
+            name: self.name.as_deref(),
+            subresource: self.subresource.as_deref(),
+        }
+    }
+}
+
+/// A [`ResourcePath`] that borrows its segments: the SDK's own requests
+/// name a path without copying each segment into a string of its own.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PathSegments<'a> {
+    pub(crate) group: &'a str,
+    pub(crate) version: &'a str,
+    pub(crate) plural: &'a str,
+    pub(crate) namespace: Option<&'a str>,
+    pub(crate) name: Option<&'a str>,
+    pub(crate) subresource: Option<&'a str>,
+}
+
+impl<'a> PathSegments<'a> {
+    /// The object named `name`.
+    pub(crate) fn name(self, name: &'a str) -> Self {
+        PathSegments {
+            name: Some(name),
+            ..self
+        }
+    }
+
+    /// A subresource of the object.
+    pub(crate) fn subresource(self, subresource: &'a str) -> Self {
+        PathSegments {
+            subresource: Some(subresource),
+            ..self
+        }
+    }
+
+    fn to_path(self) -> Result<String, RequestError> {
+        let mut path = String::with_capacity(self.path_len());
+        if self.group.is_empty() {
+            path.push_str("/api");
         } else {
-            push_segment(String::from("/apis"), "group", &self.group)?
-        };
-        path = push_segment(path, "version", &self.version)?;
-        if let Some(namespace) = &self.namespace {
+            path = push_segment(path + "/apis", "group", self.group)?;
+        }
+        path = push_segment(path, "version", self.version)?;
+        if let Some(namespace) = self.namespace {
             path = push_segment(path + "/namespaces", "namespace", namespace)?;
         }
-        path = push_segment(path, "resource", &self.plural)?;
-        if let Some(name) = &self.name {
+        path = push_segment(path, "resource", self.plural)?;
+        if let Some(name) = self.name {
             path = push_segment(path, "name", name)?;
         }
-        match (&self.subresource, &self.name) {
+        match (self.subresource, self.name) {
             (Some(subresource), Some(_)) => push_segment(path, "subresource", subresource),
             (Some(subresource), None) => Err(RequestError::InvalidPathSegment {
                 what: "subresource",
-                value: subresource.clone(),
+                value: subresource.to_owned(),
                 reason: "a subresource needs an object name",
             }),
             (None, _) => Ok(path),
         }
+    }
+
+    /// The length of the path when nothing needs escaping: one allocation
+    /// instead of one each time a segment outgrows the string.
+    fn path_len(self) -> usize {
+        let group = if self.group.is_empty() {
+            "/api".len()
+        } else {
+            "/apis/".len() + self.group.len()
+        };
+        let segment = |value: Option<&str>| value.map_or(0, |value| 1 + value.len());
+        group
+            + 1
+            + self.version.len()
+            + self
+                .namespace
+                .map_or(0, |namespace| "/namespaces/".len() + namespace.len())
+            + 1
+            + self.plural.len()
+            + segment(self.name)
+            + segment(self.subresource)
     }
 }
 
@@ -271,6 +338,11 @@ pub struct RequestBuilder {
 impl RequestBuilder {
     /// A request to a resource path.
     pub fn new(method: Method, path: &ResourcePath) -> Result<Self, RequestError> {
+        RequestBuilder::at(method, path.segments())
+    }
+
+    /// A request to a resource path whose segments are borrowed.
+    pub(crate) fn at(method: Method, path: PathSegments<'_>) -> Result<Self, RequestError> {
         Ok(RequestBuilder::raw(method, path.to_path()?))
     }
 
@@ -345,14 +417,17 @@ impl RequestBuilder {
             })?;
             headers.insert(name, value);
         }
-        let mut request = http::Request::builder()
-            .method(self.method)
-            .uri(&uri)
-            .body(self.body)
-            .map_err(|error| RequestError::InvalidUri {
-                uri: uri.clone(),
+        // The URI keeps these bytes rather than a copy; a clone of it (the
+        // verb and URI kept for errors) then shares them.
+        let uri_bytes = Bytes::from(uri);
+        let uri =
+            http::Uri::from_maybe_shared(uri_bytes.clone()).map_err(|error| RequestError::InvalidUri {
+                uri: String::from_utf8_lossy(&uri_bytes).into_owned(),
                 reason: error.to_string(),
             })?;
+        let mut request = http::Request::new(self.body);
+        *request.method_mut() = self.method;
+        *request.uri_mut() = uri;
         *request.headers_mut() = headers;
         Ok(request)
     }
@@ -361,6 +436,17 @@ impl RequestBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_uri_http_cannot_carry_is_refused_with_the_uri() {
+        let error = RequestBuilder::raw(Method::GET, "/api/v1/pods\u{7f}")
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(&error, RequestError::InvalidUri { uri, .. } if uri == "/api/v1/pods\u{7f}"),
+            "{error:?}"
+        );
+    }
 
     #[test]
     fn core_and_group_paths() {

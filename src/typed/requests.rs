@@ -4,7 +4,8 @@
 use http::Method;
 use serde::Serialize;
 
-use crate::rest::{Query, Request, RequestBuilder, RequestError, ResourcePath};
+use crate::rest::PathSegments;
+use crate::rest::{Query, Request, RequestBuilder, RequestError};
 use crate::types::{
     ApiResource, DeleteParams, GetParams, ListParams, LogParams, Patch, PatchParams, PostParams, Scope,
     WatchParams,
@@ -59,18 +60,20 @@ impl ResourceRequests {
         self.namespace.as_deref()
     }
 
-    fn collection(&self) -> ResourcePath {
-        ResourcePath::new(
-            &self.resource.group,
-            &self.resource.version,
-            &self.resource.plural,
-        )
-        .within(self.namespace.as_deref())
+    fn collection(&self) -> PathSegments<'_> {
+        PathSegments {
+            group: &self.resource.group,
+            version: &self.resource.version,
+            plural: &self.resource.plural,
+            namespace: self.namespace.as_deref(),
+            name: None,
+            subresource: None,
+        }
     }
 
     /// The path of one object; an all-namespaces handle of a namespaced
     /// resource cannot name one.
-    fn object(&self, verb: &str, name: &str) -> Result<ResourcePath, RequestError> {
+    fn object<'a>(&'a self, verb: &str, name: &'a str) -> Result<PathSegments<'a>, RequestError> {
         self.need_namespace(verb)?;
         Ok(self.collection().name(name))
     }
@@ -87,21 +90,21 @@ impl ResourceRequests {
 
     /// `GET .../{name}`.
     pub fn get(&self, name: &str, params: &GetParams) -> Result<Request, RequestError> {
-        RequestBuilder::get(&self.object("get", name)?)?
+        RequestBuilder::at(Method::GET, self.object("get", name)?)?
             .queries(&params.to_query())
             .build()
     }
 
     /// `GET .../{plural}` with the list parameters.
     pub fn list(&self, params: &ListParams) -> Result<Request, RequestError> {
-        RequestBuilder::get(&self.collection())?
+        RequestBuilder::at(Method::GET, self.collection())?
             .queries(&params.to_query()?)
             .build()
     }
 
     /// `GET .../{plural}?watch=true`.
     pub fn watch(&self, params: &WatchParams) -> Result<Request, RequestError> {
-        RequestBuilder::get(&self.collection())?
+        RequestBuilder::at(Method::GET, self.collection())?
             .queries(&params.to_query()?)
             .build()
     }
@@ -113,7 +116,7 @@ impl ResourceRequests {
         object: &T,
     ) -> Result<Request, RequestError> {
         self.need_namespace("create")?;
-        RequestBuilder::new(Method::POST, &self.collection())?
+        RequestBuilder::at(Method::POST, self.collection())?
             .queries(&params.to_query())
             .json(object)?
             .build()
@@ -126,17 +129,17 @@ impl ResourceRequests {
         params: &PostParams,
         object: &T,
     ) -> Result<Request, RequestError> {
-        put(&self.object("replace", name)?, params, object)
+        put(self.object("replace", name)?, params, object)
     }
 
     /// `PATCH .../{name}` with the patch's content type.
     pub fn patch(&self, name: &str, params: &PatchParams, patch: &Patch) -> Result<Request, RequestError> {
-        patch_request(&self.object("patch", name)?, params, patch)
+        patch_request(self.object("patch", name)?, params, patch)
     }
 
     /// `DELETE .../{name}` with a `DeleteOptions` body.
     pub fn delete(&self, name: &str, params: &DeleteParams) -> Result<Request, RequestError> {
-        RequestBuilder::new(Method::DELETE, &self.object("delete", name)?)?
+        RequestBuilder::at(Method::DELETE, self.object("delete", name)?)?
             .body(params.to_body()?, "application/json")
             .build()
     }
@@ -147,7 +150,7 @@ impl ResourceRequests {
         params: &DeleteParams,
         selection: &ListParams,
     ) -> Result<Request, RequestError> {
-        RequestBuilder::new(Method::DELETE, &self.collection())?
+        RequestBuilder::at(Method::DELETE, self.collection())?
             .queries(&selection.selection_query())
             .body(params.to_body()?, "application/json")
             .build()
@@ -155,7 +158,7 @@ impl ResourceRequests {
 
     /// `GET .../{name}/{subresource}`.
     pub fn get_subresource(&self, subresource: &str, name: &str) -> Result<Request, RequestError> {
-        RequestBuilder::get(&self.object("get", name)?.subresource(subresource))?.build()
+        RequestBuilder::at(Method::GET, self.object("get", name)?.subresource(subresource))?.build()
     }
 
     /// `PUT .../{name}/{subresource}`.
@@ -167,7 +170,7 @@ impl ResourceRequests {
         object: &T,
     ) -> Result<Request, RequestError> {
         put(
-            &self.object("replace", name)?.subresource(subresource),
+            self.object("replace", name)?.subresource(subresource),
             params,
             object,
         )
@@ -182,7 +185,7 @@ impl ResourceRequests {
         patch: &Patch,
     ) -> Result<Request, RequestError> {
         patch_request(
-            &self.object("patch", name)?.subresource(subresource),
+            self.object("patch", name)?.subresource(subresource),
             params,
             patch,
         )
@@ -196,9 +199,9 @@ impl ResourceRequests {
         params: &PostParams,
         object: &T,
     ) -> Result<Request, RequestError> {
-        RequestBuilder::new(
+        RequestBuilder::at(
             Method::POST,
-            &self.object("create", name)?.subresource(subresource),
+            self.object("create", name)?.subresource(subresource),
         )?
         .queries(&params.to_query())
         .json(object)?
@@ -207,7 +210,7 @@ impl ResourceRequests {
 
     /// `GET .../pods/{name}/log`.
     pub fn logs(&self, name: &str, params: &LogParams) -> Result<Request, RequestError> {
-        RequestBuilder::get(&self.object("logs", name)?.subresource("log"))?
+        RequestBuilder::at(Method::GET, self.object("logs", name)?.subresource("log"))?
             .queries(&params.to_query())
             .accept("text/plain")
             .build()
@@ -215,19 +218,23 @@ impl ResourceRequests {
 }
 
 fn put<T: Serialize + ?Sized>(
-    path: &ResourcePath,
+    path: PathSegments<'_>,
     params: &PostParams,
     object: &T,
 ) -> Result<Request, RequestError> {
-    RequestBuilder::new(Method::PUT, path)?
+    RequestBuilder::at(Method::PUT, path)?
         .queries(&params.to_query())
         .json(object)?
         .build()
 }
 
-fn patch_request(path: &ResourcePath, params: &PatchParams, patch: &Patch) -> Result<Request, RequestError> {
+fn patch_request(
+    path: PathSegments<'_>,
+    params: &PatchParams,
+    patch: &Patch,
+) -> Result<Request, RequestError> {
     let query: Query = params.to_query(patch)?;
-    RequestBuilder::new(Method::PATCH, path)?
+    RequestBuilder::at(Method::PATCH, path)?
         .queries(&query)
         .body(patch.to_bytes()?, patch.content_type())
         .build()
