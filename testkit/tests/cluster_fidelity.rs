@@ -472,6 +472,12 @@ async fn names_and_namespaces_that_cannot_be_path_segments_are_refused() {
         slash.body["message"],
         "Name parameter invalid: \"a/b\": may not contain '/'"
     );
+    let malformed = send_request(
+        &cluster,
+        RequestBuilder::raw(Method::GET, "/api/v1/namespaces/default/configmaps/a%zz"),
+    )
+    .await;
+    assert_eq!(malformed.code, 400, "{}", malformed.body);
     let namespace = send_request(
         &cluster,
         RequestBuilder::raw(Method::GET, "/api/v1/namespaces/a%2Fb/configmaps"),

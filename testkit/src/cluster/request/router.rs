@@ -1,6 +1,8 @@
 //! From a request path to what it addresses: a discovery document or a
 //! resource (group, version, plural, namespace, name, subresource).
 
+use percent_encoding::percent_decode_str;
+
 /// What a path addresses.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Route {
@@ -109,25 +111,14 @@ pub(crate) fn path_segment_problems(segment: &str) -> Vec<&'static str> {
     problems
 }
 
+/// A path segment with its percent-escapes decoded; `None` when the result
+/// is not UTF-8. A malformed escape (`%zz`) is kept as it is, so the name
+/// check refuses it with a 400 rather than the path matching nothing.
 fn decode_segment(segment: &str) -> Option<String> {
-    percent_decode(segment)
-}
-
-fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        if bytes[index] == b'%' {
-            let hex = text.get(index + 1..index + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            index += 3;
-        } else {
-            out.push(bytes[index]);
-            index += 1;
-        }
-    }
-    String::from_utf8(out).ok()
+    percent_decode_str(segment)
+        .decode_utf8()
+        .ok()
+        .map(|text| text.into_owned())
 }
 
 #[cfg(test)]
