@@ -114,22 +114,27 @@ impl ApiError {
     }
 }
 
+/// The first `limit` characters of `text` for a message, with `...` when
+/// there was more. Stops reading at the limit, however long the text.
+pub(crate) fn quote_start(text: &str, limit: usize) -> String {
+    let mut quoted: String = text.chars().take(limit).collect();
+    if text.chars().nth(limit).is_some() {
+        quoted.push_str("...");
+    }
+    quoted
+}
+
 /// The `Status` client-go makes up for an error body that is not one
 /// (an HTML page from a proxy, plain text from a load balancer).
 fn status_from_code(verb: &str, code: http::StatusCode, body: &[u8]) -> Status {
     let reason = reason_for_unstructured_answer(verb, code.as_u16());
     let text = String::from_utf8_lossy(body);
     let text = text.trim();
-    let quoted: String = text.chars().take(QUOTED_BODY_LIMIT).collect();
-    let ellipsis = if text.chars().count() > QUOTED_BODY_LIMIT {
-        "..."
-    } else {
-        ""
-    };
+    let quoted = quote_start(text, QUOTED_BODY_LIMIT);
     let message = if quoted.is_empty() {
         format!("the server responded with {code} and an empty body")
     } else {
-        format!("the server responded with {code}: {quoted}{ellipsis}")
+        format!("the server responded with {code}: {quoted}")
     };
     Status::failure(code.as_u16(), reason, message)
 }

@@ -40,12 +40,7 @@ pub enum LineError {
 
 /// The start of `line`, for an error message.
 pub(crate) fn quote_start(line: &[u8]) -> String {
-    let text = String::from_utf8_lossy(line);
-    let mut quoted: String = text.chars().take(QUOTED_START).collect();
-    if text.chars().count() > QUOTED_START {
-        quoted.push_str("...");
-    }
-    quoted
+    crate::error::quote_start(&String::from_utf8_lossy(line), QUOTED_START)
 }
 
 /// Bytes received but not yet split into lines.
