@@ -127,53 +127,53 @@ fn check_number(
             ),
         ));
     }
-    if let Some(max) = schema.maximum.as_ref().and_then(|max| max.as_f64()) {
-        let exceeds = if schema.exclusive_maximum {
-            actual >= max
-        } else {
-            actual > max
+    let bounds = [
+        (Limit::Maximum, schema.maximum.as_ref(), schema.exclusive_maximum),
+        (Limit::Minimum, schema.minimum.as_ref(), schema.exclusive_minimum),
+    ];
+    for (limit, bound_value, exclusive) in bounds {
+        let Some(bound_number) = bound_value.and_then(Value::as_f64) else {
+            continue;
         };
-        if exceeds {
-            let words = if schema.exclusive_maximum {
-                "less than"
-            } else {
-                "less than or equal to"
-            };
-            errors.push(messages::invalid(
-                path,
-                value,
-                &format!(
-                    "{path} in body should be {words} {}",
-                    bound(schema.maximum.as_ref())
-                ),
-            ));
-        }
-    }
-    if let Some(min) = schema.minimum.as_ref().and_then(|min| min.as_f64()) {
-        let below = if schema.exclusive_minimum {
-            actual <= min
-        } else {
-            actual < min
-        };
-        if below {
-            let words = if schema.exclusive_minimum {
-                "greater than"
-            } else {
-                "greater than or equal to"
-            };
-            errors.push(messages::invalid(
-                path,
-                value,
-                &format!(
-                    "{path} in body should be {words} {}",
-                    bound(schema.minimum.as_ref())
-                ),
-            ));
+        if limit.is_broken(actual, bound_number, exclusive) {
+            let detail = format!(
+                "{path} in body should be {} {}",
+                limit.words(exclusive),
+                bound(bound_value)
+            );
+            errors.push(messages::invalid(path, value, &detail));
         }
     }
 }
 
-/// A bound as the message shows it (integers without a fraction).
+/// Which side of a number a schema bounds.
+#[derive(Clone, Copy)]
+enum Limit {
+    Maximum,
+    Minimum,
+}
+
+impl Limit {
+    fn is_broken(self, actual: f64, bound: f64, exclusive: bool) -> bool {
+        match (self, exclusive) {
+            (Limit::Maximum, true) => actual >= bound,
+            (Limit::Maximum, false) => actual > bound,
+            (Limit::Minimum, true) => actual <= bound,
+            (Limit::Minimum, false) => actual < bound,
+        }
+    }
+
+    /// How the API server's message words the bound.
+    fn words(self, exclusive: bool) -> &'static str {
+        match (self, exclusive) {
+            (Limit::Maximum, true) => "less than",
+            (Limit::Maximum, false) => "less than or equal to",
+            (Limit::Minimum, true) => "greater than",
+            (Limit::Minimum, false) => "greater than or equal to",
+        }
+    }
+}
+
 fn bound(value: Option<&Value>) -> String {
     match value {
         Some(Value::Number(number)) => match number.as_f64() {
@@ -358,6 +358,17 @@ fn json_equal(left: &Value, right: &Value) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_bound_is_broken_at_the_bound_only_when_exclusive() {
+        assert!(Limit::Maximum.is_broken(10.0, 10.0, true));
+        assert!(!Limit::Maximum.is_broken(10.0, 10.0, false));
+        assert!(Limit::Minimum.is_broken(1.0, 1.0, true));
+        assert!(!Limit::Minimum.is_broken(1.0, 1.0, false));
+        assert_eq!(Limit::Maximum.words(true), "less than");
+        assert_eq!(Limit::Minimum.words(false), "greater than or equal to");
+    }
+
     use super::*;
     use serde_json::json;
 
