@@ -6,11 +6,11 @@
 //! reqwest, or a fake cluster, a cassette, a mock.
 
 mod auth;
+mod http_client;
 mod http_rest;
 mod impersonation;
 mod rate_limit;
 mod request;
-mod reqwest_client;
 mod response;
 mod retry;
 mod server_name;
