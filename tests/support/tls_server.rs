@@ -6,7 +6,7 @@
 //! client presented a certificate.
 
 use std::convert::Infallible;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -35,7 +35,13 @@ pub struct TestPki {
 }
 
 impl TestPki {
+    /// A server certificate for [`SERVER_NAME`] and `127.0.0.1`.
     pub fn generate() -> Self {
+        Self::for_server_names(&[SERVER_NAME, "127.0.0.1"])
+    }
+
+    /// A server certificate valid for `names` only (DNS names or IP addresses).
+    pub fn for_server_names(names: &[&str]) -> Self {
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         ca_params
@@ -50,10 +56,14 @@ impl TestPki {
             CertifiedIssuer::self_signed(ca_params, KeyPair::generate().expect("CA key")).expect("CA cert");
 
         let server_key = KeyPair::generate().expect("server key");
-        let mut server_params = CertificateParams::new(vec![SERVER_NAME.to_owned()]).expect("server params");
-        server_params
-            .subject_alt_names
-            .push(SanType::IpAddress(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+        let mut server_params = CertificateParams::new(Vec::<String>::new()).expect("server params");
+        server_params.subject_alt_names = names
+            .iter()
+            .map(|name| match name.parse::<IpAddr>() {
+                Ok(ip) => SanType::IpAddress(ip),
+                Err(_) => SanType::DnsName((*name).try_into().expect("a DNS name")),
+            })
+            .collect();
         server_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         let server_cert = server_params.signed_by(&server_key, &ca).expect("server cert");
 

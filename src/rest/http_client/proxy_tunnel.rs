@@ -99,7 +99,8 @@ impl ProxyTunnel {
                 call(tunnel, target.clone()).await.map_err(|error| {
                     ConnectError::new(
                         format!(
-                            "the proxy {proxy} opened no tunnel (CONNECT) to {}",
+                            "the proxy {} opened no tunnel (CONNECT) to {}",
+                            authority(proxy),
                             authority(&target)
                         ),
                         error,

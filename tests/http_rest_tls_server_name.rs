@@ -1,0 +1,268 @@
+//! `tls-server-name` as client-go sends it: the name goes in the TLS SNI and
+//! is what the certificate is checked against, and nothing else changes: the
+//! connection (or the proxy's `CONNECT`) goes to the URL's host, and `Host`
+//! (HTTP/2 `:authority`) is the URL's. The server's certificate is valid for
+//! `kubernetes.internal` only, never for the 127.0.0.1 the client dials.
+
+mod support;
+
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use k8s_openapi::api::core::v1::ConfigMap;
+use rudder::typed::{Api, Typed};
+use rudder::{Error, HttpRest, Rest};
+use rustls_pki_types::PrivateKeyDer;
+use rustls_pki_types::pem::PemObject;
+use support::tls_server::TestPki;
+use support::{config_for, get};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+const SERVER_NAME: &str = "kubernetes.internal";
+
+/// What the server saw of one request, sent back as a ConfigMap's data.
+#[derive(Debug, PartialEq)]
+struct Seen {
+    sni: String,
+    authority: String,
+    version: String,
+}
+
+impl Seen {
+    fn from_config_map(config_map: &ConfigMap) -> Self {
+        let data = config_map.data.as_ref().expect("data");
+        Seen {
+            sni: data["sni"].clone(),
+            authority: data["authority"].clone(),
+            version: data["version"].clone(),
+        }
+    }
+}
+
+/// Serves HTTPS on 127.0.0.1 with `pki`'s server certificate, offering the
+/// ALPN `protocols`. Every request is answered with a ConfigMap whose data
+/// holds the SNI the client sent (`-` for none), the `Host` header (or, on
+/// HTTP/2, the `:authority`) and the HTTP version. Returns the port.
+async fn serve(pki: &TestPki, protocols: &[&[u8]]) -> u16 {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let key = PrivateKeyDer::from_pem_slice(pki.server_key_pem.as_bytes()).expect("server key PEM");
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_no_client_auth()
+        .with_single_cert(pki.server_chain.clone(), key)
+        .expect("server TLS config");
+    config.alpn_protocols = protocols.iter().map(|protocol| protocol.to_vec()).collect();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+    let port = listener.local_addr().expect("the port").port();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let sni = tls.get_ref().1.server_name().unwrap_or("-").to_owned();
+                let service = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+                    let body = answer(&sni, &request);
+                    async move { Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from(body)))) }
+                });
+                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(tls), service)
+                    .await;
+            });
+        }
+    });
+    port
+}
+
+fn answer(sni: &str, request: &hyper::Request<hyper::body::Incoming>) -> String {
+    let host = request
+        .headers()
+        .get(hyper::header::HOST)
+        .map(|host| String::from_utf8_lossy(host.as_bytes()).into_owned());
+    let authority = match request.version() {
+        hyper::Version::HTTP_2 => request.uri().authority().map(ToString::to_string),
+        _ => host,
+    };
+    serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "seen", "namespace": "default"},
+        "data": {
+            "sni": sni,
+            "authority": authority.unwrap_or_else(|| "-".into()),
+            "version": format!("{:?}", request.version()),
+        },
+    })
+    .to_string()
+}
+
+/// An HTTP proxy on 127.0.0.1 that opens `CONNECT` tunnels to loopback
+/// targets only, recording each request head. Returns its port.
+async fn connect_proxy(heads: Arc<Mutex<Vec<String>>>) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+    let port = listener.local_addr().expect("the port").port();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            tokio::spawn(tunnel(client, heads.clone()));
+        }
+    });
+    port
+}
+
+async fn tunnel(mut client: TcpStream, heads: Arc<Mutex<Vec<String>>>) {
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0u8; 1];
+        if client.read_exact(&mut byte).await.is_err() {
+            return;
+        }
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head).into_owned();
+    heads.lock().unwrap().push(head.clone());
+    let target = head.split(' ').nth(1).unwrap_or_default().to_owned();
+    let loopback = target.starts_with("127.0.0.1:");
+    let server = match head.starts_with("CONNECT ") && loopback {
+        true => TcpStream::connect(&target).await.ok(),
+        false => None,
+    };
+    let Some(mut server) = server else {
+        let _ = client.write_all(b"HTTP/1.1 403 Forbidden\r\n\r\n").await;
+        return;
+    };
+    if client
+        .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        .await
+        .is_ok()
+    {
+        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+    }
+}
+
+/// A client for `https://127.0.0.1:port` trusting `pki`'s CA, with `SERVER_NAME` as its `tls-server-name`.
+fn rest(pki: &TestPki, port: u16, proxy_port: Option<u16>) -> HttpRest {
+    let mut config = config_for(&format!("https://127.0.0.1:{port}"));
+    config.tls.root_certificates = vec![pki.ca.clone()];
+    config.tls.server_name = Some(SERVER_NAME.into());
+    config.proxy_url =
+        proxy_port.map(|proxy| format!("http://jane:s3cret@127.0.0.1:{proxy}").parse().unwrap());
+    HttpRest::new(config).expect("a client")
+}
+
+async fn seen(rest: HttpRest) -> Seen {
+    let api: Api<ConfigMap> = Api::namespaced(Arc::new(rest), "default");
+    Seen::from_config_map(&api.get("seen").await.expect("the typed GET succeeds"))
+}
+
+#[tokio::test]
+async fn http1_sends_the_server_name_as_sni_and_the_url_host_as_host() {
+    let pki = TestPki::for_server_names(&[SERVER_NAME]);
+    let port = serve(&pki, &[b"http/1.1"]).await;
+    let rest = rest(&pki, port, None);
+
+    let response = rest
+        .send(get("/api/v1/namespaces/default/configmaps/seen"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let expected = Seen {
+        sni: SERVER_NAME.into(),
+        authority: format!("127.0.0.1:{port}"),
+        version: "HTTP/1.1".into(),
+    };
+    assert_eq!(seen(rest).await, expected);
+}
+
+#[tokio::test]
+async fn http2_sends_the_url_host_as_authority() {
+    let pki = TestPki::for_server_names(&[SERVER_NAME]);
+    let port = serve(&pki, &[b"h2", b"http/1.1"]).await;
+    let expected = Seen {
+        sni: SERVER_NAME.into(),
+        authority: format!("127.0.0.1:{port}"),
+        version: "HTTP/2.0".into(),
+    };
+    assert_eq!(seen(rest(&pki, port, None)).await, expected);
+}
+
+#[tokio::test]
+async fn through_an_http_proxy_the_tunnel_goes_to_the_url_host_and_the_sni_is_the_server_name() {
+    let pki = TestPki::for_server_names(&[SERVER_NAME]);
+    let port = serve(&pki, &[b"h2", b"http/1.1"]).await;
+    let heads = Arc::new(Mutex::new(Vec::new()));
+    let proxy_port = connect_proxy(heads.clone()).await;
+
+    let seen = seen(rest(&pki, port, Some(proxy_port))).await;
+    assert_eq!(seen.sni, SERVER_NAME);
+    assert_eq!(seen.authority, format!("127.0.0.1:{port}"));
+    let heads = heads.lock().unwrap().clone();
+    assert_eq!(heads.len(), 1, "{heads:?}");
+    let request_line = heads[0].lines().next().unwrap();
+    assert_eq!(request_line, format!("CONNECT 127.0.0.1:{port} HTTP/1.1"));
+    // base64("jane:s3cret"), from the proxy URL's user info.
+    assert!(
+        heads[0].contains("Proxy-Authorization: Basic amFuZTpzM2NyZXQ=\r\n"),
+        "{}",
+        heads[0]
+    );
+}
+
+#[tokio::test]
+async fn a_proxy_that_refuses_the_tunnel_is_a_transport_error_naming_it() {
+    let pki = TestPki::for_server_names(&[SERVER_NAME]);
+    let heads = Arc::new(Mutex::new(Vec::new()));
+    let proxy_port = connect_proxy(heads.clone()).await;
+    let mut config = config_for("https://10.0.0.1:6443");
+    config.tls.root_certificates = vec![pki.ca.clone()];
+    config.tls.server_name = Some(SERVER_NAME.into());
+    config.proxy_url = Some(format!("http://127.0.0.1:{proxy_port}").parse().unwrap());
+    // The proxy refuses non-loopback targets, so nothing leaves the machine.
+    let error = HttpRest::new(config)
+        .unwrap()
+        .send(get("/version"))
+        .await
+        .unwrap_err();
+    let message = error.to_string();
+    assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+    assert!(
+        message.contains(&format!(
+            "proxy 127.0.0.1:{proxy_port} opened no tunnel (CONNECT) to 10.0.0.1:6443"
+        )),
+        "{message}"
+    );
+    assert_eq!(
+        heads.lock().unwrap()[0].lines().next().unwrap(),
+        "CONNECT 10.0.0.1:6443 HTTP/1.1"
+    );
+}
+
+#[tokio::test]
+async fn a_certificate_valid_for_neither_name_fails_with_a_clear_error() {
+    let pki = TestPki::for_server_names(&["other.internal"]);
+    let port = serve(&pki, &[b"h2", b"http/1.1"]).await;
+    let error = rest(&pki, port, None).send(get("/version")).await.unwrap_err();
+    let message = error.to_string();
+    assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+    assert!(
+        message.starts_with(&format!("GET https://127.0.0.1:{port}/version: ")),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!(
+            "TLS handshake with 127.0.0.1:{port} as {SERVER_NAME} (tls-server-name) failed"
+        )),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!(r#"certificate not valid for name "{SERVER_NAME}""#)),
+        "{message}"
+    );
+}
