@@ -8,8 +8,10 @@ mod support;
 
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
+use futures::TryStreamExt;
 use http_body_util::Full;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -19,7 +21,7 @@ use rudder::{Error, HttpRest, Rest};
 use rustls_pki_types::PrivateKeyDer;
 use rustls_pki_types::pem::PemObject;
 use support::tls_server::TestPki;
-use support::{config_for, get};
+use support::{LogCapture, config_for, get};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -44,11 +46,20 @@ impl Seen {
     }
 }
 
-/// Serves HTTPS on 127.0.0.1 with `pki`'s server certificate, offering the
-/// ALPN `protocols`. Every request is answered with a ConfigMap whose data
-/// holds the SNI the client sent (`-` for none), the `Host` header (or, on
-/// HTTP/2, the `:authority`) and the HTTP version. Returns the port.
+/// Serves HTTPS on a free 127.0.0.1 port (see [`serve_on`]); returns the port.
 async fn serve(pki: &TestPki, protocols: &[&[u8]]) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+    let port = listener.local_addr().expect("the port").port();
+    serve_on(listener, pki, protocols);
+    port
+}
+
+/// Serves HTTPS on `listener` with `pki`'s server certificate, offering the
+/// ALPN `protocols`. `/hang` is never answered; every other request is
+/// answered with a ConfigMap whose data holds the SNI the client sent (`-`
+/// for none), the `Host` header (or, on HTTP/2, the `:authority`) and the
+/// HTTP version.
+fn serve_on(listener: TcpListener, pki: &TestPki, protocols: &[&[u8]]) {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let key = PrivateKeyDer::from_pem_slice(pki.server_key_pem.as_bytes()).expect("server key PEM");
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
@@ -59,8 +70,6 @@ async fn serve(pki: &TestPki, protocols: &[&[u8]]) -> u16 {
         .expect("server TLS config");
     config.alpn_protocols = protocols.iter().map(|protocol| protocol.to_vec()).collect();
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
-    let port = listener.local_addr().expect("the port").port();
     tokio::spawn(async move {
         while let Ok((tcp, _)) = listener.accept().await {
             let acceptor = acceptor.clone();
@@ -70,8 +79,14 @@ async fn serve(pki: &TestPki, protocols: &[&[u8]]) -> u16 {
                 };
                 let sni = tls.get_ref().1.server_name().unwrap_or("-").to_owned();
                 let service = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+                    let hang = request.uri().path() == "/hang";
                     let body = answer(&sni, &request);
-                    async move { Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from(body)))) }
+                    async move {
+                        if hang {
+                            std::future::pending::<()>().await;
+                        }
+                        Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from(body))))
+                    }
                 });
                 let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
                     .serve_connection(TokioIo::new(tls), service)
@@ -79,7 +94,6 @@ async fn serve(pki: &TestPki, protocols: &[&[u8]]) -> u16 {
             });
         }
     });
-    port
 }
 
 fn answer(sni: &str, request: &hyper::Request<hyper::body::Incoming>) -> String {
@@ -265,4 +279,66 @@ async fn a_certificate_valid_for_neither_name_fails_with_a_clear_error() {
         message.contains(&format!(r#"certificate not valid for name "{SERVER_NAME}""#)),
         "{message}"
     );
+}
+
+#[tokio::test]
+async fn a_stream_goes_to_the_url_host_with_the_server_name_as_sni() {
+    let pki = TestPki::for_server_names(&[SERVER_NAME]);
+    let port = serve(&pki, &[b"h2", b"http/1.1"]).await;
+    let response = rest(&pki, port, None)
+        .send_stream(get("/api/v1/namespaces/default/configmaps/seen"))
+        .await
+        .unwrap();
+    let body: Vec<Bytes> = response.into_body().try_collect().await.unwrap();
+    let config_map: ConfigMap = serde_json::from_slice(&body.concat()).unwrap();
+    assert_eq!(
+        Seen::from_config_map(&config_map).authority,
+        format!("127.0.0.1:{port}")
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_send_that_outlasts_the_request_timeout_fails_as_timed_out() {
+    let pki = TestPki::for_server_names(&[SERVER_NAME]);
+    let port = serve(&pki, &[b"h2", b"http/1.1"]).await;
+    let mut config = rest(&pki, port, None).config().clone();
+    config.request_timeout = Some(Duration::from_secs(5));
+    let error = HttpRest::new(config)
+        .unwrap()
+        .send(get("/hang"))
+        .await
+        .unwrap_err();
+    let Error::Transport { source, .. } = &error else {
+        panic!("expected a transport error, got {error:?}");
+    };
+    let failure = source
+        .downcast_ref::<rudder::rest::TransportFailure>()
+        .expect("a TransportFailure");
+    assert!(failure.is_timeout(), "{error}");
+    assert!(failure.reqwest_error().is_none(), "hyper's client sent it");
+    assert!(error.to_string().contains("timed out"), "{error}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_get_is_retried_when_the_connection_is_refused() {
+    let (logs, _guard) = LogCapture::start();
+    let pki = TestPki::for_server_names(&[SERVER_NAME]);
+    // A port nobody listens on (for now).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let rest = rest(&pki, port, None);
+    let sent = tokio::spawn(async move { rest.send(get("/version")).await });
+    // Busy-wait (never idle, so paused time cannot move) until the first try
+    // has been refused and the retry is waiting; then start the server.
+    while !logs.text().contains("retrying after a connection failure") {
+        tokio::task::yield_now().await;
+    }
+    let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    serve_on(listener, &pki, &[b"h2", b"http/1.1"]);
+    let response = sent.await.unwrap().unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(logs.text().contains("Connection refused"), "{}", logs.text());
 }

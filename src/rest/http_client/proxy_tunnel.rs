@@ -18,7 +18,7 @@ use crate::rest::auth::basic_authorization;
 use super::connector::ConnectError;
 
 /// How a connection reaches the server. The proxy URIs hold no user info.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(crate) enum ProxyTunnel {
     Direct,
     /// An HTTP proxy, asked to `CONNECT` to the server's host and port.
@@ -33,6 +33,28 @@ pub(crate) enum ProxyTunnel {
         credentials: Option<(String, String)>,
         resolve_locally: bool,
     },
+}
+
+/// The proxy, never its credentials.
+impl std::fmt::Debug for ProxyTunnel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProxyTunnel::Direct => f.write_str("Direct"),
+            ProxyTunnel::Connect { proxy, .. } => f
+                .debug_struct("Connect")
+                .field("proxy", proxy)
+                .finish_non_exhaustive(),
+            ProxyTunnel::Socks5 {
+                proxy,
+                resolve_locally,
+                ..
+            } => f
+                .debug_struct("Socks5")
+                .field("proxy", proxy)
+                .field("resolve_locally", resolve_locally)
+                .finish_non_exhaustive(),
+        }
+    }
 }
 
 impl ProxyTunnel {
@@ -190,18 +212,47 @@ mod tests {
         assert_eq!(authorization.unwrap(), "Basic amFuZTpwQHNz");
     }
 
+    /// Whether the server (`https://10.0.0.1:6443`) is reached through `HTTPS_PROXY` with `NO_PROXY=no_proxy`.
+    fn proxied(no_proxy: &str) -> bool {
+        let env = [("HTTPS_PROXY", "http://proxy.test:3128"), ("NO_PROXY", no_proxy)];
+        match tunnel(None, &env) {
+            Ok(ProxyTunnel::Connect { .. }) => true,
+            Ok(ProxyTunnel::Direct) => false,
+            other => panic!("an http tunnel or none, got {other:?}"),
+        }
+    }
+
     #[test]
-    fn the_environment_proxy_applies_unless_no_proxy_matches() {
-        let proxied = tunnel(None, &[("HTTPS_PROXY", "http://proxy.test:3128")]);
-        assert!(matches!(proxied, Ok(ProxyTunnel::Connect { .. })), "{proxied:?}");
-        let excluded = tunnel(
-            None,
-            &[
-                ("HTTPS_PROXY", "http://proxy.test:3128"),
-                ("NO_PROXY", "10.0.0.0/8"),
-            ],
+    fn the_environment_proxy_applies_unless_no_proxy_matches_the_server() {
+        assert!(proxied(""));
+        assert!(proxied("example.com,10.0.0.2,10.0.0.1:443"));
+        assert!(!proxied("10.0.0.0/8"));
+        assert!(!proxied("10.0.0.1"));
+        assert!(!proxied("10.0.0.1:6443"));
+        assert!(!proxied("*"));
+    }
+
+    #[test]
+    fn an_explicit_proxy_url_ignores_no_proxy() {
+        let explicit = tunnel(Some("http://proxy.test:3128"), &[("NO_PROXY", "*")]);
+        assert!(
+            matches!(explicit, Ok(ProxyTunnel::Connect { .. })),
+            "{explicit:?}"
         );
-        assert!(matches!(excluded, Ok(ProxyTunnel::Direct)), "{excluded:?}");
+    }
+
+    #[test]
+    fn debug_shows_the_proxy_but_not_its_credentials() {
+        for url in [
+            "http://jane:s3cret@proxy.test:3128",
+            "socks5h://jane:s3cret@proxy.test",
+        ] {
+            let shown = format!("{:?}", tunnel(Some(url), &[]).unwrap());
+            assert!(
+                shown.contains("proxy.test") && !shown.contains("s3cret") && !shown.contains("jane"),
+                "{shown}"
+            );
+        }
     }
 
     #[test]
