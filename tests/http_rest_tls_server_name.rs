@@ -16,12 +16,13 @@ use http_body_util::Full;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use k8s_openapi::api::core::v1::ConfigMap;
+use rudder::config::Auth;
 use rudder::typed::{Api, Typed};
 use rudder::{Error, HttpRest, Rest};
 use rustls_pki_types::PrivateKeyDer;
 use rustls_pki_types::pem::PemObject;
-use support::tls_server::TestPki;
-use support::{LogCapture, config_for, get};
+use support::tls_server::{ClientAuth, TestPki, serve_https};
+use support::{ExecScript, LogCapture, config_for, get};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -161,6 +162,59 @@ async fn tunnel(mut client: TcpStream, heads: Arc<Mutex<Vec<String>>>) {
     }
 }
 
+/// A SOCKS5 proxy on 127.0.0.1 (no authentication) that connects to
+/// 127.0.0.1 targets only, recording each target as `host:port`. Returns its port.
+async fn socks5_proxy(targets: Arc<Mutex<Vec<String>>>) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+    let port = listener.local_addr().expect("the port").port();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let targets = targets.clone();
+            tokio::spawn(async move {
+                let _ = socks5_connect(client, targets).await;
+            });
+        }
+    });
+    port
+}
+
+async fn socks5_connect(mut client: TcpStream, targets: Arc<Mutex<Vec<String>>>) -> std::io::Result<()> {
+    let mut greeting = [0u8; 2];
+    client.read_exact(&mut greeting).await?;
+    let mut methods = vec![0u8; usize::from(greeting[1])];
+    client.read_exact(&mut methods).await?;
+    client.write_all(&[5, 0]).await?;
+    let mut request = [0u8; 4];
+    client.read_exact(&mut request).await?;
+    let host = match request[3] {
+        1 => {
+            let mut ip = [0u8; 4];
+            client.read_exact(&mut ip).await?;
+            std::net::Ipv4Addr::from(ip).to_string()
+        }
+        3 => {
+            let mut length = [0u8; 1];
+            client.read_exact(&mut length).await?;
+            let mut name = vec![0u8; usize::from(length[0])];
+            client.read_exact(&mut name).await?;
+            String::from_utf8_lossy(&name).into_owned()
+        }
+        _ => return client.write_all(&[5, 8, 0, 1, 0, 0, 0, 0, 0, 0]).await,
+    };
+    let mut port = [0u8; 2];
+    client.read_exact(&mut port).await?;
+    let target = format!("{host}:{}", u16::from_be_bytes(port));
+    targets.lock().unwrap().push(target.clone());
+    if host != "127.0.0.1" {
+        return client.write_all(&[5, 2, 0, 1, 0, 0, 0, 0, 0, 0]).await;
+    }
+    let mut server = TcpStream::connect(&target).await?;
+    client.write_all(&[5, 0, 0, 1, 0, 0, 0, 0, 0, 0]).await?;
+    tokio::io::copy_bidirectional(&mut client, &mut server)
+        .await
+        .map(drop)
+}
+
 /// A client for `https://127.0.0.1:port` trusting `pki`'s CA, with `SERVER_NAME` as its `tls-server-name`.
 fn rest(pki: &TestPki, port: u16, proxy_port: Option<u16>) -> HttpRest {
     let mut config = config_for(&format!("https://127.0.0.1:{port}"));
@@ -227,6 +281,21 @@ async fn through_an_http_proxy_the_tunnel_goes_to_the_url_host_and_the_sni_is_th
         "{}",
         heads[0]
     );
+}
+
+#[tokio::test]
+async fn through_a_socks5_proxy_the_connection_goes_to_the_url_host_and_the_sni_is_the_server_name() {
+    let pki = TestPki::for_server_names(&[SERVER_NAME]);
+    let port = serve(&pki, &[b"h2", b"http/1.1"]).await;
+    let targets = Arc::new(Mutex::new(Vec::new()));
+    let proxy_port = socks5_proxy(targets.clone()).await;
+    let mut config = rest(&pki, port, None).config().clone();
+    config.proxy_url = Some(format!("socks5h://127.0.0.1:{proxy_port}").parse().unwrap());
+
+    let seen = seen(HttpRest::new(config).unwrap()).await;
+    assert_eq!(seen.sni, SERVER_NAME);
+    assert_eq!(seen.authority, format!("127.0.0.1:{port}"));
+    assert_eq!(*targets.lock().unwrap(), vec![format!("127.0.0.1:{port}")]);
 }
 
 #[tokio::test]
@@ -341,4 +410,34 @@ async fn a_get_is_retried_when_the_connection_is_refused() {
     let response = sent.await.unwrap().unwrap();
     assert_eq!(response.status(), 200);
     assert!(logs.text().contains("Connection refused"), "{}", logs.text());
+}
+
+#[tokio::test]
+async fn an_exec_plugin_token_and_client_certificate_are_sent_on_this_path_too() {
+    let pki = TestPki::for_server_names(&[SERVER_NAME]);
+    let url = serve_https(&pki, ClientAuth::Required).await;
+    let credential = serde_json::json!({
+        "apiVersion": "client.authentication.k8s.io/v1",
+        "kind": "ExecCredential",
+        "status": {
+            "token": "plugin-token",
+            "clientCertificateData": pki.client_certificate_pem,
+            "clientKeyData": pki.client_key_pem,
+        },
+    });
+    let script = ExecScript::new("cat \"$dir/credential.json\"");
+    script.write_file("credential.json", &credential.to_string());
+    let mut config = config_for(&url);
+    config.tls.root_certificates = vec![pki.ca.clone()];
+    config.tls.server_name = Some(SERVER_NAME.into());
+    config.auth = Auth::Exec(Box::new(script.exec_config()));
+    let rest = HttpRest::new(config).unwrap();
+    let body = |path: &'static str| {
+        let rest = rest.clone();
+        async move { rest.send(get(path)).await.map(|response| response.into_body()) }
+    };
+    assert_eq!(body("/sni").await.unwrap(), SERVER_NAME);
+    assert_eq!(body("/version").await.unwrap(), "HTTP/2.0 client_cert=true");
+    assert_eq!(body("/authorization").await.unwrap(), "Bearer plugin-token");
+    assert_eq!(script.runs(), 1);
 }
