@@ -6,22 +6,16 @@
 
 mod support;
 
-use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
 use futures::TryStreamExt;
-use http_body_util::Full;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo};
 use k8s_openapi::api::core::v1::ConfigMap;
 use rudder::config::Auth;
 use rudder::typed::{Api, Typed};
 use rudder::{Error, HttpRest, Rest};
-use rustls_pki_types::PrivateKeyDer;
-use rustls_pki_types::pem::PemObject;
-use support::tls_server::{ClientAuth, TestPki, serve_https};
+use support::tls_server::{ClientAuth, TestPki, serve_https, serve_tls, server_config};
 use support::{ExecScript, LogCapture, config_for, get};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -61,39 +55,10 @@ async fn serve(pki: &TestPki, protocols: &[&[u8]]) -> u16 {
 /// for none), the `Host` header (or, on HTTP/2, the `:authority`) and the
 /// HTTP version.
 fn serve_on(listener: TcpListener, pki: &TestPki, protocols: &[&[u8]]) {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let key = PrivateKeyDer::from_pem_slice(pki.server_key_pem.as_bytes()).expect("server key PEM");
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("TLS versions")
-        .with_no_client_auth()
-        .with_single_cert(pki.server_chain.clone(), key)
-        .expect("server TLS config");
+    let mut config = server_config(pki, ClientAuth::None);
     config.alpn_protocols = protocols.iter().map(|protocol| protocol.to_vec()).collect();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    tokio::spawn(async move {
-        while let Ok((tcp, _)) = listener.accept().await {
-            let acceptor = acceptor.clone();
-            tokio::spawn(async move {
-                let Ok(tls) = acceptor.accept(tcp).await else {
-                    return;
-                };
-                let sni = tls.get_ref().1.server_name().unwrap_or("-").to_owned();
-                let service = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-                    let hang = request.uri().path() == "/hang";
-                    let body = answer(&sni, &request);
-                    async move {
-                        if hang {
-                            std::future::pending::<()>().await;
-                        }
-                        Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from(body))))
-                    }
-                });
-                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                    .serve_connection(TokioIo::new(tls), service)
-                    .await;
-            });
-        }
+    serve_tls(listener, config, |peer, request| {
+        (request.uri().path() != "/hang").then(|| answer(&peer.sni, request))
     });
 }
 
