@@ -16,7 +16,7 @@ use rudder::config::Auth;
 use rudder::typed::{Api, Typed};
 use rudder::{Error, HttpRest, Rest};
 use support::tls_server::{ClientAuth, TestPki, serve_https, serve_tls, server_config};
-use support::{ExecScript, LogCapture, config_for, get};
+use support::{ExecScript, LogCapture, config_for, get, transport_failure};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -342,12 +342,7 @@ async fn a_send_that_outlasts_the_request_timeout_fails_as_timed_out() {
         .send(get("/hang"))
         .await
         .unwrap_err();
-    let Error::Transport { source, .. } = &error else {
-        panic!("expected a transport error, got {error:?}");
-    };
-    let failure = source
-        .downcast_ref::<rudder::rest::TransportFailure>()
-        .expect("a TransportFailure");
+    let failure = transport_failure(&error);
     assert!(failure.is_timeout(), "{error}");
     assert!(failure.reqwest_error().is_none(), "hyper's client sent it");
     assert!(error.to_string().contains("timed out"), "{error}");
