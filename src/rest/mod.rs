@@ -3,7 +3,8 @@
 //! [`Rest`] is the only layer that touches the network. Requests are built
 //! without IO by [`RequestBuilder`] (so every path and query string is
 //! testable on its own) and sent by an implementation: [`HttpRest`] over
-//! reqwest, or a fake cluster, a cassette, a mock.
+//! reqwest (hyper's client when `tls-server-name` must be the SNI), or a
+//! fake cluster, a cassette, a mock.
 
 mod auth;
 mod http_client;
