@@ -14,7 +14,6 @@ mod rate_limit;
 mod request;
 mod response;
 mod retry;
-mod server_name;
 mod tls;
 mod transport;
 mod transport_failure;

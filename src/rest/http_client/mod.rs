@@ -8,6 +8,7 @@ mod connector;
 mod proxy_tunnel;
 mod reqwest_client;
 mod server_name_client;
+mod server_name_route;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,11 +20,11 @@ use http::{HeaderMap, Method, StatusCode};
 
 use crate::config::{ClientIdentity, Config, ConfigError, EnvironmentProxies};
 
-use super::server_name::ServerNameRoute;
 use super::transport_failure::TransportFailure;
 
 use reqwest_client::build_client;
 use server_name_client::{ServerNameBody, ServerNameClient};
+use server_name_route::ServerNameRoute;
 
 /// The client for one server and user; cheap to clone (clones share the pool).
 #[derive(Clone)]

@@ -16,12 +16,12 @@ use tokio::time::Instant;
 
 use crate::config::{ClientIdentity, Config, ConfigError, EnvironmentProxies};
 use crate::rest::auth::basic_authorization;
-use crate::rest::server_name::ServerNameRoute;
 use crate::rest::tls::client_tls_config;
 use crate::rest::transport_failure::TransportFailure;
 
 use super::connector::ServerNameConnector;
 use super::proxy_tunnel::ProxyTunnel;
+use super::server_name_route::ServerNameRoute;
 use super::user_agent;
 
 /// How long an idle pooled connection is kept, as reqwest keeps them.

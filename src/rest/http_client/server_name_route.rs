@@ -5,7 +5,7 @@
 //! proxy's `CONNECT`) goes to the URL's host and the `Host` header (HTTP/2
 //! `:authority`) is the URL's. reqwest takes the SNI from the URL's host and
 //! cannot be told otherwise, so requests that need another SNI go through
-//! [`super::http_client`]'s own connector instead.
+//! hyper's client over our own connector instead (see the parent module).
 
 use std::net::IpAddr;
 
