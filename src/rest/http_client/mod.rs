@@ -14,8 +14,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures::stream::BoxStream;
-use futures::{StreamExt, TryStreamExt};
+use futures::future::Either;
+use futures::{Stream, TryStreamExt};
 use http::{HeaderMap, Method, StatusCode};
 
 use crate::config::{ClientIdentity, Config, ConfigError, EnvironmentProxies};
@@ -140,10 +140,12 @@ impl AnswerBody {
     }
 
     /// The body as it arrives.
-    pub(crate) fn into_stream(self) -> BoxStream<'static, Result<Bytes, TransportFailure>> {
+    pub(crate) fn into_stream(self) -> impl Stream<Item = Result<Bytes, TransportFailure>> + Send + 'static {
         match self {
-            AnswerBody::Reqwest(response) => response.bytes_stream().map_err(TransportFailure::new).boxed(),
-            AnswerBody::ServerName(body) => body.into_stream().boxed(),
+            AnswerBody::Reqwest(response) => {
+                Either::Left(response.bytes_stream().map_err(TransportFailure::new))
+            }
+            AnswerBody::ServerName(body) => Either::Right(body.into_stream()),
         }
     }
 }
