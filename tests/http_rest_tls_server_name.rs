@@ -12,7 +12,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::TryStreamExt;
 use k8s_openapi::api::core::v1::ConfigMap;
-use rudder::config::Auth;
+use rudder::config::{Auth, Impersonation, SecretString};
 use rudder::typed::{Api, Typed};
 use rudder::{Error, HttpRest, Rest};
 use support::tls_server::{ClientAuth, TestPki, serve_https, serve_tls, server_config};
@@ -71,6 +71,11 @@ fn answer(sni: &str, request: &hyper::Request<hyper::body::Incoming>) -> String 
         hyper::Version::HTTP_2 => request.uri().authority().map(ToString::to_string),
         _ => host,
     };
+    let header = |name: &str| {
+        request.headers().get(name).map_or("-".to_owned(), |value| {
+            String::from_utf8_lossy(value.as_bytes()).into_owned()
+        })
+    };
     serde_json::json!({
         "apiVersion": "v1",
         "kind": "ConfigMap",
@@ -79,6 +84,9 @@ fn answer(sni: &str, request: &hyper::Request<hyper::body::Incoming>) -> String 
             "sni": sni,
             "authority": authority.unwrap_or_else(|| "-".into()),
             "version": format!("{:?}", request.version()),
+            "user-agent": header("user-agent"),
+            "impersonate-user": header("impersonate-user"),
+            "authorization": header("authorization"),
         },
     })
     .to_string()
@@ -212,6 +220,22 @@ async fn http1_sends_the_server_name_as_sni_and_the_url_host_as_host() {
         version: "HTTP/1.1".into(),
     };
     assert_eq!(seen(rest).await, expected);
+}
+
+#[tokio::test]
+async fn the_user_agent_impersonation_and_credentials_are_sent_on_this_path_too() {
+    let pki = TestPki::for_server_names(&[SERVER_NAME]);
+    let port = serve(&pki, &[b"h2", b"http/1.1"]).await;
+    let mut config = rest(&pki, port, None).config().clone();
+    config.auth = Auth::Bearer(SecretString::new("t0ken"));
+    let mut impersonation = Impersonation::default();
+    impersonation.user = "jane".into();
+    config.impersonate = Some(impersonation);
+    let api: Api<ConfigMap> = Api::namespaced(Arc::new(HttpRest::new(config).unwrap()), "default");
+    let data = api.get("seen").await.unwrap().data.unwrap();
+    assert!(data["user-agent"].starts_with("rudder/"), "{data:?}");
+    assert_eq!(data["impersonate-user"], "jane");
+    assert_eq!(data["authorization"], "Bearer t0ken");
 }
 
 #[tokio::test]
