@@ -6,8 +6,8 @@ mod support;
 use std::time::Duration;
 
 use futures::StreamExt;
-use rudder::{Error, HttpRest, Rest};
-use support::{config_for, get};
+use rudder::{HttpRest, Rest};
+use support::{config_for, get, transport_failure};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -28,12 +28,7 @@ async fn a_send_that_outlasts_the_request_timeout_fails_as_timed_out() {
         .send(get("/api"))
         .await
         .unwrap_err();
-    let Error::Transport { source, .. } = &error else {
-        panic!("expected a transport error, got {error:?}");
-    };
-    let failure = source
-        .downcast_ref::<rudder::rest::TransportFailure>()
-        .expect("a TransportFailure");
+    let failure = transport_failure(&error);
     assert!(failure.is_timeout(), "{error}");
     assert!(error.to_string().contains("timed out"), "{error}");
 }

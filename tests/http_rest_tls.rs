@@ -84,7 +84,7 @@ async fn tls_server_name_is_what_the_certificate_is_checked_against() {
     // configured name can make this fail.
     config.tls.server_name = Some("other.test".into());
     let message = transport_message(body_of(&HttpRest::new(config).unwrap()).await);
-    // Requests travel under the server name, but errors name the configured URL.
+    // Errors name the configured URL.
     assert!(message.starts_with(&format!("GET {url}/version: ")), "{message}");
     assert!(
         message.contains(r#"certificate not valid for name "other.test""#),

@@ -206,7 +206,8 @@ fn every_credential_kubeconfig(
         ),
     ];
     let mut yaml = format!(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: direct\n  cluster: {{server: '{server}'}}\n- name: proxied\n  cluster: {{server: 'http://127.0.0.1:9', proxy-url: '{}'}}\n- name: refused\n  cluster: {{server: 'http://{URL_USER}:{URL_PASSWORD}@127.0.0.1:9'}}\nusers:\n",
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: direct\n  cluster: {{server: '{server}'}}\n- name: proxied\n  cluster: {{server: 'http://127.0.0.1:9', proxy-url: '{}'}}\n- name: refused\n  cluster: {{server: 'http://{URL_USER}:{URL_PASSWORD}@127.0.0.1:9'}}\n- name: server-name\n  cluster: {{server: 'https://{URL_USER}:{URL_PASSWORD}@127.0.0.1:9', tls-server-name: kubernetes.internal, proxy-url: '{}'}}\nusers:\n",
+        proxy_url(),
         proxy_url()
     );
     for (name, user) in &users {
@@ -214,7 +215,8 @@ fn every_credential_kubeconfig(
     }
     yaml.push_str("contexts:\n");
     for (name, _) in &users {
-        for cluster in ["direct", "proxied", "refused"] {
+        // server-name: hyper's client over our connector, not reqwest.
+        for cluster in ["direct", "proxied", "refused", "server-name"] {
             yaml.push_str(&format!(
                 "- name: {name}-{cluster}\n  context: {{cluster: {cluster}, user: {name}}}\n"
             ));

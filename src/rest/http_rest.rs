@@ -11,16 +11,16 @@ use crate::config::{Auth, ClientIdentity, Config, Environment, EnvironmentProxie
 use crate::{Error, Result};
 
 use super::auth::{Credentials, RequestCredentials, TOKEN_FILE_REREAD_INTERVAL};
+use super::http_client::{Answer, HttpClient};
 use super::impersonation::impersonation_headers;
 use super::rate_limit::RateLimiter;
-use super::reqwest_client::build_client;
 use super::retry::RetryBudget;
-use super::server_name::ServerNameRoute;
 use super::transport::{ByteStream, Request, Response, Rest, StreamResponse};
 use super::transport_failure::TransportFailure;
 use super::warning::WarningLog;
 
-/// The live [`Rest`] implementation: reqwest over rustls.
+/// The live [`Rest`] implementation: reqwest over rustls (hyper's client over
+/// our own connector when `tls-server-name` must be sent as SNI).
 ///
 /// ```no_run
 /// # async fn run() -> rudder::Result<()> {
@@ -66,9 +66,10 @@ use super::warning::WarningLog;
 /// # TLS and proxies
 /// TLS trusts the configured CAs (else the webpki roots), checks the
 /// certificate against `tls.server_name` when set and sends that name as the
-/// SNI (then also in `Host`; through a proxy the SNI stays the URL's host),
-/// presents the client
-/// certificate, and offers HTTP/2 (`h2` by ALPN). `proxy_url` may be http,
+/// SNI, directly and through a proxy, while `Host` (`:authority`) stays the
+/// URL's, as in client-go; presents the client certificate, and offers
+/// HTTP/2 (`h2` by ALPN). With a `tls.server_name` an https proxy is not
+/// supported yet (an error from [`HttpRest::new`]). `proxy_url` may be http,
 /// https, socks5 or socks5h, and is used for every request; with none,
 /// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` (or lower case) apply by Go's rules,
 /// as for kubectl: `NO_PROXY` entries are hosts, domain suffixes, IPs or
@@ -87,9 +88,7 @@ pub struct HttpRest {
 
 struct Shared {
     config: Config,
-    /// Where requests go, without a trailing `/`; request paths are appended.
-    /// The server's URL, with `tls-server-name` as its host when that name
-    /// must be sent as SNI (see `server_name.rs`).
+    /// The server's URL without a trailing `/`; request paths are appended.
     base_url: String,
     /// The same without user name and password, for errors and logs.
     shown_base_url: String,
@@ -102,11 +101,11 @@ struct Shared {
     env_proxies: EnvironmentProxies,
 }
 
-/// The reqwest client and the exec-plugin certificate it was built with: a
+/// The HTTP client and the exec-plugin certificate it was built with: a
 /// new certificate needs a new TLS configuration, so a new client.
 struct ClientSlot {
     exec_certificate: Option<Vec<CertificateDer<'static>>>,
-    client: reqwest::Client,
+    client: HttpClient,
 }
 
 impl std::fmt::Debug for HttpRest {
@@ -139,12 +138,8 @@ impl HttpRest {
     /// instead of every [`TOKEN_FILE_REREAD_INTERVAL`].
     pub fn with_token_reread_interval(config: Config, interval: Duration) -> Result<Self> {
         let env_proxies = EnvironmentProxies::from_environment(&Environment::process())?;
-        let client = build_client(&config, &env_proxies, None)?;
-        let request_url = match ServerNameRoute::for_config(&config) {
-            Some(route) => route.request_url(&config.cluster_url),
-            None => config.cluster_url.clone(),
-        };
-        let base_url = request_url.as_str().trim_end_matches('/').to_owned();
+        let client = HttpClient::new(&config, &env_proxies, None)?;
+        let base_url = config.cluster_url.as_str().trim_end_matches('/').to_owned();
         let mut shown = config.cluster_url.clone();
         // Both only fail for URLs that cannot have credentials, which then have none.
         let _ = shown.set_username("");
@@ -178,7 +173,7 @@ impl HttpRest {
     }
 
     /// Sends `request`, retrying where safe, and returns the final answer's head.
-    async fn execute(&self, request: Request, streaming: bool) -> Result<reqwest::Response> {
+    async fn execute(&self, request: Request, streaming: bool) -> Result<Answer> {
         let shared = &self.shared;
         let (parts, body) = request.into_parts();
         let url = request_url(&shared.base_url, &parts.uri).map_err(|error| Error::Transport {
@@ -197,17 +192,19 @@ impl HttpRest {
             let credentials = shared.credentials.for_request().await?;
             let client = self.client_for(credentials.exec_identity.as_ref())?;
             let headers = self.headers(&parts.headers, &credentials);
-            let mut try_request = reqwest_request(&client, &parts.method, &url, headers)
-                .map_err(|error| self.transport_error(&parts.method, &parts.uri, error))?;
-            *try_request.body_mut() = Some(body.clone().into());
-            if !streaming {
-                *try_request.timeout_mut() = shared.config.request_timeout;
-            }
-            let response = match client.execute(try_request).await {
+            let timeout = if streaming {
+                None
+            } else {
+                shared.config.request_timeout
+            };
+            let response = match client
+                .send(&parts.method, &url, headers, body.clone(), timeout)
+                .await
+            {
                 Ok(response) => response,
-                Err(error) => match budget.after_connection_failure(&parts.method, &error) {
+                Err(error) => match budget.after_connection_failure(&parts.method, error.cause()) {
                     Some(wait) => {
-                        tracing::debug!(wait_ms = wait.as_millis() as u64, error = %TransportFailure::new(error), "retrying after a connection failure");
+                        tracing::debug!(wait_ms = wait.as_millis() as u64, error = %error, "retrying after a connection failure");
                         tokio::time::sleep(wait).await;
                         continue;
                     }
@@ -252,24 +249,24 @@ impl HttpRest {
 
     /// The client to send with: the current one, or a new one when an exec
     /// plugin handed out a different client certificate.
-    fn client_for(&self, exec_identity: Option<&ClientIdentity>) -> Result<reqwest::Client> {
+    fn client_for(&self, exec_identity: Option<&ClientIdentity>) -> Result<HttpClient> {
         let mut slot = match self.shared.clients.lock() {
             Ok(slot) => slot,
             Err(poisoned) => poisoned.into_inner(),
         };
         let wanted = exec_identity.map(|identity| &identity.certificate_chain);
         if slot.exec_certificate.as_ref() != wanted {
-            slot.client = build_client(&self.shared.config, &self.shared.env_proxies, exec_identity)?;
+            slot.client = HttpClient::new(&self.shared.config, &self.shared.env_proxies, exec_identity)?;
             slot.exec_certificate = wanted.cloned();
         }
         Ok(slot.client.clone())
     }
 
-    fn transport_error(&self, method: &Method, uri: &http::Uri, error: reqwest::Error) -> Error {
+    fn transport_error(&self, method: &Method, uri: &http::Uri, failure: TransportFailure) -> Error {
         Error::Transport {
             verb: method.to_string(),
             url: format!("{}{uri}", self.shared.shown_base_url),
-            source: Box::new(TransportFailure::new(error)),
+            source: Box::new(failure),
         }
     }
 }
@@ -302,38 +299,6 @@ fn request_url(base_url: &str, uri: &http::Uri) -> std::result::Result<reqwest::
     reqwest::Url::parse(&url)
 }
 
-/// The request reqwest sends. Built directly, not through
-/// `RequestBuilder`, whose `headers()` copies the map entry by entry into a
-/// new one; except when the URL carries a user name or password, which only
-/// `RequestBuilder` moves into a `Basic` `Authorization` header (replaced by
-/// the configured one, if any) and out of the URL.
-fn reqwest_request(
-    client: &reqwest::Client,
-    method: &Method,
-    url: &reqwest::Url,
-    headers: HeaderMap,
-) -> std::result::Result<reqwest::Request, reqwest::Error> {
-    if url.username().is_empty() && url.password().is_none() {
-        let mut request = reqwest::Request::new(method.clone(), url.clone());
-        *request.headers_mut() = headers;
-        return Ok(request);
-    }
-    client
-        .request(method.clone(), url.clone())
-        .headers(headers)
-        .build()
-}
-
-/// The head of `response`; its headers are moved out, not copied (reading
-/// the body does not need them).
-fn into_http_response<B>(response: &mut reqwest::Response, body: B) -> http::Response<B> {
-    let mut http_response = http::Response::new(body);
-    *http_response.status_mut() = response.status();
-    *http_response.headers_mut() = std::mem::take(response.headers_mut());
-    *http_response.version_mut() = response.version();
-    http_response
-}
-
 /// The span of one request; `status` and `duration_ms` are filled in at the end.
 fn request_span(request: &Request) -> tracing::Span {
     tracing::debug_span!(
@@ -359,12 +324,11 @@ impl Rest for HttpRest {
         let started = tokio::time::Instant::now();
         let (method, uri) = (request.method().clone(), request.uri().clone());
         let outcome = async {
-            let mut response = self.execute(request, false).await?;
-            let head = into_http_response(&mut response, ());
-            let body: Bytes = response
+            let (head, body) = self.execute(request, false).await?.into_parts();
+            let body: Bytes = body
                 .bytes()
                 .await
-                .map_err(|error| self.transport_error(&method, &uri, error))?;
+                .map_err(|failure| self.transport_error(&method, &uri, failure))?;
             Ok(head.map(|()| body))
         }
         .instrument(span.clone())
@@ -378,17 +342,12 @@ impl Rest for HttpRest {
         let started = tokio::time::Instant::now();
         let (method, uri) = (request.method().clone(), request.uri().clone());
         let outcome = self.execute(request, true).instrument(span.clone()).await;
-        record_outcome(
-            &span,
-            started,
-            outcome.as_ref().ok().map(reqwest::Response::status),
-        );
-        let mut response = outcome?;
-        let head = into_http_response(&mut response, ());
+        record_outcome(&span, started, outcome.as_ref().ok().map(Answer::status));
+        let (head, body) = outcome?.into_parts();
         let this = self.clone();
-        let stream = response
-            .bytes_stream()
-            .map_err(move |error| this.transport_error(&method, &uri, error));
+        let stream = body
+            .into_stream()
+            .map_err(move |failure| this.transport_error(&method, &uri, failure));
         Ok(head.map(|()| Box::pin(stream) as ByteStream))
     }
 }

@@ -3,17 +3,17 @@
 //! [`Rest`] is the only layer that touches the network. Requests are built
 //! without IO by [`RequestBuilder`] (so every path and query string is
 //! testable on its own) and sent by an implementation: [`HttpRest`] over
-//! reqwest, or a fake cluster, a cassette, a mock.
+//! reqwest (hyper's client when `tls-server-name` must be the SNI), or a
+//! fake cluster, a cassette, a mock.
 
 mod auth;
+mod http_client;
 mod http_rest;
 mod impersonation;
 mod rate_limit;
 mod request;
-mod reqwest_client;
 mod response;
 mod retry;
-mod server_name;
 mod tls;
 mod transport;
 mod transport_failure;

@@ -49,6 +49,14 @@ pub fn config_for(url: &str) -> Config {
     config
 }
 
+/// The `TransportFailure` inside `error`, which must be a transport error.
+pub fn transport_failure(error: &rudder::Error) -> &rudder::rest::TransportFailure {
+    let rudder::Error::Transport { source, .. } = error else {
+        panic!("expected a transport error, got {error:?}");
+    };
+    source.downcast_ref().expect("a TransportFailure")
+}
+
 /// A request without a body.
 pub fn request(method: http::Method, path: &str) -> Request {
     http::Request::builder()

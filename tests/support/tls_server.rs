@@ -6,7 +6,7 @@
 //! client presented a certificate.
 
 use std::convert::Infallible;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -35,7 +35,13 @@ pub struct TestPki {
 }
 
 impl TestPki {
+    /// A server certificate for [`SERVER_NAME`] and `127.0.0.1`.
     pub fn generate() -> Self {
+        Self::for_server_names(&[SERVER_NAME, "127.0.0.1"])
+    }
+
+    /// A server certificate valid for `names` only (DNS names or IP addresses).
+    pub fn for_server_names(names: &[&str]) -> Self {
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         ca_params
@@ -50,10 +56,14 @@ impl TestPki {
             CertifiedIssuer::self_signed(ca_params, KeyPair::generate().expect("CA key")).expect("CA cert");
 
         let server_key = KeyPair::generate().expect("server key");
-        let mut server_params = CertificateParams::new(vec![SERVER_NAME.to_owned()]).expect("server params");
-        server_params
-            .subject_alt_names
-            .push(SanType::IpAddress(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+        let mut server_params = CertificateParams::new(Vec::<String>::new()).expect("server params");
+        server_params.subject_alt_names = names
+            .iter()
+            .map(|name| match name.parse::<IpAddr>() {
+                Ok(ip) => SanType::IpAddress(ip),
+                Err(_) => SanType::DnsName((*name).try_into().expect("a DNS name")),
+            })
+            .collect();
         server_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         let server_cert = server_params.signed_by(&server_key, &ca).expect("server cert");
 
@@ -92,6 +102,26 @@ pub enum ClientAuth {
 
 /// Serves HTTPS (HTTP/1.1 and HTTP/2) on 127.0.0.1; returns its URL.
 pub async fn serve_https(pki: &TestPki, client_auth: ClientAuth) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+    let port = listener.local_addr().expect("the port").port();
+    serve_tls(listener, server_config(pki, client_auth), |peer, request| {
+        Some(match request.uri().path() {
+            "/sni" => peer.sni.clone(),
+            "/authorization" => request
+                .headers()
+                .get(hyper::header::AUTHORIZATION)
+                .map_or("-".to_owned(), |value| {
+                    String::from_utf8_lossy(value.as_bytes()).into_owned()
+                }),
+            _ => format!("{:?} client_cert={}", request.version(), peer.client_cert),
+        })
+    });
+    format!("https://127.0.0.1:{port}")
+}
+
+/// The server's TLS configuration for `pki`'s server certificate, offering
+/// `h2` and `http/1.1` by ALPN.
+pub fn server_config(pki: &TestPki, client_auth: ClientAuth) -> rustls::ServerConfig {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
@@ -113,34 +143,48 @@ pub async fn serve_https(pki: &TestPki, client_auth: ClientAuth) -> String {
         .with_single_cert(pki.server_chain.clone(), key)
         .expect("server TLS config");
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config
+}
+
+/// What the server knows of the client's connection.
+pub struct Peer {
+    /// The SNI the client sent, `-` for none.
+    pub sni: String,
+    /// Whether the client presented a certificate.
+    pub client_cert: bool,
+}
+
+/// Serves TLS connections on `listener` with `config`, HTTP/1.1 or HTTP/2
+/// as ALPN decides, answering each request with the body `answer` gives, or
+/// never when it gives `None`.
+pub fn serve_tls<F>(listener: TcpListener, config: rustls::ServerConfig, answer: F)
+where
+    F: Fn(&Peer, &hyper::Request<hyper::body::Incoming>) -> Option<String> + Clone + Send + Sync + 'static,
+{
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
-    let port = listener.local_addr().expect("the port").port();
     tokio::spawn(async move {
         while let Ok((tcp, _)) = listener.accept().await {
             let acceptor = acceptor.clone();
+            let answer = answer.clone();
             tokio::spawn(async move {
                 let Ok(tls) = acceptor.accept(tcp).await else {
                     return;
                 };
-                let client_cert = tls
-                    .get_ref()
-                    .1
-                    .peer_certificates()
-                    .is_some_and(|chain| !chain.is_empty());
-                let sni = tls.get_ref().1.server_name().unwrap_or("-").to_owned();
+                let connection = tls.get_ref().1;
+                let peer = Arc::new(Peer {
+                    sni: connection.server_name().unwrap_or("-").to_owned(),
+                    client_cert: connection
+                        .peer_certificates()
+                        .is_some_and(|chain| !chain.is_empty()),
+                });
                 let service = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-                    let body = match request.uri().path() {
-                        "/sni" => sni.clone(),
-                        "/authorization" => request
-                            .headers()
-                            .get(hyper::header::AUTHORIZATION)
-                            .map_or("-".to_owned(), |value| {
-                                String::from_utf8_lossy(value.as_bytes()).into_owned()
-                            }),
-                        _ => format!("{:?} client_cert={client_cert}", request.version()),
-                    };
-                    async move { Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from(body)))) }
+                    let body = answer(&peer, &request);
+                    async move {
+                        let Some(body) = body else {
+                            return std::future::pending().await;
+                        };
+                        Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from(body))))
+                    }
                 });
                 let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
                     .serve_connection(TokioIo::new(tls), service)
@@ -148,5 +192,4 @@ pub async fn serve_https(pki: &TestPki, client_auth: ClientAuth) -> String {
             });
         }
     });
-    format!("https://127.0.0.1:{port}")
 }

@@ -43,13 +43,9 @@ impl Credentials {
     pub(crate) fn new(config: &Config, token_reread_interval: Duration) -> Result<Self, ConfigError> {
         Ok(match &config.auth {
             Auth::None => Credentials::None,
-            Auth::Basic { username, password } => {
-                let pair = format!("{username}:{}", password.expose());
-                let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
-                Credentials::Fixed(
-                    sensitive_header(&format!("Basic {encoded}")).ok_or_else(|| unsendable("auth.basic"))?,
-                )
-            }
+            Auth::Basic { username, password } => Credentials::Fixed(
+                basic_authorization(username, password.expose()).ok_or_else(|| unsendable("auth.basic"))?,
+            ),
             Auth::Bearer(token) => Credentials::Fixed(bearer(token).ok_or_else(|| unsendable("auth.token"))?),
             Auth::BearerFile { path, fallback } => {
                 Credentials::TokenFile(TokenFile::new(path, fallback.clone(), token_reread_interval))
@@ -130,6 +126,14 @@ fn bearer(token: &SecretString) -> Option<HeaderValue> {
 }
 
 /// A header value that HTTP/2 never indexes and reqwest never shows.
+/// `Basic base64(username:password)`, marked sensitive; `None` when the
+/// pair cannot be a header value. Also the `Proxy-Authorization` of a proxy
+/// URL's user info.
+pub(crate) fn basic_authorization(username: &str, password: &str) -> Option<HeaderValue> {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+    sensitive_header(&format!("Basic {encoded}"))
+}
+
 fn sensitive_header(value: &str) -> Option<HeaderValue> {
     let mut header = HeaderValue::from_str(value).ok()?;
     header.set_sensitive(true);

@@ -8,5 +8,5 @@ mod exec_plugin;
 mod oidc;
 mod token_file;
 
-pub(crate) use credentials::{Credentials, RequestCredentials};
+pub(crate) use credentials::{Credentials, RequestCredentials, basic_authorization};
 pub use token_file::TOKEN_FILE_REREAD_INTERVAL;

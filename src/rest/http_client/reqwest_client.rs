@@ -1,11 +1,11 @@
-//! The reqwest client for one server and user: TLS, proxy, user agent,
-//! connect timeout, and the resolver that sends `tls-server-name` as SNI.
+//! The reqwest client for one server and user: TLS, proxy, user agent and
+//! connect timeout.
 
 use crate::config::{ClientIdentity, Config, ConfigError, EnvironmentProxies, unsupported_proxy_scheme};
+use crate::rest::tls::client_tls_config;
+use crate::rest::transport_failure::TransportFailure;
 
-use super::server_name::ServerNameRoute;
-use super::tls::client_tls_config;
-use super::transport_failure::TransportFailure;
+use super::user_agent;
 
 /// The reqwest client for `config`, presenting `exec_identity` when an exec
 /// plugin gave one, else the configured client certificate. Without a
@@ -18,13 +18,9 @@ pub(crate) fn build_client(
 ) -> Result<reqwest::Client, ConfigError> {
     let identity = exec_identity.or(config.tls.client_identity.as_ref());
     let tls = client_tls_config(&config.tls, identity)?;
-    let user_agent = config.user_agent.clone().unwrap_or_else(default_user_agent);
     let mut builder = reqwest::Client::builder()
         .use_preconfigured_tls(tls)
-        .user_agent(user_agent);
-    if let Some(route) = ServerNameRoute::for_config(config) {
-        builder = builder.dns_resolver(route.resolver());
-    }
+        .user_agent(user_agent(config));
     if let Some(timeout) = config.connect_timeout {
         builder = builder.connect_timeout(timeout);
     }
@@ -47,11 +43,6 @@ pub(crate) fn build_client(
     builder
         .build()
         .map_err(|error| ConfigError::invalid_in_memory("tls", TransportFailure::new(error)))
-}
-
-/// `rudder/<version>`.
-fn default_user_agent() -> String {
-    format!("rudder/{}", env!("CARGO_PKG_VERSION"))
 }
 
 #[cfg(test)]

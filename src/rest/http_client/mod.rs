@@ -1,0 +1,181 @@
+//! The HTTP client `HttpRest` sends through: reqwest, or, when
+//! `tls-server-name` must be sent as SNI in place of the URL's host (see
+//! [`ServerNameRoute`]), hyper's client over a connector of ours, since
+//! reqwest cannot set the SNI apart from the URL. Both are built from the
+//! same rustls configuration and the same proxy rules, and answer alike.
+
+mod connector;
+mod proxy_tunnel;
+mod reqwest_client;
+mod server_name_client;
+mod server_name_route;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::future::Either;
+use futures::{Stream, TryStreamExt};
+use http::{HeaderMap, Method, StatusCode};
+
+use crate::config::{ClientIdentity, Config, ConfigError, EnvironmentProxies};
+
+use super::transport_failure::TransportFailure;
+
+use reqwest_client::build_client;
+use server_name_client::{ServerNameBody, ServerNameClient};
+use server_name_route::ServerNameRoute;
+
+/// The client for one server and user; cheap to clone (clones share the pool).
+#[derive(Clone)]
+pub(crate) enum HttpClient {
+    Reqwest(reqwest::Client),
+    /// Shared: hyper's client is large, and one is cloned per request.
+    ServerName(Arc<ServerNameClient>),
+}
+
+impl HttpClient {
+    /// The client for `config`, presenting `exec_identity` when an exec
+    /// plugin gave one, else the configured client certificate. Without a
+    /// `proxy_url`, `env_proxies` (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`)
+    /// decide, by Go's rules, as for kubectl.
+    pub(crate) fn new(
+        config: &Config,
+        env_proxies: &EnvironmentProxies,
+        exec_identity: Option<&ClientIdentity>,
+    ) -> Result<Self, ConfigError> {
+        match ServerNameRoute::for_config(config) {
+            Some(route) => ServerNameClient::new(config, env_proxies, &route, exec_identity)
+                .map(|client| HttpClient::ServerName(Arc::new(client))),
+            None => build_client(config, env_proxies, exec_identity).map(HttpClient::Reqwest),
+        }
+    }
+
+    /// Sends one request. `timeout` bounds it until the body has been read
+    /// with [`AnswerBody::bytes`]; `None` for streams.
+    pub(crate) async fn send(
+        &self,
+        method: &Method,
+        url: &url::Url,
+        headers: HeaderMap,
+        body: Bytes,
+        timeout: Option<Duration>,
+    ) -> Result<Answer, TransportFailure> {
+        match self {
+            HttpClient::Reqwest(client) => {
+                let mut request =
+                    reqwest_request(client, method, url, headers).map_err(TransportFailure::new)?;
+                *request.body_mut() = Some(body.into());
+                *request.timeout_mut() = timeout;
+                client
+                    .execute(request)
+                    .await
+                    .map(Answer::Reqwest)
+                    .map_err(TransportFailure::new)
+            }
+            HttpClient::ServerName(client) => client
+                .send(method, url, headers, body, timeout)
+                .await
+                .map(Answer::ServerName),
+        }
+    }
+}
+
+/// An answer whose head has arrived.
+pub(crate) enum Answer {
+    Reqwest(reqwest::Response),
+    ServerName(http::Response<ServerNameBody>),
+}
+
+impl Answer {
+    pub(crate) fn status(&self) -> StatusCode {
+        match self {
+            Answer::Reqwest(response) => response.status(),
+            Answer::ServerName(response) => response.status(),
+        }
+    }
+
+    pub(crate) fn headers(&self) -> &HeaderMap {
+        match self {
+            Answer::Reqwest(response) => response.headers(),
+            Answer::ServerName(response) => response.headers(),
+        }
+    }
+
+    /// The head (status, version and headers, moved rather than copied) and
+    /// the body still to read.
+    pub(crate) fn into_parts(self) -> (http::Response<()>, AnswerBody) {
+        match self {
+            Answer::Reqwest(mut response) => {
+                let mut head = http::Response::new(());
+                *head.status_mut() = response.status();
+                *head.headers_mut() = std::mem::take(response.headers_mut());
+                *head.version_mut() = response.version();
+                (head, AnswerBody::Reqwest(response))
+            }
+            Answer::ServerName(response) => {
+                let (parts, body) = response.into_parts();
+                (
+                    http::Response::from_parts(parts, ()),
+                    AnswerBody::ServerName(body),
+                )
+            }
+        }
+    }
+}
+
+/// The body of an [`Answer`].
+pub(crate) enum AnswerBody {
+    Reqwest(reqwest::Response),
+    ServerName(ServerNameBody),
+}
+
+impl AnswerBody {
+    /// The whole body, within the request's timeout.
+    pub(crate) async fn bytes(self) -> Result<Bytes, TransportFailure> {
+        match self {
+            AnswerBody::Reqwest(response) => response.bytes().await.map_err(TransportFailure::new),
+            AnswerBody::ServerName(body) => body.bytes().await,
+        }
+    }
+
+    /// The body as it arrives.
+    pub(crate) fn into_stream(self) -> impl Stream<Item = Result<Bytes, TransportFailure>> + Send + 'static {
+        match self {
+            AnswerBody::Reqwest(response) => {
+                Either::Left(response.bytes_stream().map_err(TransportFailure::new))
+            }
+            AnswerBody::ServerName(body) => Either::Right(body.into_stream()),
+        }
+    }
+}
+
+/// The request reqwest sends. Built directly, not through
+/// `RequestBuilder`, whose `headers()` copies the map entry by entry into a
+/// new one; except when the URL carries a user name or password, which only
+/// `RequestBuilder` moves into a `Basic` `Authorization` header (replaced by
+/// the configured one, if any) and out of the URL.
+fn reqwest_request(
+    client: &reqwest::Client,
+    method: &Method,
+    url: &reqwest::Url,
+    headers: HeaderMap,
+) -> Result<reqwest::Request, reqwest::Error> {
+    if url.username().is_empty() && url.password().is_none() {
+        let mut request = reqwest::Request::new(method.clone(), url.clone());
+        *request.headers_mut() = headers;
+        return Ok(request);
+    }
+    client
+        .request(method.clone(), url.clone())
+        .headers(headers)
+        .build()
+}
+
+/// The configured user agent, else `rudder/<version>`.
+fn user_agent(config: &Config) -> String {
+    config
+        .user_agent
+        .clone()
+        .unwrap_or_else(|| format!("rudder/{}", env!("CARGO_PKG_VERSION")))
+}
