@@ -93,7 +93,10 @@ struct Shared {
     base_url: String,
     /// The same without user name and password, for errors and logs.
     shown_base_url: String,
-    clients: Mutex<ClientSlot>,
+    /// The reqwest client with the configured TLS identity.
+    client: reqwest::Client,
+    /// The client built for the exec plugin's client certificate, once one was handed out.
+    exec_client: Mutex<Option<ExecClient>>,
     credentials: Credentials,
     impersonation: Vec<(HeaderName, HeaderValue)>,
     rate_limiter: Option<RateLimiter>,
@@ -102,10 +105,10 @@ struct Shared {
     env_proxies: EnvironmentProxies,
 }
 
-/// The reqwest client and the exec-plugin certificate it was built with: a
+/// A reqwest client and the exec-plugin certificate it was built with: a
 /// new certificate needs a new TLS configuration, so a new client.
-struct ClientSlot {
-    exec_certificate: Option<Vec<CertificateDer<'static>>>,
+struct ExecClient {
+    certificate: Vec<CertificateDer<'static>>,
     client: reqwest::Client,
 }
 
@@ -158,10 +161,8 @@ impl HttpRest {
             shared: Arc::new(Shared {
                 credentials: Credentials::new(&config, interval)?,
                 rate_limiter: RateLimiter::new(config.rate_limit)?,
-                clients: Mutex::new(ClientSlot {
-                    exec_certificate: None,
-                    client,
-                }),
+                client,
+                exec_client: Mutex::new(None),
                 impersonation,
                 base_url,
                 shown_base_url,
@@ -181,11 +182,10 @@ impl HttpRest {
     async fn execute(&self, request: Request, streaming: bool) -> Result<reqwest::Response> {
         let shared = &self.shared;
         let (parts, body) = request.into_parts();
-        let url = request_url(&shared.base_url, &parts.uri).map_err(|error| Error::Transport {
-            verb: parts.method.to_string(),
-            url: format!("{}{}", shared.shown_base_url, parts.uri),
-            source: Box::new(error),
-        })?;
+        // Checked before anything is spent on the request; moved into the
+        // first try, and parsed again for a retry (cheaper than a clone for
+        // every request, and a request is seldom sent twice).
+        let mut first_url = Some(self.url_for(&parts)?);
         let mut budget = RetryBudget::new(shared.config.retry);
         let mut refreshed_after_unauthorized = false;
         loop {
@@ -197,7 +197,11 @@ impl HttpRest {
             let credentials = shared.credentials.for_request().await?;
             let client = self.client_for(credentials.exec_identity.as_ref())?;
             let headers = self.headers(&parts.headers, &credentials);
-            let mut try_request = reqwest_request(&client, &parts.method, &url, headers)
+            let url = match first_url.take() {
+                Some(url) => url,
+                None => self.url_for(&parts)?,
+            };
+            let mut try_request = reqwest_request(&client, &parts.method, url, headers)
                 .map_err(|error| self.transport_error(&parts.method, &parts.uri, error))?;
             *try_request.body_mut() = Some(body.clone().into());
             if !streaming {
@@ -237,6 +241,15 @@ impl HttpRest {
         }
     }
 
+    /// Where the request goes: the server's URL followed by the request's path and query.
+    fn url_for(&self, parts: &http::request::Parts) -> Result<reqwest::Url> {
+        request_url(&self.shared.base_url, &parts.uri).map_err(|error| Error::Transport {
+            verb: parts.method.to_string(),
+            url: format!("{}{}", self.shared.shown_base_url, parts.uri),
+            source: Box::new(error),
+        })
+    }
+
     /// The request's own headers, with the impersonation headers added and
     /// the configured `Authorization` in place of any the request carried.
     fn headers(&self, request_headers: &HeaderMap, credentials: &RequestCredentials) -> HeaderMap {
@@ -250,19 +263,28 @@ impl HttpRest {
         headers
     }
 
-    /// The client to send with: the current one, or a new one when an exec
-    /// plugin handed out a different client certificate.
+    /// The client to send with: without an exec plugin's certificate the one
+    /// built with the configuration (no lock taken); with one, the client
+    /// built for that certificate, built again when the plugin hands out another.
     fn client_for(&self, exec_identity: Option<&ClientIdentity>) -> Result<reqwest::Client> {
-        let mut slot = match self.shared.clients.lock() {
+        let Some(identity) = exec_identity else {
+            return Ok(self.shared.client.clone());
+        };
+        let mut slot = match self.shared.exec_client.lock() {
             Ok(slot) => slot,
             Err(poisoned) => poisoned.into_inner(),
         };
-        let wanted = exec_identity.map(|identity| &identity.certificate_chain);
-        if slot.exec_certificate.as_ref() != wanted {
-            slot.client = build_client(&self.shared.config, &self.shared.env_proxies, exec_identity)?;
-            slot.exec_certificate = wanted.cloned();
+        match &*slot {
+            Some(built) if built.certificate == identity.certificate_chain => Ok(built.client.clone()),
+            _ => {
+                let client = build_client(&self.shared.config, &self.shared.env_proxies, Some(identity))?;
+                *slot = Some(ExecClient {
+                    certificate: identity.certificate_chain.clone(),
+                    client: client.clone(),
+                });
+                Ok(client)
+            }
         }
-        Ok(slot.client.clone())
     }
 
     fn transport_error(&self, method: &Method, uri: &http::Uri, error: reqwest::Error) -> Error {
@@ -310,18 +332,15 @@ fn request_url(base_url: &str, uri: &http::Uri) -> std::result::Result<reqwest::
 fn reqwest_request(
     client: &reqwest::Client,
     method: &Method,
-    url: &reqwest::Url,
+    url: reqwest::Url,
     headers: HeaderMap,
 ) -> std::result::Result<reqwest::Request, reqwest::Error> {
     if url.username().is_empty() && url.password().is_none() {
-        let mut request = reqwest::Request::new(method.clone(), url.clone());
+        let mut request = reqwest::Request::new(method.clone(), url);
         *request.headers_mut() = headers;
         return Ok(request);
     }
-    client
-        .request(method.clone(), url.clone())
-        .headers(headers)
-        .build()
+    client.request(method.clone(), url).headers(headers).build()
 }
 
 /// The head of `response`; its headers are moved out, not copied (reading
