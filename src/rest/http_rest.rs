@@ -20,6 +20,11 @@ use super::transport::{ByteStream, Request, Response, Rest, StreamResponse};
 use super::transport_failure::TransportFailure;
 use super::warning::WarningLog;
 
+/// A stream's request timeout: one no stream reaches. The configured request
+/// timeout is the reqwest client's default, and reqwest cannot unset a
+/// default for one request, only replace it.
+const STREAM_TIMEOUT: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+
 /// The live [`Rest`] implementation: reqwest over rustls.
 ///
 /// ```no_run
@@ -204,8 +209,8 @@ impl HttpRest {
             let mut try_request = reqwest_request(&client, &parts.method, url, headers)
                 .map_err(|error| self.transport_error(&parts.method, &parts.uri, error))?;
             *try_request.body_mut() = Some(body.clone().into());
-            if !streaming {
-                *try_request.timeout_mut() = shared.config.request_timeout;
+            if streaming && shared.config.request_timeout.is_some() {
+                *try_request.timeout_mut() = Some(STREAM_TIMEOUT);
             }
             let response = match client.execute(try_request).await {
                 Ok(response) => response,
@@ -252,8 +257,15 @@ impl HttpRest {
 
     /// The request's own headers, with the impersonation headers added and
     /// the configured `Authorization` in place of any the request carried.
+    ///
+    /// Built with room for the header reqwest adds (`User-Agent`) rather than
+    /// cloned: a clone has no room to spare, so reqwest's insert would grow it.
     fn headers(&self, request_headers: &HeaderMap, credentials: &RequestCredentials) -> HeaderMap {
-        let mut headers = request_headers.clone();
+        let room = request_headers.len() + self.shared.impersonation.len() + 2;
+        let mut headers = HeaderMap::with_capacity(room);
+        for (name, value) in request_headers {
+            headers.append(name, value.clone());
+        }
         for (name, value) in &self.shared.impersonation {
             headers.append(name, value.clone());
         }
