@@ -88,7 +88,9 @@ impl ResourceClient {
     /// are: they become strings only when something fails).
     async fn send_and_check(&self, request: Request) -> Result<(http::Method, http::Uri, Response)> {
         let (verb, uri) = (request.method().clone(), request.uri().clone());
-        let response = self.rest.send(request).await?;
+        // Through `dyn Rest` itself: `self.rest.send` would pick the
+        // `Arc<T>` impl, one more boxed future around the same call.
+        let response = self.rest.as_ref().send(request).await?;
         let response = check_status(&verb, &uri, response)?;
         Ok((verb, uri, response))
     }
@@ -96,7 +98,7 @@ impl ResourceClient {
     /// Sends `request` for a streamed body; a non-2xx answer is an [`Error::Api`].
     pub async fn send_stream_checked(&self, request: Request) -> Result<StreamResponse> {
         let (verb, uri) = (request.method().clone(), request.uri().clone());
-        let response = self.rest.send_stream(request).await?;
+        let response = self.rest.as_ref().send_stream(request).await?;
         if response.status().is_success() {
             return Ok(response);
         }

@@ -56,6 +56,12 @@ impl Credentials {
     }
 
     /// The credentials to send one request with.
+    ///
+    /// An exec plugin's or an OIDC token's future is awaited in a box of its
+    /// own: it is large (a refresh holds a whole process run or HTTP
+    /// exchange, 18 KB in all), and a future awaited inline is part of every
+    /// request's future, copied whole each time that future is moved. A token
+    /// file's is small and stays inline.
     pub(crate) async fn for_request(&self) -> Result<RequestCredentials, AuthError> {
         match self {
             Credentials::None => Ok(RequestCredentials::default()),
@@ -63,47 +69,9 @@ impl Credentials {
                 authorization: Some(value.clone()),
                 ..RequestCredentials::default()
             }),
-            Credentials::TokenFile(file) => {
-                let token = file.token().await?;
-                let authorization = bearer(&token).ok_or_else(|| AuthError::TokenFile {
-                    path: file.path().to_owned(),
-                    source: std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        "the token holds characters an HTTP header cannot carry",
-                    ),
-                })?;
-                Ok(RequestCredentials {
-                    authorization: Some(authorization),
-                    ..RequestCredentials::default()
-                })
-            }
-            Credentials::Oidc(oidc) => {
-                let token = oidc.id_token().await?;
-                let authorization = bearer(&token).ok_or_else(|| AuthError::Oidc {
-                    issuer: String::new(),
-                    message: "the id-token holds characters an HTTP header cannot carry".into(),
-                })?;
-                Ok(RequestCredentials {
-                    authorization: Some(authorization),
-                    ..RequestCredentials::default()
-                })
-            }
-            Credentials::Exec(cache) => {
-                let issued = cache.credential().await?;
-                let authorization = match &issued.token {
-                    Some(token) => Some(bearer(token).ok_or_else(|| AuthError::Exec {
-                        command: cache.command().to_owned(),
-                        message:
-                            "its output's status.token holds characters an HTTP header cannot carry".into(),
-                    })?),
-                    None => None,
-                };
-                Ok(RequestCredentials {
-                    authorization,
-                    exec_identity: issued.identity,
-                    exec_generation: Some(issued.generation),
-                })
-            }
+            Credentials::TokenFile(file) => token_file_credentials(file).await,
+            Credentials::Oidc(oidc) => Box::pin(oidc_credentials(oidc)).await,
+            Credentials::Exec(cache) => Box::pin(exec_credentials(cache)).await,
         }
     }
 
@@ -118,6 +86,49 @@ impl Credentials {
             _ => false,
         }
     }
+}
+
+async fn token_file_credentials(file: &TokenFile) -> Result<RequestCredentials, AuthError> {
+    let token = file.token().await?;
+    let authorization = bearer(&token).ok_or_else(|| AuthError::TokenFile {
+        path: file.path().to_owned(),
+        source: std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "the token holds characters an HTTP header cannot carry",
+        ),
+    })?;
+    Ok(RequestCredentials {
+        authorization: Some(authorization),
+        ..RequestCredentials::default()
+    })
+}
+
+async fn oidc_credentials(oidc: &OidcToken) -> Result<RequestCredentials, AuthError> {
+    let token = oidc.id_token().await?;
+    let authorization = bearer(&token).ok_or_else(|| AuthError::Oidc {
+        issuer: String::new(),
+        message: "the id-token holds characters an HTTP header cannot carry".into(),
+    })?;
+    Ok(RequestCredentials {
+        authorization: Some(authorization),
+        ..RequestCredentials::default()
+    })
+}
+
+async fn exec_credentials(cache: &ExecCache) -> Result<RequestCredentials, AuthError> {
+    let issued = cache.credential().await?;
+    let authorization = match &issued.token {
+        Some(token) => Some(bearer(token).ok_or_else(|| AuthError::Exec {
+            command: cache.command().to_owned(),
+            message: "its output's status.token holds characters an HTTP header cannot carry".into(),
+        })?),
+        None => None,
+    };
+    Ok(RequestCredentials {
+        authorization,
+        exec_identity: issued.identity,
+        exec_generation: Some(issued.generation),
+    })
 }
 
 /// `Bearer <token>`, or `None` when the token cannot be a header value.

@@ -51,12 +51,13 @@ impl HttpClient {
         }
     }
 
-    /// Sends one request. `timeout` bounds it until the body has been read
-    /// with [`AnswerBody::bytes`]; `None` for streams.
+    /// Sends one request. `timeout` is the configured request timeout (the
+    /// reqwest client's default too), bounding the request until the body has
+    /// been read with [`AnswerBody::bytes`]; `None` for streams, which have none.
     pub(crate) async fn send(
         &self,
         method: &Method,
-        url: &url::Url,
+        url: url::Url,
         headers: HeaderMap,
         body: Bytes,
         timeout: Option<Duration>,
@@ -66,7 +67,11 @@ impl HttpClient {
                 let mut request =
                     reqwest_request(client, method, url, headers).map_err(TransportFailure::new)?;
                 *request.body_mut() = Some(body.into());
-                *request.timeout_mut() = timeout;
+                // The configured timeout is the client's default (no
+                // per-request copy); a stream replaces it with one it never reaches.
+                if timeout.is_none() {
+                    *request.timeout_mut() = Some(STREAM_TIMEOUT);
+                }
                 client
                     .execute(request)
                     .await
@@ -74,12 +79,17 @@ impl HttpClient {
                     .map_err(TransportFailure::new)
             }
             HttpClient::ServerName(client) => client
-                .send(method, url, headers, body, timeout)
+                .send(method, &url, headers, body, timeout)
                 .await
                 .map(Answer::ServerName),
         }
     }
 }
+
+/// A stream's request timeout on the reqwest path: one no stream reaches.
+/// The configured request timeout is the reqwest client's default, and
+/// reqwest cannot unset a default for one request, only replace it.
+const STREAM_TIMEOUT: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
 
 /// An answer whose head has arrived.
 pub(crate) enum Answer {
@@ -158,18 +168,15 @@ impl AnswerBody {
 fn reqwest_request(
     client: &reqwest::Client,
     method: &Method,
-    url: &reqwest::Url,
+    url: reqwest::Url,
     headers: HeaderMap,
 ) -> Result<reqwest::Request, reqwest::Error> {
     if url.username().is_empty() && url.password().is_none() {
-        let mut request = reqwest::Request::new(method.clone(), url.clone());
+        let mut request = reqwest::Request::new(method.clone(), url);
         *request.headers_mut() = headers;
         return Ok(request);
     }
-    client
-        .request(method.clone(), url.clone())
-        .headers(headers)
-        .build()
+    client.request(method.clone(), url).headers(headers).build()
 }
 
 /// The configured user agent, else `rudder/<version>`.

@@ -24,6 +24,12 @@ pub(crate) fn build_client(
     if let Some(timeout) = config.connect_timeout {
         builder = builder.connect_timeout(timeout);
     }
+    // The request timeout is the client's default rather than set on each
+    // request, which would give every request an extension map of its own
+    // (two allocations); streams override it (`HttpRest::execute`).
+    if let Some(timeout) = config.request_timeout {
+        builder = builder.timeout(timeout);
+    }
     // reqwest's own reading of the environment is off: its NO_PROXY rules are not Go's.
     builder = builder.no_proxy();
     if let Some(proxy_url) = &config.proxy_url {
