@@ -6,6 +6,7 @@
 //! [`ResourceClient`], which the dynamic layer shares.
 
 mod api;
+mod event_decoding;
 mod interface;
 mod lines;
 pub(crate) mod pager;
