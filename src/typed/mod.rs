@@ -6,7 +6,6 @@
 //! [`ResourceClient`], which the dynamic layer shares.
 
 mod api;
-mod event_decoding;
 mod interface;
 mod lines;
 pub(crate) mod pager;

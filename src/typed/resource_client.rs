@@ -11,15 +11,14 @@ use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::rest::{Request, Response, Rest, StreamResponse, check_status, decode_body};
+use crate::rest::{Request, Response, Rest, StreamResponse, check_status, decode_body, decode_json};
 use crate::types::{
     DeleteParams, Deletion, GetParams, ListParams, LogParams, ObjectList, Patch, PatchParams, PostParams,
     Status, WatchEvent, WatchParams,
 };
 use crate::{Error, Result};
 
-use super::event_decoding;
-use super::lines::{DEFAULT_MAX_LINE, lines};
+use super::lines::{DEFAULT_MAX_LINE, LineError, lines, quote_start};
 use super::requests::ResourceRequests;
 
 /// A stream of watch events.
@@ -211,11 +210,16 @@ impl ResourceClient {
     ) -> Result<WatchStream<T>> {
         let (verb, url) = (request.method().to_string(), request.uri().to_string());
         let body = self.send_stream_checked(request).await?.into_body();
-        let lines = lines(body, self.max_line, verb.clone(), url.clone());
-        let events = event_decoding::events(lines, move |source| Error::Stream {
-            verb: verb.clone(),
-            url: url.clone(),
-            source,
+        let events = lines(body, self.max_line, verb.clone(), url.clone()).and_then(move |line| {
+            let decoded = decode_json::<WatchEvent<T>>(&line).map_err(|source| Error::Stream {
+                verb: verb.clone(),
+                url: url.clone(),
+                source: LineError::Undecodable {
+                    start: quote_start(&line),
+                    source,
+                },
+            });
+            futures::future::ready(decoded)
         });
         Ok(events.boxed())
     }
