@@ -36,9 +36,6 @@ pub enum LineError {
         #[source]
         source: serde_json::Error,
     },
-    /// A line was being decoded when the runtime shut down.
-    #[error("a line was left undecoded: {0}")]
-    Abandoned(String),
 }
 
 /// The start of `line`, for an error message.
