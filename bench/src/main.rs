@@ -3,6 +3,7 @@
 //! ```sh
 //! cargo run --release --manifest-path bench/Cargo.toml            # everything, 7 rounds
 //! cargo run --release --manifest-path bench/Cargo.toml -- --only list,watch --rounds 3 --no-floors
+//! cargo run --release --manifest-path bench/Cargo.toml -- engines   # JSON engines on the same bytes
 //! ```
 //!
 //! The parent process generates the pods, serves them from a loopback server
@@ -14,6 +15,7 @@
 #![recursion_limit = "512"]
 
 mod alloc;
+mod engines;
 mod pods;
 mod report;
 mod runs;
@@ -68,6 +70,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let outcome = match args.first().map(String::as_str) {
         Some("child") => child(&args[1..]),
+        Some("engines") => engines::run(&args[1..]),
         _ => parent(&args),
     };
     if let Err(error) = outcome {

@@ -214,7 +214,7 @@ pub fn prepare(workload: Workload, corpus: &Corpus) -> Prepared {
 }
 
 /// A `PodList` of `items`; `next` is the number of the next page and how many items remain.
-fn list_body(items: &[Bytes], next: Option<(usize, usize)>) -> Bytes {
+pub fn list_body(items: &[Bytes], next: Option<(usize, usize)>) -> Bytes {
     let size: usize = items.iter().map(|item| item.len() + 1).sum();
     let mut body = BytesMut::with_capacity(size + 256);
     body.put_slice(br#"{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"2000000""#);
@@ -232,7 +232,7 @@ fn list_body(items: &[Bytes], next: Option<(usize, usize)>) -> Bytes {
     body.freeze()
 }
 
-fn watch_line(pod: &[u8]) -> Bytes {
+pub fn watch_line(pod: &[u8]) -> Bytes {
     let mut line = BytesMut::with_capacity(pod.len() + 32);
     line.put_slice(br#"{"type":"MODIFIED","object":"#);
     line.put_slice(pod);

@@ -43,57 +43,60 @@ pub(crate) fn quote_start(line: &[u8]) -> String {
     crate::error::quote_start(&String::from_utf8_lossy(line), QUOTED_START)
 }
 
-/// Bytes received but not yet split into lines.
+/// Bytes received but not yet split into lines. A line that arrives whole in
+/// one chunk is a slice of that chunk (no copy); only a line split across
+/// chunks is gathered into `partial`.
 #[derive(Debug)]
 pub(crate) struct LineBuffer {
-    pending: BytesMut,
-    /// How far `pending` is known to hold no newline, so no byte is scanned twice.
-    scanned: usize,
+    /// The rest of the last chunk received, not yet searched for a newline.
+    chunk: Bytes,
+    /// The start of a line whose newline has not arrived yet.
+    partial: BytesMut,
     max_line: usize,
 }
 
 impl LineBuffer {
     pub(crate) fn new(max_line: usize) -> Self {
         LineBuffer {
-            pending: BytesMut::new(),
-            scanned: 0,
+            chunk: Bytes::new(),
+            partial: BytesMut::new(),
             max_line,
         }
     }
 
-    pub(crate) fn push(&mut self, chunk: &[u8]) {
-        self.pending.extend_from_slice(chunk);
+    /// Takes the next chunk; call only once `next_line` has returned `None`.
+    pub(crate) fn push(&mut self, chunk: Bytes) {
+        debug_assert!(self.chunk.is_empty(), "a chunk pushed before the last was split");
+        self.chunk = chunk;
     }
 
     /// The next complete line, without its `\n` (or `\r\n`).
     pub(crate) fn next_line(&mut self) -> Result<Option<Bytes>, LineError> {
-        let newline = self.pending[self.scanned..]
-            .iter()
-            .position(|&byte| byte == b'\n');
-        match newline {
-            Some(offset) => {
-                let end = self.scanned + offset;
-                self.scanned = 0;
-                let mut line = self.pending.split_to(end + 1);
-                line.truncate(end);
-                if line.last() == Some(&b'\r') {
-                    line.truncate(end - 1);
-                }
-                self.check_length(&line)?;
-                Ok(Some(line.freeze()))
-            }
-            None => {
-                self.scanned = self.pending.len();
-                self.check_length(&self.pending)?;
-                Ok(None)
-            }
+        let Some(newline) = memchr::memchr(b'\n', &self.chunk) else {
+            self.partial.extend_from_slice(&self.chunk);
+            self.chunk = Bytes::new();
+            self.check_length(&self.partial)?;
+            return Ok(None);
+        };
+        let mut line = if self.partial.is_empty() {
+            self.chunk.split_to(newline + 1)
+        } else {
+            self.partial.extend_from_slice(&self.chunk.split_to(newline + 1));
+            self.partial.split().freeze()
+        };
+        line.truncate(line.len() - 1);
+        if line.last() == Some(&b'\r') {
+            line.truncate(line.len() - 1);
         }
+        self.check_length(&line)?;
+        Ok(Some(line))
     }
 
     /// What is left when the stream ends: a last line with no newline.
     pub(crate) fn finish(&mut self) -> Option<Bytes> {
-        self.scanned = 0;
-        let rest = self.pending.split().freeze();
+        self.partial.extend_from_slice(&self.chunk);
+        self.chunk = Bytes::new();
+        let rest = self.partial.split().freeze();
         (!rest.is_empty()).then_some(rest)
     }
 
@@ -153,7 +156,7 @@ pub(crate) fn lines(
                 return Some((Ok(last), state));
             };
             match body.next().await {
-                Some(Ok(chunk)) => state.buffer.push(&chunk),
+                Some(Ok(chunk)) => state.buffer.push(chunk),
                 Some(Err(error)) => {
                     state.body = None;
                     state.buffer = LineBuffer::new(0);
@@ -208,5 +211,27 @@ mod tests {
     fn a_long_line_in_one_chunk_is_caught_too() {
         let got = split_all(&[b"{\"a\":\"01234567890123456789\"}\n"], 16);
         assert!(got[0].as_ref().unwrap_err().contains("longer than the limit"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn lines_come_out_whole_wherever_the_chunks_split(
+            lines in proptest::collection::vec("[a-z{}\":, ]{1,40}", 0..8),
+            crlf in proptest::bool::ANY,
+            cuts in proptest::collection::vec(0usize..400, 0..6),
+        ) {
+            let ending = if crlf { "\r\n" } else { "\n" };
+            let text: String = lines.iter().map(|line| format!("{line}{ending}")).collect();
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|cut| cut % (text.len() + 1)).collect();
+            cuts.extend([0, text.len()]);
+            cuts.sort_unstable();
+            let chunks: Vec<&[u8]> = cuts.windows(2).map(|pair| &text.as_bytes()[pair[0]..pair[1]]).collect();
+            let expected: Vec<Result<Bytes, String>> = lines
+                .iter()
+                .filter(|line| !line.trim().is_empty())
+                .map(|line| Ok(Bytes::copy_from_slice(line.as_bytes())))
+                .collect();
+            proptest::prop_assert_eq!(split_all(&chunks, 1024), expected);
+        }
     }
 }
