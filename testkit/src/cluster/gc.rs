@@ -4,7 +4,6 @@
 //! terminating namespace), the CRD cleanup (objects of a deleted CRD), and
 //! the end of objects whose finalizers or grace period are done.
 
-
 use serde_json::Value;
 
 use super::crd;
