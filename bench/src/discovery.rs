@@ -326,7 +326,11 @@ fn aggregated_core(list: &APIResourceList) -> ApiGroupDiscovery {
 
 /// The `n`th operator-installed group: one or two versions, 2-7 kinds each.
 fn crd_group(n: usize, name: &str) -> ApiGroupDiscovery {
-    let versions: &[&str] = if n.is_multiple_of(3) { &["v1", "v1beta1"] } else { &["v1"] };
+    let versions: &[&str] = if n.is_multiple_of(3) {
+        &["v1", "v1beta1"]
+    } else {
+        &["v1"]
+    };
     let kinds = 2 + n % 6;
     let short = name.split('.').next().unwrap_or(name);
     ApiGroupDiscovery {

@@ -86,6 +86,11 @@ fn main() {
 /// Rounds of the floors (the clients run every round).
 const FLOOR_ROUNDS: usize = 3;
 
+/// Rounds of the FakeCluster workloads: about a minute a round for the three,
+/// with no second client to alternate with, so three rounds keep the whole
+/// run near ten minutes on 2 cores.
+const IN_PROCESS_ROUNDS: usize = 3;
+
 struct Options {
     rounds: usize,
     floors: bool,
@@ -204,7 +209,12 @@ fn measure(
             )?;
         }
         let mut summary = Summary::new(*workload);
-        for round in 0..options.rounds {
+        let rounds = if workload.is_in_process() {
+            options.rounds.min(IN_PROCESS_ROUNDS)
+        } else {
+            options.rounds
+        };
+        for round in 0..rounds {
             let mut clients = if workload.is_in_process() {
                 vec![Runner::Rudder, Runner::RoundTrip]
             } else {
@@ -246,7 +256,7 @@ fn measure(
                 "{:<8} round {}/{} done ({:.0?} in all)",
                 workload.name(),
                 round + 1,
-                options.rounds,
+                rounds,
                 started.elapsed()
             );
         }
