@@ -15,11 +15,14 @@
 #![recursion_limit = "512"]
 
 mod alloc;
+mod discovery;
 mod engines;
+mod fake_cluster;
 mod pods;
 mod report;
 mod runs;
 mod server;
+mod tls;
 mod workloads;
 
 use std::path::{Path, PathBuf};
@@ -42,6 +45,8 @@ enum Runner {
     Rudder,
     Kube,
     Floor(Floor),
+    /// One serde round trip per object: the FakeCluster workloads' floor.
+    RoundTrip,
 }
 
 impl Runner {
@@ -51,6 +56,7 @@ impl Runner {
             Runner::Kube => "kube",
             Runner::Floor(Floor::Slice) => "from_slice",
             Runner::Floor(Floor::Str) => "from_str",
+            Runner::RoundTrip => "roundtrip",
         }
     }
 
@@ -60,6 +66,7 @@ impl Runner {
             Runner::Kube,
             Runner::Floor(Floor::Slice),
             Runner::Floor(Floor::Str),
+            Runner::RoundTrip,
         ]
         .into_iter()
         .find(|runner| runner.name() == name)
@@ -81,6 +88,11 @@ fn main() {
 
 /// Rounds of the floors (the clients run every round).
 const FLOOR_ROUNDS: usize = 3;
+
+/// Rounds of the FakeCluster workloads: about a minute a round for the three,
+/// with no second client to alternate with, so three rounds keep the whole
+/// run near ten minutes on 2 cores.
+const IN_PROCESS_ROUNDS: usize = 3;
 
 struct Options {
     rounds: usize,
@@ -108,7 +120,8 @@ fn options(args: &[String]) -> Result<Options, Failure> {
             }
             other => {
                 return Err(format!(
-                    "unknown argument {other:?} (--rounds N, --only list,pages,watch,get-seq,get-c64, --no-floors)"
+                    "unknown argument {other:?} (--rounds N, --only {}, --no-floors)",
+                    Workload::ALL.map(Workload::name).join(",")
                 )
                 .into());
             }
@@ -166,20 +179,56 @@ fn measure(
     let mut summaries = Vec::new();
     for workload in &options.workloads {
         let prepared = workloads::prepare(*workload, corpus);
+        let decode_floors = options.floors && workload.has_decode_floors();
         let floor_file = data_dir.join(format!("{}.bin", workload.name()));
-        workloads::write_floor_file(&prepared.bodies, &floor_file)?;
-        let address = server.block_on(server::serve(Arc::new(prepared.bodies)))?;
-        let url = format!("http://{address}");
+        if decode_floors {
+            workloads::write_floor_file(&prepared.bodies, &floor_file)?;
+        }
+        let bodies = Arc::new(prepared.bodies);
+        // What every child of this workload is given besides its target.
+        let mut environment: Vec<(&'static str, String)> = Vec::new();
+        let url = if workload.is_in_process() {
+            String::new()
+        } else if workload.is_tls() {
+            let (tls, ca) = tls::server()?;
+            environment.push(ca);
+            format!(
+                "https://{}",
+                server.block_on(server::serve_tls(bodies.clone(), tls))?
+            )
+        } else {
+            format!("http://{}", server.block_on(server::serve(bodies.clone()))?)
+        };
+        let warm_cache = data_dir.join(format!("{}-cache", workload.name()));
+        if *workload == Workload::DiscoveryWarm {
+            // The cache a previous run left: one cold run of rudder's, not measured.
+            let fill = [environment.clone(), vec![cache_variable(&warm_cache)]].concat();
+            run_child(
+                Workload::DiscoveryCold,
+                Runner::Rudder,
+                &url,
+                prepared.expected,
+                &fill,
+            )?;
+        }
         let mut summary = Summary::new(*workload);
-        for round in 0..options.rounds {
-            let clients = if round % 2 == 0 {
-                [Runner::Rudder, Runner::Kube]
+        let rounds = if workload.is_in_process() {
+            options.rounds.min(IN_PROCESS_ROUNDS)
+        } else {
+            options.rounds
+        };
+        for round in 0..rounds {
+            let mut clients = if workload.is_in_process() {
+                vec![Runner::Rudder, Runner::RoundTrip]
             } else {
-                [Runner::Kube, Runner::Rudder]
+                vec![Runner::Rudder, Runner::Kube]
             };
+            if round % 2 == 1 {
+                clients.reverse();
+            }
             // A floor decodes bytes already in memory, with no network or
             // scheduling in between: three rounds settle its median.
-            let floors = if options.floors && round < FLOOR_ROUNDS {
+            let floors = if decode_floors && round < FLOOR_ROUNDS {
                 vec![Runner::Floor(Floor::Slice), Runner::Floor(Floor::Str)]
             } else {
                 vec![]
@@ -190,18 +239,36 @@ fn measure(
                 } else {
                     url.clone()
                 };
-                let sample = run_child(*workload, runner, &target, prepared.expected)?;
+                // Cold discovery gets an empty cache folder each run; warm, the filled one.
+                let cold_cache = data_dir.join(format!("cold-cache-{round}-{}", runner.name()));
+                let mut env = environment.clone();
+                match workload {
+                    Workload::DiscoveryCold => env.push(cache_variable(&cold_cache)),
+                    Workload::DiscoveryWarm => env.push(cache_variable(&warm_cache)),
+                    _ => {}
+                }
+                let before = bodies.traffic.now();
+                let mut sample = run_child(*workload, runner, &target, prepared.expected, &env)?;
+                sample.traffic = bodies.traffic.now().since(before);
+                if cold_cache.exists() {
+                    std::fs::remove_dir_all(&cold_cache)?;
+                }
                 summary.add(runner.name(), sample);
             }
             eprintln!(
                 "{:<8} round {}/{} done ({:.0?} in all)",
                 workload.name(),
                 round + 1,
-                options.rounds,
+                rounds,
                 started.elapsed()
             );
         }
-        std::fs::remove_file(&floor_file)?;
+        if decode_floors {
+            std::fs::remove_file(&floor_file)?;
+        }
+        if warm_cache.exists() {
+            std::fs::remove_dir_all(&warm_cache)?;
+        }
         summaries.push(summary);
     }
     Ok(summaries)
@@ -219,10 +286,23 @@ fn floor_data_dir() -> PathBuf {
     base.join(format!("rudder-bench-{}", std::process::id()))
 }
 
-/// Runs `runner` on `workload` in a child process and checks what it decoded.
-fn run_child(workload: Workload, runner: Runner, target: &str, expected: Decoded) -> Result<Sample, Failure> {
+/// rudder's discovery cache root (`$KUBECACHEDIR`), for a child.
+fn cache_variable(dir: &Path) -> (&'static str, String) {
+    ("KUBECACHEDIR", dir.display().to_string())
+}
+
+/// Runs `runner` on `workload` in a child process (with `environment` added
+/// to its own) and checks what it decoded.
+fn run_child(
+    workload: Workload,
+    runner: Runner,
+    target: &str,
+    expected: Decoded,
+    environment: &[(&'static str, String)],
+) -> Result<Sample, Failure> {
     let output = Command::new(std::env::current_exe()?)
         .args(["child", workload.name(), runner.name(), target])
+        .envs(environment.iter().map(|(name, value)| (name, value)))
         .output()?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let Some(line) = stdout.lines().find_map(|line| line.strip_prefix("RESULT ")) else {
@@ -255,6 +335,7 @@ fn run_child(workload: Workload, runner: Runner, target: &str, expected: Decoded
         nanos,
         peak_bytes,
         allocations,
+        traffic: server::TrafficCount::default(),
     })
 }
 
@@ -271,6 +352,8 @@ fn child(args: &[String]) -> Result<(), Failure> {
             let (decoded, elapsed) = runs::floor(workload, floor, &PathBuf::from(target))?;
             (decoded, elapsed, window.close())
         }
+        Runner::RoundTrip => fake_cluster::run(workload, fake_cluster::Side::RoundTrip)?,
+        Runner::Rudder if workload.is_in_process() => fake_cluster::run(workload, fake_cluster::Side::Fake)?,
         Runner::Rudder | Runner::Kube => {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
@@ -288,7 +371,12 @@ fn child(args: &[String]) -> Result<(), Failure> {
                 };
                 let window = alloc::Window::open();
                 let start = Instant::now();
+                let warm = workload == Workload::DiscoveryWarm;
                 let decoded = match built {
+                    Built::Rudder(client) if workload.is_discovery() => {
+                        discovery::rudder_run(client, warm).await?
+                    }
+                    Built::Kube(client) if workload.is_discovery() => discovery::kube_run(client).await?,
                     Built::Rudder(client) => runs::rudder_client::run(workload, client).await?,
                     Built::Kube(client) => runs::kube_client::run(workload, client).await?,
                 };

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
+use crate::server::TrafficCount;
 use crate::workloads::Workload;
 
 /// One child's measurement.
@@ -12,6 +13,8 @@ pub struct Sample {
     pub nanos: u64,
     pub peak_bytes: u64,
     pub allocations: u64,
+    /// What the server saw during the run.
+    pub traffic: TrafficCount,
 }
 
 /// Every sample of one workload, by runner.
@@ -30,6 +33,28 @@ impl Summary {
 
     pub fn add(&mut self, runner: &'static str, sample: Sample) {
         self.samples.entry(runner).or_default().push(sample);
+    }
+
+    /// What the server saw in a run of `runner` (medians): requests, and
+    /// connections by protocol, such as `20000 req, 1 h2` or `2 req, 2 h1`.
+    fn server_saw(&self, runner: &str) -> String {
+        let Some(requests) = self.median(runner, |sample| sample.traffic.requests) else {
+            return "–".into();
+        };
+        let mut seen = format!("{requests} req");
+        for (protocol, field) in [
+            (
+                "h1",
+                (|sample: &Sample| sample.traffic.http1_connections) as fn(&Sample) -> u64,
+            ),
+            ("h2", |sample: &Sample| sample.traffic.http2_connections),
+        ] {
+            let connections = self.median(runner, field).unwrap_or(0);
+            if connections > 0 {
+                seen.push_str(&format!(", {connections} {protocol}"));
+            }
+        }
+        seen
     }
 
     fn median(&self, runner: &str, field: fn(&Sample) -> u64) -> Option<u64> {
@@ -67,8 +92,8 @@ fn or_dash(value: Option<u64>, show: fn(u64) -> String) -> String {
 /// and rudder / the faster floor.
 pub fn table(summaries: &[Summary]) -> String {
     let mut out = String::from(
-        "| workload | rudder | kube-rs | time ratio | rudder peak | kube-rs peak | peak ratio | allocs/op rudder | allocs/op kube-rs | floor from_slice | floor from_str | rudder / best floor |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| workload | rudder | kube-rs | time ratio | rudder peak | kube-rs peak | peak ratio | allocs/op rudder | allocs/op kube-rs | floor from_slice | floor from_str | floor serde round trip | rudder / best floor | server saw: rudder | server saw: kube-rs |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for summary in summaries {
         let time = |runner| summary.median(runner, |sample| sample.nanos);
@@ -80,12 +105,20 @@ pub fn table(summaries: &[Summary]) -> String {
                 .map(|allocations| format!("{:.1}", allocations as f64 / operations as f64))
                 .unwrap_or_else(|| "–".into())
         };
-        let best_floor = match (time("from_slice"), time("from_str")) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
+        let best_floor = [time("from_slice"), time("from_str"), time("roundtrip")]
+            .into_iter()
+            .flatten()
+            .min();
+        // In-process workloads have no server: nothing to show.
+        let server_saw = |runner| {
+            if summary.workload.is_in_process() {
+                "–".into()
+            } else {
+                summary.server_saw(runner)
+            }
         };
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             summary.workload.title(),
             or_dash(time("rudder"), seconds),
             or_dash(time("kube"), seconds),
@@ -97,7 +130,10 @@ pub fn table(summaries: &[Summary]) -> String {
             per_op("kube"),
             or_dash(time("from_slice"), seconds),
             or_dash(time("from_str"), seconds),
+            or_dash(time("roundtrip"), seconds),
             ratio(time("rudder"), best_floor),
+            server_saw("rudder"),
+            server_saw("kube"),
         ));
     }
     out

@@ -27,6 +27,9 @@ pub mod rudder_client {
         let mut config = rudder::Config::new(url.parse()?);
         // Both clients unlimited: the default 50 QPS would measure the limiter.
         config.rate_limit = RateLimit::unlimited();
+        if let Some(ca) = crate::tls::ca_from_environment()? {
+            config.tls.root_certificates = vec![ca.into()];
+        }
         Ok(rudder::Client::try_from_config(config)?)
     }
 
@@ -56,13 +59,13 @@ pub mod rudder_client {
                     }
                 }
             }
-            Workload::GetSequential => {
+            Workload::GetSequential | Workload::GetSequentialTls => {
                 let api: Api<Pod> = client.namespaced(NAMESPACE);
                 for index in 0..GETS {
                     decoded.add(&api.get(&get_name(index)).await?);
                 }
             }
-            Workload::GetConcurrent => {
+            Workload::GetConcurrent | Workload::GetConcurrentTls => {
                 let api: Api<Pod> = client.namespaced(NAMESPACE);
                 let api = &api;
                 let mut pods = futures::stream::iter(0..GETS)
@@ -72,6 +75,7 @@ pub mod rudder_client {
                     decoded.add(&pod);
                 }
             }
+            other => return Err(format!("{} is not run here", other.name()).into()),
         }
         Ok(decoded)
     }
@@ -84,7 +88,10 @@ pub mod kube_client {
 
     pub fn client(url: &str) -> Result<kube::Client, Failure> {
         // kube-rs has no client-side rate limit: it is unlimited already.
-        let config = kube::Config::new(url.parse()?);
+        let mut config = kube::Config::new(url.parse()?);
+        if let Some(ca) = crate::tls::ca_from_environment()? {
+            config.root_cert = Some(vec![ca]);
+        }
         Ok(kube::Client::try_from(config)?)
     }
 
@@ -120,13 +127,13 @@ pub mod kube_client {
                     }
                 }
             }
-            Workload::GetSequential => {
+            Workload::GetSequential | Workload::GetSequentialTls => {
                 let api: Api<Pod> = Api::namespaced(client, NAMESPACE);
                 for index in 0..GETS {
                     decoded.add(&api.get(&get_name(index)).await?);
                 }
             }
-            Workload::GetConcurrent => {
+            Workload::GetConcurrent | Workload::GetConcurrentTls => {
                 let api: Api<Pod> = Api::namespaced(client, NAMESPACE);
                 let api = &api;
                 let mut pods = futures::stream::iter(0..GETS)
@@ -136,6 +143,7 @@ pub mod kube_client {
                     decoded.add(&pod);
                 }
             }
+            other => return Err(format!("{} is not run here", other.name()).into()),
         }
         Ok(decoded)
     }
@@ -183,13 +191,17 @@ pub fn floor(workload: Workload, floor: Floor, file: &Path) -> Result<(Decoded, 
                 }
                 spent += start.elapsed();
             }
-            Workload::GetSequential | Workload::GetConcurrent => {
+            Workload::GetSequential
+            | Workload::GetConcurrent
+            | Workload::GetSequentialTls
+            | Workload::GetConcurrentTls => {
                 let start = Instant::now();
                 for _ in 0..GETS {
                     decoded.add(&floor.decode::<Pod>(&body)?);
                 }
                 spent += start.elapsed();
             }
+            other => return Err(format!("{} has no decoding floor", other.name()).into()),
         }
     }
     Ok((decoded, spent))

@@ -4,6 +4,7 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
@@ -23,9 +24,51 @@ pub struct Bodies {
     pub watch: Vec<Bytes>,
     /// `GET /api/v1/namespaces/bench/pods/<any name>`: one object.
     pub get: Bytes,
+    /// `/api`, `/apis` and the group versions' documents.
+    pub discovery: crate::discovery::Documents,
+    /// What the server has seen so far.
+    pub traffic: Traffic,
 }
 
-type Body = BoxBody<Bytes, Infallible>;
+/// Requests, and connections by the protocol they spoke, counted by the
+/// server (so each run's share is the difference across it).
+#[derive(Default)]
+pub struct Traffic {
+    requests: AtomicU64,
+    http1_connections: AtomicU64,
+    http2_connections: AtomicU64,
+}
+
+/// [`Traffic`] at one moment, or between two.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TrafficCount {
+    pub requests: u64,
+    pub http1_connections: u64,
+    pub http2_connections: u64,
+}
+
+impl Traffic {
+    pub fn now(&self) -> TrafficCount {
+        TrafficCount {
+            requests: self.requests.load(Ordering::Relaxed),
+            http1_connections: self.http1_connections.load(Ordering::Relaxed),
+            http2_connections: self.http2_connections.load(Ordering::Relaxed),
+        }
+    }
+}
+
+impl TrafficCount {
+    /// What happened between `earlier` and `self`.
+    pub fn since(self, earlier: TrafficCount) -> TrafficCount {
+        TrafficCount {
+            requests: self.requests - earlier.requests,
+            http1_connections: self.http1_connections - earlier.http1_connections,
+            http2_connections: self.http2_connections - earlier.http2_connections,
+        }
+    }
+}
+
+pub type Body = BoxBody<Bytes, Infallible>;
 
 /// Serves `bodies` on 127.0.0.1 (a free port) on the current runtime.
 pub async fn serve(bodies: Arc<Bodies>) -> std::io::Result<SocketAddr> {
@@ -34,6 +77,7 @@ pub async fn serve(bodies: Arc<Bodies>) -> std::io::Result<SocketAddr> {
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
             let _ = stream.set_nodelay(true);
+            bodies.traffic.http1_connections.fetch_add(1, Ordering::Relaxed);
             let bodies = bodies.clone();
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(move |request| {
@@ -50,7 +94,43 @@ pub async fn serve(bodies: Arc<Bodies>) -> std::io::Result<SocketAddr> {
     Ok(address)
 }
 
+/// Serves `bodies` over TLS on 127.0.0.1 (a free port): HTTP/2 or HTTP/1.1,
+/// whichever the client's ALPN chose, counted per connection.
+pub async fn serve_tls(
+    bodies: Arc<Bodies>,
+    tls: Arc<tokio_rustls::rustls::ServerConfig>,
+) -> std::io::Result<SocketAddr> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let _ = stream.set_nodelay(true);
+            let (bodies, acceptor) = (bodies.clone(), acceptor.clone());
+            tokio::spawn(async move {
+                let Ok(stream) = acceptor.accept(stream).await else {
+                    return;
+                };
+                let counter = match stream.get_ref().1.alpn_protocol() {
+                    Some(b"h2") => &bodies.traffic.http2_connections,
+                    _ => &bodies.traffic.http1_connections,
+                };
+                counter.fetch_add(1, Ordering::Relaxed);
+                let service = hyper::service::service_fn(move |request| {
+                    let bodies = bodies.clone();
+                    async move { Ok::<_, Infallible>(answer(&bodies, &request)) }
+                });
+                let _ = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new())
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    Ok(address)
+}
+
 fn answer(bodies: &Bodies, request: &Request<Incoming>) -> Response<Body> {
+    bodies.traffic.requests.fetch_add(1, Ordering::Relaxed);
     let path = request.uri().path();
     let query = request.uri().query().unwrap_or("");
     let parameter = |name: &str| {
@@ -76,7 +156,7 @@ fn answer(bodies: &Bodies, request: &Request<Incoming>) -> Response<Body> {
     if path.starts_with("/api/v1/namespaces/bench/pods/") {
         return whole_or_404(&bodies.get);
     }
-    not_found()
+    crate::discovery::answer(&bodies.discovery, request).unwrap_or_else(not_found)
 }
 
 fn whole_or_404(body: &Bytes) -> Response<Body> {

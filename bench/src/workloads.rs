@@ -23,15 +23,33 @@ pub enum Workload {
     Watch,
     GetSequential,
     GetConcurrent,
+    /// The GETs again, over TLS: HTTP/2 where ALPN chooses it.
+    GetSequentialTls,
+    GetConcurrentTls,
+    /// Discovery with nothing cached.
+    DiscoveryCold,
+    /// Discovery again: rudder from the disk cache a previous run filled.
+    DiscoveryWarm,
+    /// rudder-testkit's FakeCluster, in process (no kube-rs side).
+    FakeCreate,
+    FakeList,
+    FakeWatch,
 }
 
 impl Workload {
-    pub const ALL: [Workload; 5] = [
+    pub const ALL: [Workload; 12] = [
         Workload::List,
         Workload::Pages,
         Workload::Watch,
         Workload::GetSequential,
         Workload::GetConcurrent,
+        Workload::GetSequentialTls,
+        Workload::GetConcurrentTls,
+        Workload::DiscoveryCold,
+        Workload::DiscoveryWarm,
+        Workload::FakeCreate,
+        Workload::FakeList,
+        Workload::FakeWatch,
     ];
 
     /// The name on the command line.
@@ -42,6 +60,13 @@ impl Workload {
             Workload::Watch => "watch",
             Workload::GetSequential => "get-seq",
             Workload::GetConcurrent => "get-c64",
+            Workload::GetSequentialTls => "get-seq-tls",
+            Workload::GetConcurrentTls => "get-c64-tls",
+            Workload::DiscoveryCold => "discovery-cold",
+            Workload::DiscoveryWarm => "discovery-warm",
+            Workload::FakeCreate => "fake-create",
+            Workload::FakeList => "fake-list",
+            Workload::FakeWatch => "fake-watch",
         }
     }
 
@@ -53,6 +78,15 @@ impl Workload {
             Workload::Watch => "watch, 100,000 MODIFIED events",
             Workload::GetSequential => "20,000 GETs, 1 at a time (HTTP/1.1)",
             Workload::GetConcurrent => "20,000 GETs, 64 at a time (HTTP/1.1)",
+            Workload::GetSequentialTls => "20,000 GETs, 1 at a time (TLS, ALPN h2 or http/1.1)",
+            Workload::GetConcurrentTls => "20,000 GETs, 64 at a time (TLS, ALPN h2 or http/1.1)",
+            Workload::DiscoveryCold => "discovery, 40 groups + core, cold",
+            Workload::DiscoveryWarm => {
+                "discovery, 40 groups + core, warm (rudder: its disk cache; kube-rs has none: cold again)"
+            }
+            Workload::FakeCreate => "FakeCluster: create 100,000 pods (vs round-trip floor)",
+            Workload::FakeList => "FakeCluster: list 1% of 100,000 pods by label (vs round-trip floor)",
+            Workload::FakeWatch => "FakeCluster: 100 watchers × 10,000 writes (vs round-trip floor)",
         }
     }
 
@@ -66,8 +100,32 @@ impl Workload {
             Workload::List => LIST_PODS,
             Workload::Pages => PAGED_PODS,
             Workload::Watch => WATCH_EVENTS,
-            Workload::GetSequential | Workload::GetConcurrent => 0,
+            _ => 0,
         }
+    }
+
+    /// Served over TLS.
+    pub fn is_tls(self) -> bool {
+        matches!(self, Workload::GetSequentialTls | Workload::GetConcurrentTls)
+    }
+
+    pub fn is_discovery(self) -> bool {
+        matches!(self, Workload::DiscoveryCold | Workload::DiscoveryWarm)
+    }
+
+    /// Run in the child's own process, with no server and no kube-rs side.
+    pub fn is_in_process(self) -> bool {
+        matches!(
+            self,
+            Workload::FakeCreate | Workload::FakeList | Workload::FakeWatch
+        )
+    }
+
+    /// Whether the decoding floors (`from_slice`, `from_str`) apply: they
+    /// decode the bodies the server sends (for the GETs over TLS, the same
+    /// bytes as the plain GETs, whose rows have them).
+    pub fn has_decode_floors(self) -> bool {
+        !self.is_discovery() && !self.is_in_process() && !self.is_tls()
     }
 
     /// Items (or GETs) per run: what allocations are counted per.
@@ -76,7 +134,14 @@ impl Workload {
             Workload::List => LIST_PODS,
             Workload::Pages => PAGED_PODS,
             Workload::Watch => WATCH_EVENTS,
-            Workload::GetSequential | Workload::GetConcurrent => GETS,
+            Workload::GetSequential
+            | Workload::GetConcurrent
+            | Workload::GetSequentialTls
+            | Workload::GetConcurrentTls => GETS,
+            Workload::DiscoveryCold | Workload::DiscoveryWarm => 1,
+            Workload::FakeCreate => crate::fake_cluster::CREATED,
+            Workload::FakeList => crate::fake_cluster::CREATED / 100,
+            Workload::FakeWatch => crate::fake_cluster::WATCHERS * crate::fake_cluster::WRITES,
         }
     }
 }
@@ -90,8 +155,13 @@ pub struct Decoded {
 
 impl Decoded {
     pub fn add(&mut self, pod: &k8s_openapi::api::core::v1::Pod) {
+        self.add_term(pods::checksum(pod));
+    }
+
+    /// One more item, whose checksum is `checksum`.
+    pub fn add_term(&mut self, checksum: u64) {
         self.count += 1;
-        self.checksum = self.checksum.wrapping_add(pods::checksum(pod));
+        self.checksum = self.checksum.wrapping_add(checksum);
     }
 }
 
@@ -196,7 +266,10 @@ pub fn prepare(workload: Workload, corpus: &Corpus) -> Prepared {
             },
             expected: corpus.expected(WATCH_EVENTS),
         },
-        Workload::GetSequential | Workload::GetConcurrent => {
+        Workload::GetSequential
+        | Workload::GetConcurrent
+        | Workload::GetSequentialTls
+        | Workload::GetConcurrentTls => {
             let pod = pods::small_pod();
             let checksum = pods::checksum(&pod).wrapping_mul(GETS as u64);
             Prepared {
@@ -210,6 +283,20 @@ pub fn prepare(workload: Workload, corpus: &Corpus) -> Prepared {
                 },
             }
         }
+        Workload::DiscoveryCold | Workload::DiscoveryWarm => {
+            let (documents, expected) = crate::discovery::documents();
+            Prepared {
+                bodies: Bodies {
+                    discovery: documents,
+                    ..Bodies::default()
+                },
+                expected,
+            }
+        }
+        Workload::FakeCreate | Workload::FakeList | Workload::FakeWatch => Prepared {
+            bodies: Bodies::default(),
+            expected: crate::fake_cluster::expected(workload),
+        },
     }
 }
 

@@ -18,7 +18,7 @@ use crate::{Config, Error, Result};
 
 use super::builder::DiscoveryClientBuilder;
 use super::convert::{self, Found};
-use super::disk_cache::DiskCache;
+use super::disk_cache::{CachedApis, DiskCache};
 use super::fetch::{Document, fetch_group_versions};
 use super::http_cache::{CachedResponse, HttpCache};
 use super::interface::Discovery;
@@ -148,17 +148,11 @@ impl DiscoveryClient {
     /// Discovery from the disk cache; group versions whose files are missing
     /// or stale are fetched (and written back).
     async fn read_disk(&self, disk: &DiskCache) -> Option<ServerApis> {
-        let groups = disk.read_groups().await?;
-        let mut resources = Vec::new();
-        let mut missing = Vec::new();
-        for group in &groups {
-            for version in &group.versions {
-                match disk.read_resources(&group.name, version).await {
-                    Some(found) => resources.extend(found),
-                    None => missing.push((group.name.clone(), version.clone())),
-                }
-            }
-        }
+        let CachedApis {
+            groups,
+            mut resources,
+            missing,
+        } = disk.read().await?;
         let mut failures = Vec::new();
         if !missing.is_empty() {
             tracing::debug!(
@@ -166,9 +160,7 @@ impl DiscoveryClient {
                 "group versions missing from the disk cache; fetching them"
             );
             let fetched = fetch_group_versions(self, missing, self.max_concurrent_requests).await;
-            for (group, version, found) in &fetched.by_group_version {
-                disk.write_resources(group, version, found.iter()).await;
-            }
+            disk.write_group_versions(&fetched.by_group_version).await;
             resources.extend(
                 fetched
                     .by_group_version

@@ -5,6 +5,10 @@
 //!
 //! Nothing here is ever fatal: a missing, stale, unreadable or corrupt file is
 //! a miss (logged), and a failed write only loses the cache.
+//!
+//! A server has dozens of group versions, so the files are read (and written)
+//! all together in one blocking task: one hand-off to tokio's blocking pool
+//! rather than two or three per file.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -45,9 +49,38 @@ impl DiskCache {
         }
     }
 
+    /// Everything cached, when `servergroups.json` is fresh and readable:
+    /// the groups, the resources of every group version whose file is fresh
+    /// too, and the group versions whose files are missing or stale.
+    pub(crate) async fn read(&self) -> Option<CachedApis> {
+        let cache = self.clone();
+        match tokio::task::spawn_blocking(move || cache.read_blocking()).await {
+            Ok(read) => read,
+            Err(error) => {
+                tracing::warn!(%error, "reading the discovery cache failed; ignored");
+                None
+            }
+        }
+    }
+
+    fn read_blocking(&self) -> Option<CachedApis> {
+        let groups = self.read_groups()?;
+        let mut cached = CachedApis::default();
+        for group in &groups {
+            for version in &group.versions {
+                match self.read_resources(&group.name, version) {
+                    Some(found) => cached.resources.extend(found),
+                    None => cached.missing.push((group.name.clone(), version.clone())),
+                }
+            }
+        }
+        cached.groups = groups;
+        Some(cached)
+    }
+
     /// The groups, when `servergroups.json` is fresh and readable.
-    pub(crate) async fn read_groups(&self) -> Option<Vec<ServedGroup>> {
-        let list: APIGroupList = self.read_fresh_json(&self.dir.join(GROUPS_FILE)).await?;
+    fn read_groups(&self) -> Option<Vec<ServedGroup>> {
+        let list: APIGroupList = self.read_fresh_json(&self.dir.join(GROUPS_FILE))?;
         let groups = convert::groups_of(list);
         // A group name from the file that could not be a folder cannot have
         // been written by us.
@@ -60,9 +93,9 @@ impl DiskCache {
     }
 
     /// One group version's resources, when its file is fresh and readable.
-    pub(crate) async fn read_resources(&self, group: &str, version: &str) -> Option<Vec<ServedResource>> {
+    fn read_resources(&self, group: &str, version: &str) -> Option<Vec<ServedResource>> {
         let path = self.resources_path(group, version)?;
-        let list: APIResourceList = self.read_fresh_json(&path).await?;
+        let list: APIResourceList = self.read_fresh_json(&path)?;
         if list.group_version != convert::group_version(group, version) {
             tracing::warn!(path = %self.shown(&path).display(), "discovery cache file is for another group version; ignored");
             return None;
@@ -75,37 +108,50 @@ impl DiskCache {
         if apis.groups().is_empty() {
             return;
         }
+        let mut files = Vec::new();
         let groups = convert::group_list(apis.groups());
-        self.write_json(&self.dir.join(GROUPS_FILE), &groups).await;
+        files.extend(self.encode(self.dir.join(GROUPS_FILE), &groups));
         for group in apis.groups() {
             for version in &group.versions {
                 let group_version = convert::group_version(&group.name, version);
                 if apis.failures().iter().any(|f| f.group_version == group_version) {
                     continue;
                 }
-                self.write_resources(&group.name, version, apis.resources_for(&group.name, version))
-                    .await;
+                files.extend(self.encode_resources(
+                    &group.name,
+                    version,
+                    apis.resources_for(&group.name, version),
+                ));
             }
         }
+        self.write_files(files).await;
     }
 
-    /// Writes one group version's resources.
-    pub(crate) async fn write_resources<'a>(
+    /// Writes group versions' resources (those fetched to fill gaps).
+    pub(crate) async fn write_group_versions(&self, fetched: &[(String, String, Vec<ServedResource>)]) {
+        let files = fetched
+            .iter()
+            .filter_map(|(group, version, found)| self.encode_resources(group, version, found.iter()))
+            .collect();
+        self.write_files(files).await;
+    }
+
+    /// One group version's file: its path and bytes.
+    fn encode_resources<'a>(
         &self,
         group: &str,
         version: &str,
         resources: impl Iterator<Item = &'a ServedResource>,
-    ) {
+    ) -> Option<(PathBuf, Vec<u8>)> {
         let Some(path) = self.resources_path(group, version) else {
             tracing::warn!(
                 group,
                 version,
                 "group or version cannot be a folder name; not cached"
             );
-            return;
+            return None;
         };
-        self.write_json(&path, &convert::resource_list(group, version, resources))
-            .await;
+        self.encode(path, &convert::resource_list(group, version, resources))
     }
 
     /// `<dir>/<group>/<version>/serverresources.json`, or `None` when the
@@ -127,10 +173,19 @@ fn safe_segment(segment: &str) -> Option<&str> {
     ok.then_some(segment)
 }
 
+/// What the disk cache holds for a server.
+#[derive(Default)]
+pub(crate) struct CachedApis {
+    pub(crate) groups: Vec<ServedGroup>,
+    pub(crate) resources: Vec<ServedResource>,
+    /// `(group, version)` whose files are missing or stale.
+    pub(crate) missing: Vec<(String, String)>,
+}
+
 impl DiskCache {
     /// The bytes of `path` when it was written less than `ttl` ago.
-    async fn read_fresh(&self, path: &Path) -> Option<Vec<u8>> {
-        let metadata = match tokio::fs::metadata(path).await {
+    fn read_fresh(&self, path: &Path) -> Option<Vec<u8>> {
+        let metadata = match std::fs::metadata(path) {
             Ok(metadata) => metadata,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => return None,
             Err(error) => {
@@ -144,7 +199,7 @@ impl DiskCache {
             tracing::debug!(path = %self.shown(path).display(), ?age, "discovery cache file expired");
             return None;
         }
-        match tokio::fs::read(path).await {
+        match std::fs::read(path) {
             Ok(bytes) => Some(bytes),
             Err(error) => {
                 tracing::warn!(path = %self.shown(path).display(), %error, "discovery cache file unreadable; ignored");
@@ -153,8 +208,8 @@ impl DiskCache {
         }
     }
 
-    async fn read_fresh_json<T: DeserializeOwned>(&self, path: &Path) -> Option<T> {
-        let bytes = self.read_fresh(path).await?;
+    fn read_fresh_json<T: DeserializeOwned>(&self, path: &Path) -> Option<T> {
+        let bytes = self.read_fresh(path)?;
         match serde_json::from_slice(&bytes) {
             Ok(value) => Some(value),
             Err(error) => {
@@ -164,16 +219,32 @@ impl DiskCache {
         }
     }
 
-    async fn write_json<T: serde::Serialize>(&self, path: &Path, value: &T) {
-        let bytes = match serde_json::to_vec(value) {
-            Ok(bytes) => bytes,
+    fn encode<T: serde::Serialize>(&self, path: PathBuf, value: &T) -> Option<(PathBuf, Vec<u8>)> {
+        match serde_json::to_vec(value) {
+            Ok(bytes) => Some((path, bytes)),
             Err(error) => {
-                tracing::warn!(path = %self.shown(path).display(), %error, "cannot encode a discovery cache file");
-                return;
+                tracing::warn!(path = %self.shown(&path).display(), %error, "cannot encode a discovery cache file");
+                None
             }
-        };
-        if let Err(error) = write_atomically(path, &bytes).await {
-            tracing::warn!(path = %self.shown(path).display(), %error, "cannot write a discovery cache file");
+        }
+    }
+
+    /// Writes `files` in one blocking task; a file that fails is logged.
+    async fn write_files(&self, files: Vec<(PathBuf, Vec<u8>)>) {
+        if files.is_empty() {
+            return;
+        }
+        let cache = self.clone();
+        let written = tokio::task::spawn_blocking(move || {
+            for (path, bytes) in files {
+                if let Err(error) = write_atomically_blocking(&path, &bytes) {
+                    tracing::warn!(path = %cache.shown(&path).display(), %error, "cannot write a discovery cache file");
+                }
+            }
+        })
+        .await;
+        if let Err(error) = written {
+            tracing::warn!(%error, "writing the discovery cache failed");
         }
     }
 }
@@ -182,23 +253,26 @@ impl DiskCache {
 /// `path`, so a reader (another kubectl or rudder process) sees the old file
 /// or the new one, never half of one.
 pub(crate) async fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let (path, bytes) = (path.to_owned(), bytes.to_owned());
+    tokio::task::spawn_blocking(move || write_atomically_blocking(&path, &bytes))
+        .await
+        .map_err(std::io::Error::other)?
+}
+
+fn write_atomically_blocking(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let parent = path.parent().unwrap_or_else(|| Path::new("."));
-    tokio::fs::create_dir_all(parent).await?;
+    std::fs::create_dir_all(parent)?;
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("cache");
     let temporary = parent.join(format!(
         ".{file_name}.{}.{}.tmp",
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
-    let written = async {
-        tokio::fs::write(&temporary, bytes).await?;
-        tokio::fs::rename(&temporary, path).await
-    }
-    .await;
+    let written = std::fs::write(&temporary, bytes).and_then(|()| std::fs::rename(&temporary, path));
     if written.is_err() {
         // Best effort: the temporary file may not exist.
-        let _ = tokio::fs::remove_file(&temporary).await;
+        let _ = std::fs::remove_file(&temporary);
     }
     written
 }

@@ -4,8 +4,6 @@
 //! terminating namespace), the CRD cleanup (objects of a deleted CRD), and
 //! the end of objects whose finalizers or grace period are done.
 
-use std::collections::HashSet;
-
 use serde_json::Value;
 
 use super::crd;
@@ -37,18 +35,16 @@ pub(crate) fn settle(state: &mut State) {
     tracing::warn!("fake cluster: garbage collection did not settle");
 }
 
-/// One pass; whether it changed anything.
+/// One pass over the objects being deleted or with owners (the store keeps
+/// them apart; nothing else has anything to collect); whether it changed anything.
 fn settle_once(state: &mut State) -> bool {
     let now = state.clock.now();
     let snapshot: Vec<(ObjectKey, std::sync::Arc<Value>)> = state
         .store
-        .all_objects()
+        .collectable()
         .map(|(key, object)| (key.clone(), object.clone()))
         .collect();
-    let live_uids: HashSet<String> = snapshot
-        .iter()
-        .map(|(_, object)| meta::text(object, "uid").to_owned())
-        .collect();
+    let is_live = |state: &State, uid: &str| state.store.has_uid(uid);
     for (key, object) in &snapshot {
         if meta::is_deleting(object) {
             if finish_deletion(state, key, object, now) {
@@ -57,7 +53,7 @@ fn settle_once(state: &mut State) -> bool {
             continue;
         }
         let owners = meta::owner_uids(object);
-        if !owners.is_empty() && owners.iter().all(|uid| !live_uids.contains(uid)) {
+        if !owners.is_empty() && owners.iter().all(|uid| !is_live(state, uid)) {
             let options = DeleteOptions {
                 propagation: Some(Propagation::Background),
                 ..DeleteOptions::default()
@@ -67,7 +63,7 @@ fn settle_once(state: &mut State) -> bool {
                 return true;
             }
         }
-        if owners.iter().any(|uid| !live_uids.contains(uid)) {
+        if owners.iter().any(|uid| !is_live(state, uid)) {
             let mut updated = (**object).clone();
             let references: Vec<Value> = meta::owner_references(object)
                 .into_iter()
@@ -75,7 +71,7 @@ fn settle_once(state: &mut State) -> bool {
                     reference
                         .get("uid")
                         .and_then(Value::as_str)
-                        .is_some_and(|uid| live_uids.contains(uid))
+                        .is_some_and(|uid| is_live(state, uid))
                 })
                 .collect();
             meta::set(&mut updated, "ownerReferences", Some(Value::from(references)));

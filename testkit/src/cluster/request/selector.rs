@@ -3,6 +3,8 @@
 //! module checks the fields against what each kind exposes, as the real
 //! server does (`field label not supported: x`).
 
+use std::collections::BTreeMap;
+
 use rudder::Status;
 use rudder::types::{FieldSelector, LabelSelector};
 use serde_json::Value;
@@ -63,6 +65,23 @@ impl ObjectFilter {
         self
     }
 
+    /// The object's labels that the label selector names: a requirement
+    /// looks at its own key only, so a list need not copy every label of
+    /// every object it scans.
+    fn selected_labels(&self, object: &Value) -> BTreeMap<String, String> {
+        let Some(labels) = object.pointer("/metadata/labels").and_then(Value::as_object) else {
+            return BTreeMap::new();
+        };
+        self.labels
+            .requirements()
+            .iter()
+            .filter_map(|requirement| {
+                let value = labels.get(&requirement.key)?.as_str()?;
+                Some((requirement.key.clone(), value.to_owned()))
+            })
+            .collect()
+    }
+
     /// Whether `object` is selected.
     pub fn matches(&self, kind: &ResourceKind, object: &Value) -> bool {
         if let Some(name) = &self.name
@@ -75,7 +94,7 @@ impl ObjectFilter {
         {
             return false;
         }
-        self.labels.matches(&meta::labels(object))
+        (self.labels.is_empty() || self.labels.matches(&self.selected_labels(object)))
             && self
                 .fields
                 .matches(|field| Some(fields::value_of(kind, object, field)))

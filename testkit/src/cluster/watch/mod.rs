@@ -45,44 +45,85 @@ pub(crate) enum WatchFrame {
 impl WatchFrame {
     /// The frame as the server writes it: one JSON object and a newline.
     pub fn to_line(&self) -> Bytes {
-        let (kind, object) = match self {
-            WatchFrame::Added(object) => ("ADDED", object.clone()),
-            WatchFrame::Modified(object) => ("MODIFIED", object.clone()),
-            WatchFrame::Deleted(object) => ("DELETED", object.clone()),
-            WatchFrame::Bookmark(object) => ("BOOKMARK", object.clone()),
-            WatchFrame::Error(status) => ("ERROR", status.to_wire_json()),
-        };
-        let mut line = serde_json::to_vec(&json!({"type": kind, "object": object})).unwrap_or_default();
-        line.push(b'\n');
-        Bytes::from(line)
+        match self {
+            WatchFrame::Added(object) => line(EventType::Added.name(), object),
+            WatchFrame::Modified(object) => line(EventType::Modified.name(), object),
+            WatchFrame::Deleted(object) => line(EventType::Deleted.name(), object),
+            WatchFrame::Bookmark(object) => line("BOOKMARK", object),
+            WatchFrame::Error(status) => line("ERROR", &status.to_wire_json()),
+        }
+    }
+}
+
+/// One watch line, serialized from a borrowed object (no copy of it).
+fn line(event_type: &str, object: &Value) -> Bytes {
+    #[derive(serde::Serialize)]
+    struct Line<'a> {
+        #[serde(rename = "type")]
+        event_type: &'a str,
+        object: &'a Value,
+    }
+    let mut line = serde_json::to_vec(&Line { event_type, object }).unwrap_or_default();
+    line.push(b'\n');
+    Bytes::from(line)
+}
+
+/// The type of event a change is for one watch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EventType {
+    Added,
+    Modified,
+    Deleted,
+}
+
+impl EventType {
+    fn name(self) -> &'static str {
+        match self {
+            EventType::Added => "ADDED",
+            EventType::Modified => "MODIFIED",
+            EventType::Deleted => "DELETED",
+        }
+    }
+
+    fn frame(self, object: Value) -> WatchFrame {
+        match self {
+            EventType::Added => WatchFrame::Added(object),
+            EventType::Modified => WatchFrame::Modified(object),
+            EventType::Deleted => WatchFrame::Deleted(object),
+        }
     }
 }
 
 /// What a change means to a watch with a selector: objects moving out of
 /// the selection are DELETED for it, objects moving in are ADDED.
+fn event_for(filter: &ObjectFilter, kind: &ResourceKind, change: &Change) -> Option<EventType> {
+    let now_matches = filter.matches(kind, &change.object);
+    let was_matching = change
+        .previous
+        .as_ref()
+        .is_some_and(|previous| filter.matches(kind, previous));
+    match change.change_type {
+        ChangeType::Added if now_matches => Some(EventType::Added),
+        ChangeType::Modified => match (was_matching, now_matches) {
+            (true, true) => Some(EventType::Modified),
+            (false, true) => Some(EventType::Added),
+            (true, false) => Some(EventType::Deleted),
+            (false, false) => None,
+        },
+        ChangeType::Deleted if was_matching => Some(EventType::Deleted),
+        _ => None,
+    }
+}
+
+/// The frame a change is for a watch with `filter` at `version`, if any.
 pub(crate) fn frame_for(
     filter: &ObjectFilter,
     kind: &ResourceKind,
     version: &str,
     change: &Change,
 ) -> Option<WatchFrame> {
-    let now_matches = filter.matches(kind, &change.object);
-    let was_matching = change
-        .previous
-        .as_ref()
-        .is_some_and(|previous| filter.matches(kind, previous));
-    let object = render(kind, version, &change.object);
-    match change.change_type {
-        ChangeType::Added if now_matches => Some(WatchFrame::Added(object)),
-        ChangeType::Modified => match (was_matching, now_matches) {
-            (true, true) => Some(WatchFrame::Modified(object)),
-            (false, true) => Some(WatchFrame::Added(object)),
-            (true, false) => Some(WatchFrame::Deleted(object)),
-            (false, false) => None,
-        },
-        ChangeType::Deleted if was_matching => Some(WatchFrame::Deleted(object)),
-        _ => None,
-    }
+    let event_type = event_for(filter, kind, change)?;
+    Some(event_type.frame(render(kind, version, &change.object)))
 }
 
 /// An object as served at `version` (CRDs may serve several).
@@ -140,10 +181,17 @@ pub(crate) struct Watcher {
 impl Watcher {
     /// Offers a frame; the watch's state says whether it is still open.
     fn deliver(&mut self, frame: &WatchFrame) {
+        if self.state == WatchState::Open {
+            self.deliver_line(frame.to_line());
+        }
+    }
+
+    /// Offers a frame already serialized.
+    fn deliver_line(&mut self, line: Bytes) {
         if self.state != WatchState::Open {
             return;
         }
-        self.state = match self.sender.try_send(frame.to_line()) {
+        self.state = match self.sender.try_send(line) {
             Ok(()) => WatchState::Open,
             Err(mpsc::error::TrySendError::Full(_)) => WatchState::Overflowed,
             Err(mpsc::error::TrySendError::Closed(_)) => WatchState::Disconnected,
@@ -229,15 +277,31 @@ impl WatchHub {
         receiver
     }
 
-    /// Offers a change to every watch of its resource.
+    /// Offers a change to every watch of its resource. The line is rendered
+    /// and serialized once per version and event type, not once per watch:
+    /// watches that see the same event share its bytes.
     pub fn publish(&mut self, change: &Arc<Change>) {
+        let mut lines: Vec<(String, EventType, Bytes)> = Vec::new();
         for watcher in &mut self.watchers {
             if watcher.kind.api.group != change.key.group || watcher.kind.api.plural != change.key.plural {
                 continue;
             }
-            if let Some(frame) = frame_for(&watcher.filter, &watcher.kind, &watcher.version, change) {
-                watcher.deliver(&frame);
-            }
+            let Some(event_type) = event_for(&watcher.filter, &watcher.kind, change) else {
+                continue;
+            };
+            let known = lines
+                .iter()
+                .find(|(version, known_type, _)| *version == watcher.version && *known_type == event_type);
+            let line = match known {
+                Some((_, _, line)) => line.clone(),
+                None => {
+                    let object = render(&watcher.kind, &watcher.version, &change.object);
+                    let line = line(event_type.name(), &object);
+                    lines.push((watcher.version.clone(), event_type, line.clone()));
+                    line
+                }
+            };
+            watcher.deliver_line(line);
         }
         self.sweep();
     }
