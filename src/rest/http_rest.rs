@@ -16,7 +16,7 @@ use super::rate_limit::RateLimiter;
 use super::reqwest_client::build_client;
 use super::retry::RetryBudget;
 use super::server_name::ServerNameRoute;
-use super::transport::{ByteStream, Request, Response, Rest, StreamResponse};
+use super::transport::{BoundedBody, ByteStream, Request, Response, Rest, StreamResponse};
 use super::transport_failure::TransportFailure;
 use super::warning::WarningLog;
 
@@ -49,8 +49,9 @@ use super::warning::WarningLog;
 ///   the config names another.
 /// - The client-side rate limiter ([`RateLimit`](crate::config::RateLimit)),
 ///   for every request and every retry, streams included.
-/// - The connect timeout, and the request timeout for [`Rest::send`] (reading
-///   the body included); streams have no request timeout.
+/// - The connect timeout, and the request timeout for [`Rest::send`] and for
+///   streams marked [`BoundedBody`](super::BoundedBody) (lists; reading the
+///   body included); other streams have no request timeout.
 /// - A `rudder_request` tracing span with the verb, path, status and duration.
 ///   Headers are never logged.
 ///
@@ -181,6 +182,7 @@ impl HttpRest {
     async fn execute(&self, request: Request, streaming: bool) -> Result<reqwest::Response> {
         let shared = &self.shared;
         let (parts, body) = request.into_parts();
+        let timed = !streaming || parts.extensions.get::<BoundedBody>().is_some();
         let url = request_url(&shared.base_url, &parts.uri).map_err(|error| Error::Transport {
             verb: parts.method.to_string(),
             url: format!("{}{}", shared.shown_base_url, parts.uri),
@@ -200,7 +202,7 @@ impl HttpRest {
             let mut try_request = reqwest_request(&client, &parts.method, &url, headers)
                 .map_err(|error| self.transport_error(&parts.method, &parts.uri, error))?;
             *try_request.body_mut() = Some(body.clone().into());
-            if !streaming {
+            if timed {
                 *try_request.timeout_mut() = shared.config.request_timeout;
             }
             let response = match client.execute(try_request).await {
