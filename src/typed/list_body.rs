@@ -33,15 +33,16 @@ impl<T: DeserializeOwned> ListItems<T> {
         }
     }
 
-    /// The next item, reading more of the body when none is decoded yet;
-    /// `None` once the list has ended (then [`ListItems::into_metadata`]).
+    /// The next item, reading more of the body when the bytes received hold
+    /// none; `None` once the list has ended (then [`ListItems::into_metadata`]).
     pub(crate) async fn next(&mut self) -> Result<Option<T>> {
         loop {
-            if let Some(item) = self.decoder.next_item() {
-                return Ok(Some(item));
-            }
-            if self.metadata.is_some() {
-                return Ok(None);
+            let item = self
+                .decoder
+                .next_item()
+                .map_err(|source| self.decode_error(source))?;
+            if item.is_some() || self.metadata.is_some() {
+                return Ok(item);
             }
             self.read_chunk().await?;
         }
@@ -49,12 +50,13 @@ impl<T: DeserializeOwned> ListItems<T> {
 
     /// The whole list: every item and the metadata.
     pub(crate) async fn collect(mut self) -> Result<ObjectList<T>> {
-        while self.metadata.is_none() {
-            self.read_chunk().await?;
+        let mut items = Vec::new();
+        while let Some(item) = self.next().await? {
+            items.push(item);
         }
         Ok(ObjectList {
-            metadata: self.metadata.unwrap_or_default(),
-            items: self.decoder.take_items(),
+            metadata: self.into_metadata(),
+            items,
         })
     }
 
@@ -65,17 +67,24 @@ impl<T: DeserializeOwned> ListItems<T> {
 
     /// Feeds the next chunk to the decoder, or ends the list when the body ends.
     async fn read_chunk(&mut self) -> Result<()> {
-        let decoded = match self.body.next().await {
+        match self.body.next().await {
             Some(chunk) => self.decoder.push(&chunk?),
-            None => self
-                .decoder
-                .finish()
-                .map(|metadata| self.metadata = Some(metadata)),
-        };
-        decoded.map_err(|source| Error::Decode {
+            None => {
+                let metadata = self
+                    .decoder
+                    .finish()
+                    .map_err(|source| self.decode_error(source))?;
+                self.metadata = Some(metadata);
+            }
+        }
+        Ok(())
+    }
+
+    fn decode_error(&self, source: serde_json::Error) -> Error {
+        Error::Decode {
             verb: self.verb.to_string(),
             url: self.uri.to_string(),
             source,
-        })
+        }
     }
 }

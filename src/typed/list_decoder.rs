@@ -74,9 +74,9 @@ struct ValueScan {
 
 /// Decodes a list response fed chunk by chunk (see the module docs).
 ///
-/// Decoded items wait in the decoder until taken with [`ListDecoder::take_items`]
-/// or [`ListDecoder::next_item`]; [`ListDecoder::finish`] checks that the body
-/// ended where the list did and gives the list's metadata.
+/// Items are decoded one at a time as [`ListDecoder::next_item`] asks for
+/// them; [`ListDecoder::finish`] checks that the body ended where the list
+/// did and gives the list's metadata.
 #[derive(Debug)]
 pub(crate) struct ListDecoder<T> {
     /// Bytes received and not yet consumed.
@@ -91,6 +91,8 @@ pub(crate) struct ListDecoder<T> {
     items_seen: bool,
     /// How many elements of `items` were decoded.
     item_count: usize,
+    /// Items decoded and not yet taken: at most one, except when `finish`
+    /// (or `"items": null`) decoded the rest.
     items: VecDeque<T>,
 }
 
@@ -116,29 +118,30 @@ impl<T: DeserializeOwned> ListDecoder<T> {
         }
     }
 
-    /// Reads `chunk`, the next bytes of the body, decoding every element it completes.
-    pub(crate) fn push(&mut self, chunk: &[u8]) -> serde_json::Result<()> {
-        self.buffer.extend_from_slice(chunk);
-        self.advance(false)?;
+    /// Takes `chunk`, the next bytes of the body, first dropping the bytes
+    /// already consumed. Nothing is decoded until asked for
+    /// ([`ListDecoder::next_item`]), so a reader that takes items one at a
+    /// time holds one decoded item beside the bytes received.
+    pub(crate) fn push(&mut self, chunk: &[u8]) {
         self.drop_consumed();
-        Ok(())
+        self.buffer.extend_from_slice(chunk);
     }
 
-    /// The items decoded so far, in order, taken out of the decoder.
-    pub(crate) fn take_items(&mut self) -> Vec<T> {
-        // Free when nothing was taken with `next_item`: the deque starts at its buffer's start.
-        Vec::from(std::mem::take(&mut self.items))
-    }
-
-    /// The oldest decoded item not yet taken.
-    pub(crate) fn next_item(&mut self) -> Option<T> {
-        self.items.pop_front()
+    /// The next item, if the bytes received complete one; `Ok(None)` when
+    /// more of the body is needed (or, after [`ListDecoder::finish`], when
+    /// every item was taken).
+    pub(crate) fn next_item(&mut self) -> serde_json::Result<Option<T>> {
+        if self.items.is_empty() {
+            self.advance(false, true)?;
+        }
+        Ok(self.items.pop_front())
     }
 
     /// Ends the body: the list must be complete with nothing but whitespace
-    /// after it. Gives the metadata (default when the body had none).
+    /// after it. Gives the metadata (default when the body had none); items
+    /// not yet taken are still given by [`ListDecoder::next_item`].
     pub(crate) fn finish(&mut self) -> serde_json::Result<ListMeta> {
-        self.advance(true)?;
+        self.advance(true, false)?;
         if self.state != State::Done {
             return Err(self.error_here(&format!(
                 "the body ended inside the list ({})",
@@ -148,15 +151,20 @@ impl<T: DeserializeOwned> ListDecoder<T> {
         Ok(self.metadata.take().unwrap_or_default())
     }
 
-    /// Consumes what the buffer holds; `at_end` when no more bytes will come.
-    fn advance(&mut self, at_end: bool) -> serde_json::Result<()> {
+    /// Consumes what the buffer holds, or only up to the next item when
+    /// `one_item`; `at_end` when no more bytes will come.
+    fn advance(&mut self, at_end: bool, one_item: bool) -> serde_json::Result<()> {
         loop {
             let in_value = matches!(self.state, State::Key | State::Value(_) | State::Item);
             if in_value {
                 let Some(end) = self.value_end(at_end) else {
                     return Ok(());
                 };
+                let item = self.state == State::Item;
                 self.value_complete(end)?;
+                if item && one_item {
+                    return Ok(());
+                }
                 continue;
             }
             let Some(byte) = self.next_token() else {

@@ -17,17 +17,21 @@ fn chunk_ends(len: usize, chunk: usize) -> Vec<usize> {
 /// `body` fed in the chunks that end at `ends` (ascending), then the rest.
 fn decode_split<T: DeserializeOwned>(body: &[u8], ends: &[usize]) -> serde_json::Result<ObjectList<T>> {
     let mut decoder = ListDecoder::new();
+    let mut items = Vec::new();
     let mut start = 0;
     for &end in ends.iter().chain(std::iter::once(&body.len())) {
         let end = end.clamp(start, body.len());
-        decoder.push(&body[start..end])?;
+        decoder.push(&body[start..end]);
+        while let Some(item) = decoder.next_item()? {
+            items.push(item);
+        }
         start = end;
     }
     let metadata = decoder.finish()?;
-    Ok(ObjectList {
-        metadata,
-        items: decoder.take_items(),
-    })
+    while let Some(item) = decoder.next_item()? {
+        items.push(item);
+    }
+    Ok(ObjectList { metadata, items })
 }
 
 fn names(list: &ObjectList<ConfigMap>) -> Vec<&str> {
@@ -97,16 +101,18 @@ fn unknown_members_of_any_shape_are_skipped() {
 
 #[test]
 fn items_are_handed_out_as_soon_as_they_are_complete() {
+    let name = |item: Option<ConfigMap>| item.and_then(|item| item.metadata.name);
     let mut decoder = ListDecoder::<ConfigMap>::new();
-    decoder
-        .push(br#"{"items":[{"metadata":{"name":"a"}},{"metadata":"#)
-        .unwrap();
-    assert_eq!(decoder.next_item().unwrap().metadata.name.as_deref(), Some("a"));
-    assert!(decoder.next_item().is_none());
-    // Only the unfinished item is kept.
-    assert_eq!(decoder.buffer, br#"{"metadata":"#);
-    decoder.push(br#"{"name":"b"}}]}"#).unwrap();
-    assert_eq!(decoder.next_item().unwrap().metadata.name.as_deref(), Some("b"));
+    decoder.push(br#"{"items":[{"metadata":{"name":"a"}},{"metadata":{"name":"b"}},{"metadata":"#);
+    assert_eq!(name(decoder.next_item().unwrap()).as_deref(), Some("a"));
+    // One item is decoded at a time, as asked for.
+    assert_eq!(decoder.items.len(), 0);
+    assert_eq!(name(decoder.next_item().unwrap()).as_deref(), Some("b"));
+    assert!(decoder.next_item().unwrap().is_none());
+    decoder.push(br#"{"name":"c"}}]}"#);
+    // Only the unfinished item was kept.
+    assert_eq!(decoder.buffer, br#"{"metadata":{"name":"c"}}]}"#);
+    assert_eq!(name(decoder.next_item().unwrap()).as_deref(), Some("c"));
     decoder.finish().unwrap();
 }
 
