@@ -51,8 +51,11 @@ impl<T: DeserializeOwned> ListItems<T> {
     /// The whole list: every item and the metadata.
     pub(crate) async fn collect(mut self) -> Result<ObjectList<T>> {
         let mut items = Vec::new();
-        while let Some(item) = self.next().await? {
-            items.push(item);
+        while self.metadata.is_none() {
+            self.read_chunk().await?;
+            self.decoder
+                .decode_available(&mut items)
+                .map_err(|source| self.decode_error(source))?;
         }
         Ok(ObjectList {
             metadata: self.into_metadata(),

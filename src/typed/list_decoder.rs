@@ -13,8 +13,6 @@
 //! body (property-tested below), except that a body that is a JSON array
 //! (which serde would read as the struct's fields in order) is refused.
 
-use std::collections::VecDeque;
-
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ListMeta;
 use serde::de::{DeserializeOwned, Error as _, IgnoredAny};
 
@@ -91,9 +89,9 @@ pub(crate) struct ListDecoder<T> {
     items_seen: bool,
     /// How many elements of `items` were decoded.
     item_count: usize,
-    /// Items decoded and not yet taken: at most one, except when `finish`
-    /// (or `"items": null`) decoded the rest.
-    items: VecDeque<T>,
+    /// Where [`ListDecoder::next_item`] has its item decoded (kept for its
+    /// allocation).
+    slot: Vec<T>,
 }
 
 impl<T: DeserializeOwned> Default for ListDecoder<T> {
@@ -114,7 +112,7 @@ impl<T: DeserializeOwned> ListDecoder<T> {
             metadata: None,
             items_seen: false,
             item_count: 0,
-            items: VecDeque::new(),
+            slot: Vec::new(),
         }
     }
 
@@ -131,17 +129,25 @@ impl<T: DeserializeOwned> ListDecoder<T> {
     /// more of the body is needed (or, after [`ListDecoder::finish`], when
     /// every item was taken).
     pub(crate) fn next_item(&mut self) -> serde_json::Result<Option<T>> {
-        if self.items.is_empty() {
-            self.advance(false, true)?;
-        }
-        Ok(self.items.pop_front())
+        let mut slot = std::mem::take(&mut self.slot);
+        let decoded = self.advance(false, Some(1), &mut slot);
+        let item = slot.pop();
+        self.slot = slot;
+        decoded.map(|()| item)
+    }
+
+    /// Decodes every item the bytes received complete into `items`: each
+    /// moves once, from the decoder into the caller's list.
+    pub(crate) fn decode_available(&mut self, items: &mut Vec<T>) -> serde_json::Result<()> {
+        self.advance(false, None, items)
     }
 
     /// Ends the body: the list must be complete with nothing but whitespace
-    /// after it. Gives the metadata (default when the body had none); items
-    /// not yet taken are still given by [`ListDecoder::next_item`].
+    /// after it. Gives the metadata (default when the body had none). Every
+    /// item must have been taken first: one completed only by the end of the
+    /// body (a number cut short) leaves the list unfinished, an error.
     pub(crate) fn finish(&mut self) -> serde_json::Result<ListMeta> {
-        self.advance(true, false)?;
+        self.advance(true, None, &mut Vec::new())?;
         if self.state != State::Done {
             return Err(self.error_here(&format!(
                 "the body ended inside the list ({})",
@@ -151,19 +157,24 @@ impl<T: DeserializeOwned> ListDecoder<T> {
         Ok(self.metadata.take().unwrap_or_default())
     }
 
-    /// Consumes what the buffer holds, or only up to the next item when
-    /// `one_item`; `at_end` when no more bytes will come.
-    fn advance(&mut self, at_end: bool, one_item: bool) -> serde_json::Result<()> {
+    /// Consumes what the buffer holds, decoding items into `items`, up to
+    /// `limit` of them; `at_end` when no more bytes will come.
+    fn advance(&mut self, at_end: bool, limit: Option<usize>, items: &mut Vec<T>) -> serde_json::Result<()> {
+        let mut decoded = 0;
         loop {
+            if limit == Some(decoded) {
+                return Ok(());
+            }
             let in_value = matches!(self.state, State::Key | State::Value(_) | State::Item);
             if in_value {
                 let Some(end) = self.value_end(at_end) else {
                     return Ok(());
                 };
-                let item = self.state == State::Item;
-                self.value_complete(end)?;
-                if item && one_item {
-                    return Ok(());
+                if self.state == State::Item {
+                    items.push(self.decode_item(end)?);
+                    decoded += 1;
+                } else {
+                    self.member_complete(end)?;
                 }
                 continue;
             }
@@ -249,8 +260,20 @@ impl<T: DeserializeOwned> ListDecoder<T> {
         }
     }
 
-    /// Decodes the value that ends at `end` and moves on.
-    fn value_complete(&mut self, end: usize) -> serde_json::Result<()> {
+    /// Decodes the element of `items` that ends at `end` and moves on.
+    fn decode_item(&mut self, end: usize) -> serde_json::Result<T> {
+        let item = decode_json(&self.buffer[self.scan.start..end]).map_err(|error| {
+            let what = format!("item {}", self.item_count);
+            self.error_at_scan(&what, error)
+        })?;
+        self.item_count += 1;
+        self.state = State::AfterItem;
+        self.cursor = end;
+        Ok(item)
+    }
+
+    /// Decodes the key or member value that ends at `end` and moves on.
+    fn member_complete(&mut self, end: usize) -> serde_json::Result<()> {
         let bytes = &self.buffer[self.scan.start..end];
         self.state = match self.state {
             State::Key => {
@@ -264,25 +287,16 @@ impl<T: DeserializeOwned> ListDecoder<T> {
                 State::AfterMember
             }
             State::Value(Member::Items) => {
-                // Not an array: only `null` (read as no items) decodes.
-                let items: Option<Vec<T>> =
-                    decode_json(bytes).map_err(|error| self.error_at_scan("`items`", error))?;
+                // Not an array (that starts at `[`): only `null`, read as no
+                // items, decodes; anything else fails as it does for serde.
+                decode_json::<Option<Vec<IgnoredAny>>>(bytes)
+                    .map_err(|error| self.error_at_scan("`items`", error))?;
                 self.items_seen = true;
-                self.items.extend(items.into_iter().flatten());
                 State::AfterMember
             }
             State::Value(Member::Other) => {
                 decode_json::<IgnoredAny>(bytes).map_err(|error| self.error_at_scan("a member", error))?;
                 State::AfterMember
-            }
-            State::Item => {
-                let item = decode_json(bytes).map_err(|error| {
-                    let what = format!("item {}", self.item_count);
-                    self.error_at_scan(&what, error)
-                })?;
-                self.items.push_back(item);
-                self.item_count += 1;
-                State::AfterItem
             }
             state => state,
         };
