@@ -1,4 +1,5 @@
-//! The request timeout bounds `send`; streams have none. Paused tokio time
+//! The request timeout bounds `send` and bounded streams (lists); other
+//! streams have none. Paused tokio time
 //! jumps to the timeout while the client waits, so no test waits for real.
 
 mod support;
@@ -67,4 +68,17 @@ async fn a_stream_has_no_request_timeout() {
     release.send(()).unwrap();
     let mut body = response.into_body();
     assert_eq!(body.next().await.unwrap().unwrap().as_ref(), b"data");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_bounded_stream_whose_body_outlasts_the_request_timeout_fails_as_timed_out() {
+    let (_release, released) = oneshot::channel();
+    let url = slow_body_server(released).await;
+    let mut config = config_for(&url);
+    config.request_timeout = Some(Duration::from_secs(5));
+    let mut list = get("/api/v1/pods");
+    list.extensions_mut().insert(rudder::rest::BoundedBody);
+    let response = HttpRest::new(config).unwrap().send_stream(list).await.unwrap();
+    let error = response.into_body().next().await.unwrap().unwrap_err();
+    assert!(error.to_string().contains("timed out"), "{error}");
 }

@@ -13,7 +13,7 @@ use bytes::Bytes;
 use k8s_openapi::api::core::v1::ConfigMap;
 use mockall::predicate::function;
 use rudder::discovery::{Discovery, DiscoveryClient};
-use rudder::rest::{MockRest, Request, Response};
+use rudder::rest::{MockRest, Request, Response, stream_of};
 use rudder::typed::{Api, Typed};
 use serde_json::json;
 
@@ -57,6 +57,25 @@ async fn the_typed_layer_over_a_mocked_transport() {
     let settings = config_maps.get("settings").await.unwrap();
     assert_eq!(settings.data.unwrap()["mode"], "fast");
     assert!(config_maps.get_opt("missing").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_mocked_list_is_answered_through_send_stream() {
+    let mut rest = MockRest::new();
+    rest.expect_send_stream()
+        .with(function(asks_for(
+            http::Method::GET,
+            "/api/v1/namespaces/team-a/configmaps",
+        )))
+        .times(1)
+        .returning(|_| {
+            let body = json!({"kind": "ConfigMapList", "metadata": {"resourceVersion": "5"}, "items": [{"metadata": {"name": "settings"}}]});
+            Ok(stream_of(respond(200, "application/json", body.to_string())))
+        });
+    let config_maps: Api<ConfigMap> = Api::namespaced(Arc::new(rest), "team-a");
+    let list = config_maps.list(&Default::default()).await.unwrap();
+    assert_eq!(list.items[0].metadata.name.as_deref(), Some("settings"));
+    assert_eq!(list.resource_version(), Some("5"));
 }
 
 /// A transport that serves aggregated discovery and counts each document.

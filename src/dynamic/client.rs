@@ -3,9 +3,10 @@
 use std::sync::Arc;
 
 use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
 
 use crate::rest::{RequestError, Rest};
-use crate::typed::pager::{all_pages, page_stream};
+use crate::typed::pager::{all_pages, item_stream, page_stream};
 use crate::typed::{ResourceClient, ResourceRequests, WatchStream};
 use crate::types::{
     ApiResource, DeleteParams, Deletion, DynamicObject, GetParams, ListParams, ObjectList, Patch,
@@ -103,15 +104,24 @@ impl DynamicClient {
         all_pages(params, |page| async move { self.list_page(&page).await }).await
     }
 
-    /// Every object, fetched a page at a time as the stream is read.
+    /// Every object, fetched a page at a time as the stream is read, each
+    /// handed out as soon as it is decoded from the page's body.
     pub fn list_stream(&self, params: &ListParams) -> BoxStream<'_, Result<DynamicObject>> {
-        page_stream(params, move |page| async move { self.list_page(&page).await })
+        let items = item_stream(params, move |page| async move {
+            self.client.list_page_items(&page).await
+        });
+        items
+            .map_ok(move |mut item| {
+                self.fill_type_meta(&mut item);
+                item
+            })
+            .boxed()
     }
 
     /// One page, each item with its `apiVersion` and `kind`.
     async fn list_page(&self, params: &ListParams) -> Result<ObjectList<DynamicObject>> {
         let mut list = self.client.list(params).await?;
-        self.fill_type_meta(&mut list);
+        self.fill_list_type_meta(&mut list);
         Ok(list)
     }
 
@@ -120,15 +130,20 @@ impl DynamicClient {
     /// without them cannot be told apart or sent back (`replace`, `apply`),
     /// so they are filled in from the resource, as client-go's unstructured
     /// lists do.
-    fn fill_type_meta(&self, list: &mut ObjectList<DynamicObject>) {
-        let resource = self.client.requests().resource();
+    fn fill_list_type_meta(&self, list: &mut ObjectList<DynamicObject>) {
         for item in &mut list.items {
-            if item.api_version.is_empty() {
-                item.api_version = resource.api_version();
-            }
-            if item.kind.is_empty() {
-                item.kind.clone_from(&resource.kind);
-            }
+            self.fill_type_meta(item);
+        }
+    }
+
+    /// One item's `apiVersion` and `kind`, as [`DynamicClient::fill_list_type_meta`].
+    fn fill_type_meta(&self, item: &mut DynamicObject) {
+        let resource = self.client.requests().resource();
+        if item.api_version.is_empty() {
+            item.api_version = resource.api_version();
+        }
+        if item.kind.is_empty() {
+            item.kind.clone_from(&resource.kind);
         }
     }
 }
@@ -192,7 +207,7 @@ impl Dynamic for DynamicClient {
     ) -> Result<Deletion<ObjectList<DynamicObject>>> {
         let deletion = self.client.delete_collection(params, selection).await?;
         Ok(deletion.map(|mut list| {
-            self.fill_type_meta(&mut list);
+            self.fill_list_type_meta(&mut list);
             list
         }))
     }

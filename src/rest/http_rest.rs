@@ -15,7 +15,7 @@ use super::http_client::{Answer, HttpClient};
 use super::impersonation::impersonation_headers;
 use super::rate_limit::RateLimiter;
 use super::retry::RetryBudget;
-use super::transport::{ByteStream, Request, Response, Rest, StreamResponse};
+use super::transport::{BoundedBody, ByteStream, Request, Response, Rest, StreamResponse};
 use super::transport_failure::TransportFailure;
 use super::warning::WarningLog;
 
@@ -49,8 +49,9 @@ use super::warning::WarningLog;
 ///   the config names another.
 /// - The client-side rate limiter ([`RateLimit`](crate::config::RateLimit)),
 ///   for every request and every retry, streams included.
-/// - The connect timeout, and the request timeout for [`Rest::send`] (reading
-///   the body included); streams have no request timeout.
+/// - The connect timeout, and the request timeout for [`Rest::send`] and for
+///   streams marked [`BoundedBody`](super::BoundedBody) (lists; reading the
+///   body included); other streams have no request timeout.
 /// - A `rudder_request` tracing span with the verb, path, status and duration.
 ///   Headers are never logged.
 ///
@@ -181,6 +182,8 @@ impl HttpRest {
         // first try, and parsed again for a retry (cheaper than a clone for
         // every request, and a request is seldom sent twice).
         let mut first_url = Some(self.url_for(&parts)?);
+        // Lists are streamed, yet bounded: they keep the request timeout.
+        let timed = !streaming || parts.extensions.get::<BoundedBody>().is_some();
         let mut budget = RetryBudget::new(shared.config.retry);
         let mut refreshed_after_unauthorized = false;
         loop {
@@ -196,10 +199,10 @@ impl HttpRest {
                 Some(url) => url,
                 None => self.url_for(&parts)?,
             };
-            let timeout = if streaming {
-                None
-            } else {
+            let timeout = if timed {
                 shared.config.request_timeout
+            } else {
+                None
             };
             let response = match client
                 .send(&parts.method, url, headers, body.clone(), timeout)

@@ -26,7 +26,7 @@ pub(crate) use request::validate_path_segment;
 pub use request::{Query, RequestBuilder, RequestError, ResourcePath};
 pub use response::{check_status, describe};
 pub(crate) use response::{decode_body, decode_json};
-pub use transport::{ByteStream, Request, Response, Rest, StreamResponse};
+pub use transport::{BoundedBody, ByteStream, Request, Response, Rest, StreamResponse, stream_of};
 pub use transport_failure::TransportFailure;
 pub use warning::warnings;
 

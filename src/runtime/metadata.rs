@@ -88,8 +88,8 @@ impl MetadataApi {
 
     /// One page of metadata.
     pub async fn list(&self, params: &ListParams) -> Result<ObjectList<PartialObjectMetadata>> {
-        let request = self.client.requests().list(params)?;
-        self.send(request, ACCEPT_METADATA_LIST).await
+        let request = accepting(self.client.requests().list(params)?, ACCEPT_METADATA_LIST);
+        self.client.list_request(request).await
     }
 
     /// A watch whose events carry metadata only.

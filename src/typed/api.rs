@@ -17,7 +17,7 @@ use crate::types::{
 };
 
 use super::interface::Typed;
-use super::pager::{all_pages, page_stream};
+use super::pager::{all_pages, item_stream, page_stream};
 use super::requests::ResourceRequests;
 use super::resource_client::{ResourceClient, WatchStream};
 
@@ -139,10 +139,13 @@ where
         all_pages(params, |page| async move { self.client.list(&page).await }).await
     }
 
-    /// Every object, fetched a page at a time as the stream is read; only one
-    /// page is held in memory.
+    /// Every object, fetched a page at a time as the stream is read, each
+    /// handed out as soon as it is decoded from the page's body: only the
+    /// object and the chunk of body being read are held in memory.
     pub fn list_stream(&self, params: &ListParams) -> BoxStream<'_, Result<K>> {
-        page_stream(params, move |page| async move { self.client.list(&page).await })
+        item_stream(params, move |page| async move {
+            self.client.list_page_items(&page).await
+        })
     }
 }
 

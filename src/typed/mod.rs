@@ -8,6 +8,8 @@
 mod api;
 mod interface;
 mod lines;
+mod list_body;
+mod list_decoder;
 pub(crate) mod pager;
 mod pod_logs;
 mod requests;

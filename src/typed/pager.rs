@@ -1,6 +1,7 @@
 //! Listing everything in pages of `limit`, following `continue` tokens, like
-//! client-go's `ListPager`: whole (`all_pages`) or as a stream that holds one
-//! page at a time (`page_stream`).
+//! client-go's `ListPager`: whole (`all_pages`), as a stream that holds one
+//! page at a time (`page_stream`, over any `Typed`), or as a stream that
+//! holds one item and the chunk of body being read (`item_stream`).
 //!
 //! A continue token expires when etcd compacts the revision the list started
 //! at (about five minutes by default). The server then answers `410 Gone`;
@@ -13,9 +14,13 @@ use std::future::Future;
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ListMeta;
+use serde::de::DeserializeOwned;
 
-use crate::types::{ListParams, ObjectList};
+use crate::types::{ListParams, ObjectList, continue_token};
 use crate::{Error, Result};
+
+use super::list_body::ListItems;
 
 /// The page size when the params set none: what the seed program (and kubectl) use.
 pub const DEFAULT_PAGE_SIZE: u32 = 500;
@@ -30,8 +35,8 @@ fn first_page(params: &ListParams) -> ListParams {
 /// The params of the page after `page`, if there is one. A continue token
 /// pins the snapshot, so the resourceVersion is not sent again (the server
 /// refuses both together).
-fn next_page<T>(params: &ListParams, page: &ObjectList<T>) -> Option<ListParams> {
-    let token = page.continue_token()?;
+fn next_page(params: &ListParams, page: &ListMeta) -> Option<ListParams> {
+    let token = continue_token(page)?;
     let mut next = params.clone();
     next.continue_token = Some(token.to_owned());
     next.resource_version = None;
@@ -41,10 +46,10 @@ fn next_page<T>(params: &ListParams, page: &ObjectList<T>) -> Option<ListParams>
 
 /// Fetches one page; a 410 on a continue token becomes an error that says
 /// what happened and what to do.
-async fn fetch_page<T, F, Fut>(fetch: &mut F, params: ListParams) -> Result<ObjectList<T>>
+async fn fetch_page<P, F, Fut>(fetch: &mut F, params: ListParams) -> Result<P>
 where
     F: FnMut(ListParams) -> Fut,
-    Fut: Future<Output = Result<ObjectList<T>>>,
+    Fut: Future<Output = Result<P>>,
 {
     let continuing = params.continue_token.is_some();
     match fetch(params).await {
@@ -69,10 +74,10 @@ where
 {
     let params = first_page(params);
     let mut all = fetch_page(&mut fetch, params.clone()).await?;
-    let mut next = next_page(&params, &all);
+    let mut next = next_page(&params, &all.metadata);
     while let Some(page_params) = next {
-        let page = fetch_page(&mut fetch, page_params).await?;
-        next = next_page(&params, &page);
+        let page: ObjectList<T> = fetch_page(&mut fetch, page_params).await?;
+        next = next_page(&params, &page.metadata);
         all.items.extend(page.items);
     }
     all.metadata.continue_ = None;
@@ -108,9 +113,63 @@ where
             let page_params = state.next.take()?;
             match fetch_page(&mut state.fetch, page_params).await {
                 Ok(page) => {
-                    state.next = next_page(&state.params, &page);
+                    let page: ObjectList<T> = page;
+                    state.next = next_page(&state.params, &page.metadata);
                     state.page = page.items.into_iter();
                 }
+                Err(error) => return Some((Err(error), state)),
+            }
+        }
+    })
+    .boxed()
+}
+
+/// Every item, each handed out as soon as it is decoded from its page's body:
+/// only the item and the chunk of body being read are held. `open` sends
+/// the request for a page. An error ends the stream.
+pub(crate) fn item_stream<'a, T, F, Fut>(params: &ListParams, open: F) -> BoxStream<'a, Result<T>>
+where
+    T: DeserializeOwned + Send + 'a,
+    F: FnMut(ListParams) -> Fut + Send + 'a,
+    Fut: Future<Output = Result<ListItems<T>>> + Send + 'a,
+{
+    struct State<T, F> {
+        open: F,
+        params: ListParams,
+        next: Option<ListParams>,
+        page: Option<ListItems<T>>,
+    }
+    let params = first_page(params);
+    let state = State {
+        open,
+        next: Some(params.clone()),
+        params,
+        page: None,
+    };
+    futures::stream::unfold(state, |mut state| async move {
+        loop {
+            if let Some(page) = state.page.as_mut() {
+                match page.next().await {
+                    Ok(Some(item)) => return Some((Ok(item), state)),
+                    Ok(None) => {
+                        let metadata = state
+                            .page
+                            .take()
+                            .map(ListItems::into_metadata)
+                            .unwrap_or_default();
+                        state.next = next_page(&state.params, &metadata);
+                    }
+                    Err(error) => {
+                        state.page = None;
+                        state.next = None;
+                        return Some((Err(error), state));
+                    }
+                }
+                continue;
+            }
+            let page_params = state.next.take()?;
+            match fetch_page(&mut state.open, page_params).await {
+                Ok(page) => state.page = Some(page),
                 Err(error) => return Some((Err(error), state)),
             }
         }

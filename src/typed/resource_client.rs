@@ -11,7 +11,9 @@ use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::rest::{Request, Response, Rest, StreamResponse, check_status, decode_body, decode_json};
+use crate::rest::{
+    BoundedBody, Request, Response, Rest, StreamResponse, check_status, decode_body, decode_json, stream_of,
+};
 use crate::types::{
     DeleteParams, Deletion, GetParams, ListParams, LogParams, ObjectList, Patch, PatchParams, PostParams,
     Status, WatchEvent, WatchParams,
@@ -19,6 +21,7 @@ use crate::types::{
 use crate::{Error, Result};
 
 use super::lines::{DEFAULT_MAX_LINE, LineError, lines, quote_start};
+use super::list_body::ListItems;
 use super::requests::ResourceRequests;
 
 /// A stream of watch events.
@@ -107,7 +110,7 @@ impl ResourceClient {
         // Not a success, so `check_status` answers the error; were it ever to
         // pass the response, the caller still gets the body it read.
         let checked = check_status(&verb, &uri, Response::from_parts(parts, body))?;
-        Ok(checked.map(|body| futures::stream::once(futures::future::ready(Ok(body))).boxed()))
+        Ok(stream_of(checked))
     }
 
     /// The object `name`.
@@ -124,9 +127,32 @@ impl ResourceClient {
         }
     }
 
-    /// One page of objects, decoded straight from the response bytes.
+    /// One page of objects, each decoded as soon as its bytes have arrived,
+    /// so the whole body is never held beside the objects.
     pub async fn list<T: DeserializeOwned>(&self, params: &ListParams) -> Result<ObjectList<T>> {
-        self.send(self.requests.list(params)?).await
+        self.list_request(self.requests.list(params)?).await
+    }
+
+    /// Sends a list request built by the caller (one asking for another
+    /// representation in `Accept`, such as metadata only) through
+    /// [`Rest::send_stream`], and decodes it as [`ResourceClient::list`] does.
+    pub async fn list_request<T: DeserializeOwned>(&self, request: Request) -> Result<ObjectList<T>> {
+        self.list_items(request).await?.collect().await
+    }
+
+    /// One page of objects, handed out one at a time as they are decoded.
+    pub(crate) async fn list_page_items<T: DeserializeOwned>(
+        &self,
+        params: &ListParams,
+    ) -> Result<ListItems<T>> {
+        self.list_items(self.requests.list(params)?).await
+    }
+
+    async fn list_items<T: DeserializeOwned>(&self, mut request: Request) -> Result<ListItems<T>> {
+        request.extensions_mut().insert(BoundedBody);
+        let (verb, uri) = (request.method().clone(), request.uri().clone());
+        let body = self.send_stream_checked(request).await?.into_body();
+        Ok(ListItems::new(body, verb, uri))
     }
 
     /// Creates `object`; the answer is the object as stored.

@@ -26,6 +26,7 @@ pub use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ListMeta, ObjectMeta};
 pub use list_params::{GetParams, ListParams, ResourceVersionMatch, WatchParams};
 pub use log_params::LogParams;
 pub use object_list::ObjectList;
+pub(crate) use object_list::continue_token;
 pub use patch::Patch;
 pub use resource::{Resource, ScopeMarker};
 pub use selector::{FieldSelector, FieldTerm, LabelRequirement, LabelSelector, Operator, SelectorError};

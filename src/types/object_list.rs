@@ -41,10 +41,7 @@ impl<K> Default for ObjectList<K> {
 impl<K> ObjectList<K> {
     /// The token that fetches the next page; `None` (or empty) on the last page.
     pub fn continue_token(&self) -> Option<&str> {
-        self.metadata
-            .continue_
-            .as_deref()
-            .filter(|token| !token.is_empty())
+        continue_token(&self.metadata)
     }
 
     /// The resourceVersion the list was served at; a watch started from it
@@ -80,6 +77,11 @@ impl<'a, K> IntoIterator for &'a ObjectList<K> {
     fn into_iter(self) -> Self::IntoIter {
         self.items.iter()
     }
+}
+
+/// The token in `metadata` that fetches the next page; `None` (or empty) on the last page.
+pub(crate) fn continue_token(metadata: &ListMeta) -> Option<&str> {
+    metadata.continue_.as_deref().filter(|token| !token.is_empty())
 }
 
 fn null_as_empty<'de, D, K>(deserializer: D) -> Result<Vec<K>, D::Error>

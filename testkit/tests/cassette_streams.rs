@@ -324,3 +324,49 @@ async fn a_binary_stream_is_stored_chunk_by_chunk_as_base64_and_replayed_byte_fo
     let replayed = watched_chunks(&replayer).await;
     assert_eq!(replayed, recorded);
 }
+
+#[tokio::test]
+async fn a_list_read_as_it_arrives_is_stored_as_a_body_and_replayed_through_either_method() {
+    use k8s_openapi::api::core::v1::ConfigMap;
+    use rudder::typed::{Api, Typed};
+    use rudder::types::{ListParams, PostParams};
+
+    let (_folder, path) = temporary_path();
+    let cluster = Arc::new(rudder_testkit::FakeCluster::new());
+    let config_map: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "web"}})).unwrap();
+    Api::<ConfigMap>::namespaced(cluster.clone(), "default")
+        .create(&PostParams::default(), &config_map)
+        .await
+        .unwrap();
+    let recorder = Arc::new(Recorder::new(cluster, &path));
+    let recorded: Api<ConfigMap> = Api::namespaced(recorder.clone(), "default");
+    assert_eq!(
+        recorded.list(&ListParams::default()).await.unwrap().items.len(),
+        1
+    );
+
+    let response = &recorder.cassette().interactions[0].response;
+    assert!(response.stream.is_none(), "a list is one document, not a stream");
+    assert_eq!(
+        response.body.as_json().unwrap()["items"][0]["metadata"]["name"],
+        "web"
+    );
+    recorder.finish().unwrap();
+
+    let replayer = Arc::new(Replayer::open(&path).unwrap().allow_playback_repeats(true));
+    let replayed: Api<ConfigMap> = Api::namespaced(replayer.clone(), "default");
+    let list = replayed.list(&ListParams::default()).await.unwrap();
+    assert_eq!(list.items[0].metadata.name.as_deref(), Some("web"));
+    let whole = replayer
+        .send(
+            http::Request::get("/api/v1/namespaces/default/configmaps")
+                .body(Bytes::new())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(whole.body()).unwrap()["items"][0]["metadata"]["name"],
+        "web"
+    );
+}

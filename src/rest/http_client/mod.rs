@@ -29,7 +29,11 @@ use server_name_route::ServerNameRoute;
 /// The client for one server and user; cheap to clone (clones share the pool).
 #[derive(Clone)]
 pub(crate) enum HttpClient {
-    Reqwest(reqwest::Client),
+    /// With the configured request timeout as the client's default, when one is set.
+    Reqwest {
+        client: reqwest::Client,
+        default_timeout: bool,
+    },
     /// Shared: hyper's client is large, and one is cloned per request.
     ServerName(Arc<ServerNameClient>),
 }
@@ -47,7 +51,10 @@ impl HttpClient {
         match ServerNameRoute::for_config(config) {
             Some(route) => ServerNameClient::new(config, env_proxies, &route, exec_identity)
                 .map(|client| HttpClient::ServerName(Arc::new(client))),
-            None => build_client(config, env_proxies, exec_identity).map(HttpClient::Reqwest),
+            None => build_client(config, env_proxies, exec_identity).map(|client| HttpClient::Reqwest {
+                client,
+                default_timeout: config.request_timeout.is_some(),
+            }),
         }
     }
 
@@ -63,13 +70,16 @@ impl HttpClient {
         timeout: Option<Duration>,
     ) -> Result<Answer, TransportFailure> {
         match self {
-            HttpClient::Reqwest(client) => {
+            HttpClient::Reqwest {
+                client,
+                default_timeout,
+            } => {
                 let mut request =
                     reqwest_request(client, method, url, headers).map_err(TransportFailure::new)?;
                 *request.body_mut() = Some(body.into());
                 // The configured timeout is the client's default (no
                 // per-request copy); a stream replaces it with one it never reaches.
-                if timeout.is_none() {
+                if timeout.is_none() && *default_timeout {
                     *request.timeout_mut() = Some(STREAM_TIMEOUT);
                 }
                 client

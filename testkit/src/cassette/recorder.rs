@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use rudder::rest::{Request, Response, Rest, StreamResponse};
+use rudder::rest::{BoundedBody, Request, Response, Rest, StreamResponse, stream_of};
 
 use super::body::Body;
 use super::capture::{header, recorded_request, response_headers};
@@ -19,8 +19,11 @@ use super::stream_tap::tap;
 ///
 /// A streamed answer (a watch, a followed log) reaches the caller chunk by
 /// chunk as it arrives; it is stored as its lines, each with its offset from
-/// the start of the response, and how it ended. Interactions are stored in
-/// the order their requests started.
+/// the start of the response, and how it ended. A stream marked
+/// [`BoundedBody`] (a list, which the SDK decodes as it arrives) is one
+/// document: it is read whole from the inner `Rest` with `send` and stored
+/// as a body, like any other answer, so that the cassette shows the list
+/// structured. Interactions are stored in the order their requests started.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -151,6 +154,9 @@ impl<R: Rest> Rest for Recorder<R> {
     }
 
     async fn send_stream(&self, request: Request) -> rudder::Result<StreamResponse> {
+        if request.extensions().get::<BoundedBody>().is_some() {
+            return self.send(request).await.map(stream_of);
+        }
         let slot = self.lock().start(recorded_request(&request));
         match self.inner.send_stream(request).await {
             Ok(response) => {
