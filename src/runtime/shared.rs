@@ -126,7 +126,10 @@ impl<K: Object> Fanout<K> {
             // go ends the task, even if the resource is quiet and no send
             // would notice it.
             let subscribers_gone = (!handles_alive).then(|| self.all_closed());
+            // Subscriptions first: one made before an event reached this task
+            // is admitted before that event, so it never starts a list late.
             tokio::select! {
+                biased;
                 request = requests.recv(), if handles_alive => match request {
                     Some(subscriber) => self.admit(subscriber).await,
                     None => handles_alive = false,
