@@ -266,7 +266,7 @@ impl DiscoveryClient {
         }
         let request = builder.build()?;
         let (method, request_uri) = (request.method().clone(), request.uri().clone());
-        let response = self.rest.send(request).await?;
+        let response = self.rest.as_ref().send(request).await?;
         if response.status() == StatusCode::NOT_MODIFIED
             && let Some(cached) = cached
         {
@@ -374,7 +374,7 @@ impl Discovery for DiscoveryClient {
     async fn server_version(&self) -> Result<ServerVersion> {
         let request = RequestBuilder::raw(Method::GET, "/version").build()?;
         let (method, uri) = (request.method().clone(), request.uri().clone());
-        let response = check_status(&method, &uri, self.rest.send(request).await?)?;
+        let response = check_status(&method, &uri, self.rest.as_ref().send(request).await?)?;
         decode_body(method.as_str(), &uri, response.body())
     }
 
