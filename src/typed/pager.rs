@@ -1,7 +1,7 @@
 //! Listing everything in pages of `limit`, following `continue` tokens, like
-//! client-go's `ListPager`: whole (`all_pages`), as a stream that holds one
-//! page at a time (`page_stream`, over any `Typed`), or as a stream that
-//! holds one item and the chunk of body being read (`item_stream`).
+//! client-go's `ListPager`: whole (`all_pages`), or as a stream of items
+//! (`item_stream`, over any [`Page`]: a body still being read, which holds one
+//! item and a chunk, or a page decoded whole, `page_stream` over any `Typed`).
 //!
 //! A continue token expires when etcd compacts the revision the list started
 //! at (about five minutes by default). The server then answers `410 Gone`;
@@ -85,62 +85,83 @@ where
     Ok(all)
 }
 
-/// Every item, fetched a page at a time as the stream is read. An error ends the stream.
-pub(crate) fn page_stream<'a, T, F, Fut>(params: &ListParams, fetch: F) -> BoxStream<'a, Result<T>>
+/// Every item, fetched a page at a time as the stream is read (one decoded
+/// page held at a time). An error ends the stream.
+pub(crate) fn page_stream<'a, T, F, Fut>(params: &ListParams, mut fetch: F) -> BoxStream<'a, Result<T>>
 where
     T: Send + 'a,
     F: FnMut(ListParams) -> Fut + Send + 'a,
     Fut: Future<Output = Result<ObjectList<T>>> + Send + 'a,
 {
-    struct State<T, F> {
-        fetch: F,
-        params: ListParams,
-        next: Option<ListParams>,
-        page: std::vec::IntoIter<T>,
-    }
-    let params = first_page(params);
-    let state = State {
-        fetch,
-        next: Some(params.clone()),
-        params,
-        page: Vec::new().into_iter(),
-    };
-    futures::stream::unfold(state, |mut state| async move {
-        loop {
-            if let Some(item) = state.page.next() {
-                return Some((Ok(item), state));
-            }
-            let page_params = state.next.take()?;
-            match fetch_page(&mut state.fetch, page_params).await {
-                Ok(page) => {
-                    let page: ObjectList<T> = page;
-                    state.next = next_page(&state.params, &page.metadata);
-                    state.page = page.items.into_iter();
-                }
-                Err(error) => return Some((Err(error), state)),
-            }
-        }
+    item_stream(params, move |page| {
+        let fetched = fetch(page);
+        async move { fetched.await.map(DecodedPage::from) }
     })
-    .boxed()
 }
 
-/// Every item, each handed out as soon as it is decoded from its page's body:
-/// only the item and the chunk of body being read are held. `open` sends
-/// the request for a page. An error ends the stream.
-pub(crate) fn item_stream<'a, T, F, Fut>(params: &ListParams, open: F) -> BoxStream<'a, Result<T>>
+/// One page of a list, handed out item by item, with the list's metadata
+/// once its last item has been taken.
+pub(crate) trait Page<T>: Send {
+    /// The next item; `None` when the page has no more.
+    fn next_item(&mut self) -> impl Future<Output = Result<Option<T>>> + Send;
+
+    /// The page's metadata (its continue token): complete after `None`.
+    fn into_metadata(self) -> ListMeta;
+}
+
+impl<T: DeserializeOwned + Send> Page<T> for ListItems<T> {
+    fn next_item(&mut self) -> impl Future<Output = Result<Option<T>>> + Send {
+        self.next()
+    }
+
+    fn into_metadata(self) -> ListMeta {
+        ListItems::into_metadata(self)
+    }
+}
+
+/// A page decoded whole (what `Typed::list` answers).
+pub(crate) struct DecodedPage<T> {
+    items: std::vec::IntoIter<T>,
+    metadata: ListMeta,
+}
+
+impl<T> From<ObjectList<T>> for DecodedPage<T> {
+    fn from(list: ObjectList<T>) -> Self {
+        DecodedPage {
+            items: list.items.into_iter(),
+            metadata: list.metadata,
+        }
+    }
+}
+
+impl<T: Send> Page<T> for DecodedPage<T> {
+    fn next_item(&mut self) -> impl Future<Output = Result<Option<T>>> + Send {
+        std::future::ready(Ok(self.items.next()))
+    }
+
+    fn into_metadata(self) -> ListMeta {
+        self.metadata
+    }
+}
+
+/// Every item, each handed out as soon as its page gives it: with
+/// [`ListItems`] pages only the item and the chunk of body being read are
+/// held. `open` sends the request for a page. An error ends the stream.
+pub(crate) fn item_stream<'a, T, P, F, Fut>(params: &ListParams, open: F) -> BoxStream<'a, Result<T>>
 where
-    T: DeserializeOwned + Send + 'a,
+    T: Send + 'a,
+    P: Page<T> + 'a,
     F: FnMut(ListParams) -> Fut + Send + 'a,
-    Fut: Future<Output = Result<ListItems<T>>> + Send + 'a,
+    Fut: Future<Output = Result<P>> + Send + 'a,
 {
-    struct State<T, F> {
+    struct State<P, F> {
         open: F,
         params: ListParams,
         next: Option<ListParams>,
-        page: Option<ListItems<T>>,
+        page: Option<P>,
     }
     let params = first_page(params);
-    let state = State {
+    let state: State<P, F> = State {
         open,
         next: Some(params.clone()),
         params,
@@ -149,14 +170,10 @@ where
     futures::stream::unfold(state, |mut state| async move {
         loop {
             if let Some(page) = state.page.as_mut() {
-                match page.next().await {
+                match page.next_item().await {
                     Ok(Some(item)) => return Some((Ok(item), state)),
                     Ok(None) => {
-                        let metadata = state
-                            .page
-                            .take()
-                            .map(ListItems::into_metadata)
-                            .unwrap_or_default();
+                        let metadata = state.page.take().map(P::into_metadata).unwrap_or_default();
                         state.next = next_page(&state.params, &metadata);
                     }
                     Err(error) => {
