@@ -93,7 +93,7 @@ struct Document {
 impl Document {
     fn new(value: &impl serde::Serialize) -> Document {
         let body = serde_json::to_vec(value).expect("a discovery document serializes");
-        let etag = format!("\"{:016x}\"", fnv(&body));
+        let etag = format!("\"{:016x}\"", crate::pods::fnv1a(&body));
         Document {
             body: body.into(),
             etag,
@@ -187,13 +187,7 @@ pub fn resource_checksum(
         bytes.push(1);
     }
     bytes.extend_from_slice(&subresources.to_le_bytes());
-    fnv(&bytes)
-}
-
-fn fnv(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
-    })
+    crate::pods::fnv1a(&bytes)
 }
 
 /// rudder: the discovery its `Client` holds (cached on disk under

@@ -76,9 +76,7 @@ pub fn checksum(pod: &Pod) -> u64 {
         bytes.extend_from_slice(container.image.as_deref().unwrap_or("").as_bytes());
         bytes.push(0);
     }
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
-    })
+    crate::pods::fnv1a(&bytes)
 }
 
 /// What a run of `workload` must have seen.

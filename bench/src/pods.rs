@@ -225,20 +225,30 @@ pub fn small_pod() -> Pod {
     serde_json::from_value(value).expect("the small pod is a valid Pod")
 }
 
+/// FNV-1a of `bytes`: the one hash every workload's checksum is made of.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(FNV_OFFSET, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(FNV_PRIME)
+    })
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0100_0000_01b3;
+
 /// FNV-1a over the fields a client must have decoded.
 fn fnv(hash: &mut u64, bytes: &[u8]) {
     for byte in bytes {
         *hash ^= u64::from(*byte);
-        *hash = hash.wrapping_mul(0x0100_0000_01b3);
+        *hash = hash.wrapping_mul(FNV_PRIME);
     }
     *hash ^= 0xff;
-    *hash = hash.wrapping_mul(0x0100_0000_01b3);
+    *hash = hash.wrapping_mul(FNV_PRIME);
 }
 
 /// A checksum over decoded fields from every part of the pod. Pods are
 /// combined by adding their checksums, so the order they come in does not matter.
 pub fn checksum(pod: &Pod) -> u64 {
-    let mut hash = 0xcbf2_9ce4_8422_2325;
+    let mut hash = FNV_OFFSET;
     let meta = &pod.metadata;
     for text in [&meta.name, &meta.namespace, &meta.uid, &meta.resource_version]
         .into_iter()
