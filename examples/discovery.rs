@@ -73,5 +73,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             Err(error) => eprintln!("\n{name}: {error}"),
         }
     }
+    // The disk cache is written behind the answers: wait for it, so the
+    // next run starts warm.
+    discovery.flush_cache().await;
     Ok(())
 }

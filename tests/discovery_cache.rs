@@ -51,7 +51,10 @@ async fn discovery_is_written_in_kubectls_layout() {
     let cache = tempfile::tempdir().unwrap();
     let server = MockServer::start().await;
     mount_aggregated(&server).await;
-    cached_client(&server, cache.path()).server_apis().await.unwrap();
+    let discovery = cached_client(&server, cache.path());
+    discovery.server_apis().await.unwrap();
+    // Written behind the answer: wait for the files.
+    discovery.flush_cache().await;
 
     let port = server.address().port();
     let dir = cache.path().join("discovery").join(format!("127.0.0.1_{port}"));
@@ -157,7 +160,9 @@ async fn files_older_than_the_ttl_are_refetched() {
     let cache = tempfile::tempdir().unwrap();
     let server = MockServer::start().await;
     mount_aggregated(&server).await;
-    cached_client(&server, cache.path()).server_apis().await.unwrap();
+    let online = cached_client(&server, cache.path());
+    online.server_apis().await.unwrap();
+    online.flush_cache().await;
     // Seven hours later (kubectl's TTL is six).
     for file in files_under(&host_dir(&server, cache.path())) {
         age(&file, Duration::from_secs(7 * 60 * 60));
@@ -182,11 +187,15 @@ async fn a_corrupt_groups_file_is_ignored_and_refetched() {
     let cache = tempfile::tempdir().unwrap();
     let server = MockServer::start().await;
     mount_aggregated(&server).await;
-    cached_client(&server, cache.path()).server_apis().await.unwrap();
+    let first = cached_client(&server, cache.path());
+    first.server_apis().await.unwrap();
+    first.flush_cache().await;
     let groups_file = host_dir(&server, cache.path()).join("servergroups.json");
     std::fs::write(&groups_file, b"{\"groups\": [tru").unwrap();
 
-    let apis = cached_client(&server, cache.path()).server_apis().await.unwrap();
+    let second = cached_client(&server, cache.path());
+    let apis = second.server_apis().await.unwrap();
+    second.flush_cache().await;
 
     assert_eq!(apis.source(), DiscoverySource::Aggregated);
     let rewritten: serde_json::Value = serde_json::from_slice(&std::fs::read(&groups_file).unwrap()).unwrap();
@@ -199,7 +208,9 @@ async fn a_corrupt_group_version_file_refetches_only_that_group_version() {
     let server = MockServer::start().await;
     mount_aggregated(&server).await;
     mount_legacy(&server, false).await;
-    cached_client(&server, cache.path()).server_apis().await.unwrap();
+    let first = cached_client(&server, cache.path());
+    first.server_apis().await.unwrap();
+    first.flush_cache().await;
     server.reset().await;
     mount_legacy(&server, false).await;
     let apps_file = host_dir(&server, cache.path()).join("apps/v1/serverresources.json");
@@ -313,6 +324,7 @@ async fn a_corrupt_http_cache_entry_is_a_plain_request() {
         .ttl(Duration::ZERO)
         .build();
     discovery.server_apis().await.unwrap();
+    discovery.flush_cache().await;
     let entries = files_under(&cache.path().join("http"));
     let written: Vec<serde_json::Value> = entries
         .iter()
@@ -322,6 +334,7 @@ async fn a_corrupt_http_cache_entry_is_a_plain_request() {
         std::fs::write(entry, b"garbage").unwrap();
     }
     discovery.server_apis().await.unwrap();
+    discovery.flush_cache().await;
     let requests = server.received_requests().await.unwrap();
     assert!(requests.iter().all(|r| !r.headers.contains_key("if-none-match")));
 

@@ -100,6 +100,8 @@ async fn rudder_and_kubectl_share_one_discovery_cache_folder() {
         .cache_dir(&rudder_cache)
         .build();
     writer.resolve("deployments").await.unwrap();
+    // kubectl is another process: it sees the files once they have landed.
+    writer.flush_cache().await;
     assert!(folder_has_groups(&rudder_cache, &as_written));
     server.shutdown().await;
     let listed = kubectl_api_resources(&kubeconfig, &rudder_cache, &["--cached"]).await;

@@ -17,10 +17,11 @@ use crate::types::{GroupVersionKind, GroupVersionResource};
 use crate::{Config, Error, Result};
 
 use super::builder::DiscoveryClientBuilder;
+use super::cache_writes;
 use super::convert::{self, Found};
 use super::disk_cache::{CachedApis, DiskCache};
 use super::fetch::{Document, fetch_group_versions};
-use super::http_cache::{CachedResponse, HttpCache};
+use super::http_cache::HttpCache;
 use super::interface::Discovery;
 use super::model::{DiscoverySource, ServedResource, ServerApis};
 use super::resolve;
@@ -30,6 +31,8 @@ use super::wire::{ACCEPT_DISCOVERY, ApiGroupDiscoveryList};
 /// Discovery over any [`Rest`]: aggregated discovery first, legacy documents
 /// when the server does not offer it; cached in memory, and (when asked) on
 /// disk in kubectl's layout with an HTTP cache that revalidates by `ETag`.
+/// The disk caches are written in the background, after discovery has
+/// answered: [`flush_cache`](Self::flush_cache) waits for them.
 ///
 /// ```no_run
 /// # async fn run(rest: std::sync::Arc<dyn rudder::Rest>) -> rudder::Result<()> {
@@ -116,6 +119,36 @@ impl DiscoveryClient {
         DiscoveryClientBuilder::new(rest)
     }
 
+    /// Waits until the disk and HTTP caches hold what discovery has fetched
+    /// so far.
+    ///
+    /// Discovery answers as soon as the server's documents are decoded and
+    /// writes the caches behind the answer, on tokio's blocking pool, in the
+    /// order they were fetched (one queue for the whole process). Nothing in
+    /// this process reads a cache that is still being written: a discovery
+    /// client waits for the queued writes before it reads the disk. Another
+    /// process (kubectl, the next run of this program) sees them once they
+    /// land, so call this before a program exits when the next run should
+    /// find a warm cache. Dropping a tokio runtime waits for the write in
+    /// progress, but a process that exits at once (`std::process::exit`,
+    /// `Runtime::shutdown_background`) may leave without a cache, which only
+    /// costs the next run a cold discovery. A failed write is logged
+    /// (`tracing`, with the file) and never fails discovery.
+    ///
+    /// ```no_run
+    /// # async fn run(discovery: rudder::DiscoveryClient) -> rudder::Result<()> {
+    /// use rudder::discovery::Discovery;
+    ///
+    /// let apis = discovery.server_apis().await?;
+    /// println!("{} groups", apis.groups().len());
+    /// discovery.flush_cache().await; // the next run of this program starts warm
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn flush_cache(&self) {
+        cache_writes::flush().await;
+    }
+
     /// Cached discovery when fresh, else the server's (`force` skips the caches).
     async fn load(&self, force: bool) -> Result<(Arc<ServerApis>, Loaded)> {
         // Held across the fetch, so concurrent callers wait for one fetch.
@@ -128,21 +161,27 @@ impl DiscoveryClient {
             }
             if !state.skip_disk
                 && let Some(disk) = &self.disk
-                && let Some(apis) = self.read_disk(disk).await
+                && let Some(apis) = self.read_disk_after_writes(disk).await
             {
                 let apis = Arc::new(apis);
                 state.memory = Some((apis.clone(), Instant::now()));
                 return Ok((apis, Loaded::Cached));
             }
         }
-        let apis = self.fetch_all().await?;
+        let apis = Arc::new(self.fetch_all().await?);
         if let Some(disk) = &self.disk {
-            disk.write(&apis).await;
+            disk.queue_write(apis.clone());
         }
-        let apis = Arc::new(apis);
         state.memory = Some((apis.clone(), Instant::now()));
         state.skip_disk = false;
         Ok((apis, Loaded::Fetched))
+    }
+
+    /// Discovery from the disk cache, once the writes queued so far have
+    /// landed (so never from a cache this process is still writing).
+    async fn read_disk_after_writes(&self, disk: &DiskCache) -> Option<ServerApis> {
+        cache_writes::flush().await;
+        self.read_disk(disk).await
     }
 
     /// Discovery from the disk cache; group versions whose files are missing
@@ -160,7 +199,7 @@ impl DiscoveryClient {
                 "group versions missing from the disk cache; fetching them"
             );
             let fetched = fetch_group_versions(self, missing, self.max_concurrent_requests).await;
-            disk.write_group_versions(&fetched.by_group_version).await;
+            disk.queue_group_versions(&fetched.by_group_version);
             resources.extend(
                 fetched
                     .by_group_version
@@ -286,16 +325,8 @@ impl DiscoveryClient {
                 .map(str::to_owned)
         };
         let content_type = header(CONTENT_TYPE);
-        if let (Some(http), Some(key), Some(etag)) = (&self.http, key, header(ETAG))
-            && let Ok(body) = std::str::from_utf8(response.body())
-        {
-            http.put(&CachedResponse {
-                key,
-                etag,
-                content_type: content_type.clone(),
-                body: body.to_owned(),
-            })
-            .await;
+        if let (Some(http), Some(key), Some(etag)) = (&self.http, key, header(ETAG)) {
+            http.queue_put(key, etag, content_type.clone(), response.body().clone());
         }
         Ok(Document {
             uri: uri.to_owned(),
@@ -393,3 +424,7 @@ fn qualified(name: &str, version: &str, group: &str) -> String {
         .collect::<Vec<_>>()
         .join(".")
 }
+
+#[cfg(test)]
+#[path = "client_cache_tests.rs"]
+mod cache_tests;

@@ -6,11 +6,13 @@
 //! Nothing here is ever fatal: a missing, stale, unreadable or corrupt file is
 //! a miss (logged), and a failed write only loses the cache.
 //!
-//! A server has dozens of group versions, so the files are read (and written)
-//! all together in one blocking task: one hand-off to tokio's blocking pool
-//! rather than two or three per file.
+//! A server has dozens of group versions, so the files are read all together
+//! in one blocking task (one hand-off to tokio's blocking pool rather than two
+//! or three per file), and written in the background, in order, by the
+//! process's queue of cache writes (`cache_writes`).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
@@ -19,6 +21,7 @@ use serde::de::DeserializeOwned;
 
 use crate::rest::validate_path_segment;
 
+use super::cache_writes;
 use super::convert;
 use super::model::{ServedGroup, ServedResource, ServerApis};
 
@@ -103,37 +106,53 @@ impl DiskCache {
         Some(convert::resources_of(group, version, list))
     }
 
-    /// Writes the groups and every discovered group version's resources.
-    pub(crate) async fn write(&self, apis: &ServerApis) {
+    /// Queues the write of the groups and every discovered group version's
+    /// resources (see `cache_writes`): encoded and written in the background.
+    pub(crate) fn queue_write(&self, apis: Arc<ServerApis>) {
         if apis.groups().is_empty() {
             return;
         }
-        let mut files = Vec::new();
-        let groups = convert::group_list(apis.groups());
-        files.extend(self.encode(self.dir.join(GROUPS_FILE), &groups));
+        let cache = self.clone();
+        cache_writes::enqueue(Box::new(move || cache.write_blocking(&apis)));
+    }
+
+    /// Every group version's file, then `servergroups.json` last: a reader
+    /// that sees the new groups file also sees every new resources file.
+    fn write_blocking(&self, apis: &ServerApis) {
         for group in apis.groups() {
             for version in &group.versions {
                 let group_version = convert::group_version(&group.name, version);
                 if apis.failures().iter().any(|f| f.group_version == group_version) {
                     continue;
                 }
-                files.extend(self.encode_resources(
-                    &group.name,
-                    version,
-                    apis.resources_for(&group.name, version),
-                ));
+                let resources = apis.resources_for(&group.name, version);
+                if let Some((path, bytes)) = self.encode_resources(&group.name, version, resources) {
+                    self.write_file(&path, &bytes);
+                }
             }
         }
-        self.write_files(files).await;
+        let groups = convert::group_list(apis.groups());
+        if let Some((path, bytes)) = self.encode(self.dir.join(GROUPS_FILE), &groups) {
+            self.write_file(&path, &bytes);
+        }
     }
 
-    /// Writes group versions' resources (those fetched to fill gaps).
-    pub(crate) async fn write_group_versions(&self, fetched: &[(String, String, Vec<ServedResource>)]) {
-        let files = fetched
+    /// Queues the write of group versions' resources (those fetched to fill
+    /// gaps; few, so they are encoded here).
+    pub(crate) fn queue_group_versions(&self, fetched: &[(String, String, Vec<ServedResource>)]) {
+        let files: Vec<_> = fetched
             .iter()
             .filter_map(|(group, version, found)| self.encode_resources(group, version, found.iter()))
             .collect();
-        self.write_files(files).await;
+        if files.is_empty() {
+            return;
+        }
+        let cache = self.clone();
+        cache_writes::enqueue(Box::new(move || {
+            for (path, bytes) in files {
+                cache.write_file(&path, &bytes);
+            }
+        }));
     }
 
     /// One group version's file: its path and bytes.
@@ -229,22 +248,10 @@ impl DiskCache {
         }
     }
 
-    /// Writes `files` in one blocking task; a file that fails is logged.
-    async fn write_files(&self, files: Vec<(PathBuf, Vec<u8>)>) {
-        if files.is_empty() {
-            return;
-        }
-        let cache = self.clone();
-        let written = tokio::task::spawn_blocking(move || {
-            for (path, bytes) in files {
-                if let Err(error) = write_atomically_blocking(&path, &bytes) {
-                    tracing::warn!(path = %cache.shown(&path).display(), %error, "cannot write a discovery cache file");
-                }
-            }
-        })
-        .await;
-        if let Err(error) = written {
-            tracing::warn!(%error, "writing the discovery cache failed");
+    /// Writes one file; a failure is logged with the path.
+    fn write_file(&self, path: &Path, bytes: &[u8]) {
+        if let Err(error) = write_atomically(path, bytes) {
+            tracing::warn!(path = %self.shown(path).display(), %error, "cannot write a discovery cache file");
         }
     }
 }
@@ -252,14 +259,7 @@ impl DiskCache {
 /// Writes `bytes` to a temporary file beside `path`, then renames it over
 /// `path`, so a reader (another kubectl or rudder process) sees the old file
 /// or the new one, never half of one.
-pub(crate) async fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let (path, bytes) = (path.to_owned(), bytes.to_owned());
-    tokio::task::spawn_blocking(move || write_atomically_blocking(&path, &bytes))
-        .await
-        .map_err(std::io::Error::other)?
-}
-
-fn write_atomically_blocking(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let parent = path.parent().unwrap_or_else(|| Path::new("."));
     std::fs::create_dir_all(parent)?;

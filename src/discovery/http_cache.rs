@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
+use super::cache_writes;
 use super::disk_cache::write_atomically;
 
 /// A stored response.
@@ -84,11 +85,28 @@ impl HttpCache {
         }
     }
 
-    /// Stores a response that carried an `ETag`.
-    pub(crate) async fn put(&self, entry: &CachedResponse) {
+    /// Queues the storing of a response that carried an `ETag` (see
+    /// `cache_writes`); a body that is not UTF-8 is not stored.
+    pub(crate) fn queue_put(&self, key: String, etag: String, content_type: Option<String>, body: Bytes) {
+        let cache = self.clone();
+        cache_writes::enqueue(Box::new(move || {
+            let Ok(body) = std::str::from_utf8(&body) else {
+                tracing::debug!("a discovery response that is not UTF-8 is not kept in the HTTP cache");
+                return;
+            };
+            cache.put_blocking(&CachedResponse {
+                key,
+                etag,
+                content_type,
+                body: body.to_owned(),
+            });
+        }));
+    }
+
+    fn put_blocking(&self, entry: &CachedResponse) {
         let path = self.path(&entry.key);
         let written = match serde_json::to_vec(entry) {
-            Ok(bytes) => write_atomically(&path, &bytes).await,
+            Ok(bytes) => write_atomically(&path, &bytes),
             Err(error) => Err(std::io::Error::other(error)),
         };
         if let Err(error) = written {
@@ -127,7 +145,7 @@ mod tests {
             content_type: None,
             body: "{}".into(),
         };
-        cache.put(&entry).await;
+        cache.put_blocking(&entry);
         assert_eq!(cache.get(&entry.key).await, Some(entry.clone()));
         // Same file name, different key inside: simulate a collision.
         let path = cache.path(&entry.key);

@@ -6,10 +6,12 @@
 //! everything) and falls back to the legacy documents (one per group
 //! version, fetched concurrently). It caches in memory and, when asked, on
 //! disk in kubectl's layout (`~/.kube/cache/discovery/<host_port>/...`,
-//! shared with kubectl) with an HTTP cache that revalidates with `ETag`.
+//! shared with kubectl) with an HTTP cache that revalidates with `ETag`; the
+//! caches are written in the background, in order, by one queue per process.
 
 mod builder;
 mod cache_path;
+mod cache_writes;
 mod client;
 mod convert;
 mod disk_cache;
