@@ -21,7 +21,7 @@ use super::cache_writes;
 use super::convert::{self, Found};
 use super::disk_cache::{CachedApis, DiskCache};
 use super::fetch::{Document, fetch_group_versions};
-use super::http_cache::HttpCache;
+use super::http_cache::{CachedResponse, HttpCache};
 use super::interface::Discovery;
 use super::model::{DiscoverySource, ServedResource, ServerApis};
 use super::resolve;
@@ -219,7 +219,10 @@ impl DiscoveryClient {
     /// Everything from the server: `/api` and `/apis` together, then (for a
     /// legacy answer) every group version's document.
     async fn fetch_all(&self) -> Result<ServerApis> {
-        let (core, groups) = tokio::join!(self.fetch_root("/api"), self.fetch_root("/apis"));
+        // Both cache entries in one hand-off to the blocking pool, so that
+        // neither request waits for the other's lookup.
+        let [core, groups] = self.lookup_all(["/api", "/apis"], ACCEPT_DISCOVERY).await;
+        let (core, groups) = tokio::join!(self.fetch_root("/api", core), self.fetch_root("/apis", groups));
         let (core, groups) = (core?, groups?);
         let aggregated = core.aggregated && groups.aggregated;
         let mut found = Found::default();
@@ -256,8 +259,8 @@ impl DiscoveryClient {
     }
 
     /// `/api` or `/apis`, in whichever form the server answers.
-    async fn fetch_root(&self, prefix: &'static str) -> Result<Root> {
-        let document = match self.get(prefix, ACCEPT_DISCOVERY).await {
+    async fn fetch_root(&self, prefix: &'static str, lookup: Lookup) -> Result<Root> {
+        let document = match self.get_after(lookup, prefix, ACCEPT_DISCOVERY).await {
             Ok(document) => document,
             // client-go's rule: a server without /apis (or forbidding it) has no groups there.
             Err(error) if error.is_not_found() || error.is_forbidden() => {
@@ -289,16 +292,28 @@ impl DiscoveryClient {
         })
     }
 
+    /// What the HTTP cache holds for a GET of each of `uris`.
+    async fn lookup_all<const N: usize>(&self, uris: [&str; N], accept: &str) -> [Lookup; N] {
+        let (Some(http), Some(server)) = (&self.http, self.server.as_deref()) else {
+            return uris.map(|_| Lookup::default());
+        };
+        let keys = uris.map(|uri| HttpCache::key(server, uri, accept));
+        let mut cached = http.get_all(keys.to_vec()).await.into_iter();
+        keys.map(|key| Lookup {
+            cached: cached.next().flatten(),
+            key: Some(key),
+        })
+    }
+
     /// A GET of a discovery document, through the HTTP cache.
     pub(crate) async fn get(&self, uri: &str, accept: &str) -> Result<Document> {
-        let key = self
-            .server
-            .as_deref()
-            .map(|server| HttpCache::key(server, uri, accept));
-        let cached = match (&self.http, &key) {
-            (Some(http), Some(key)) => http.get(key).await,
-            _ => None,
-        };
+        let [lookup] = self.lookup_all([uri], accept).await;
+        self.get_after(lookup, uri, accept).await
+    }
+
+    /// A GET of a discovery document, revalidating what `lookup` found.
+    async fn get_after(&self, lookup: Lookup, uri: &str, accept: &str) -> Result<Document> {
+        let Lookup { key, cached } = lookup;
         let mut builder = RequestBuilder::raw(Method::GET, uri).accept(accept);
         if let Some(cached) = &cached {
             builder = builder.header(IF_NONE_MATCH, cached.etag.clone());
@@ -370,6 +385,14 @@ impl DiscoveryClient {
             None => Err(Error::Discovery(resolve::not_found(&apis, name))),
         }
     }
+}
+
+/// A request's HTTP cache key (when there is an HTTP cache) and the
+/// response stored under it.
+#[derive(Default)]
+struct Lookup {
+    key: Option<String>,
+    cached: Option<CachedResponse>,
 }
 
 /// What `/api` or `/apis` yielded.

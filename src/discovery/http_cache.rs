@@ -58,10 +58,23 @@ impl HttpCache {
             .join(format!("rudder-{:016x}.json", fnv1a(key.as_bytes())))
     }
 
+    /// The stored response for each of `keys` (when there is a readable
+    /// one), read in one blocking task.
+    pub(crate) async fn get_all(&self, keys: Vec<String>) -> Vec<Option<CachedResponse>> {
+        let cache = self.clone();
+        let count = keys.len();
+        let read =
+            tokio::task::spawn_blocking(move || keys.iter().map(|key| cache.get_blocking(key)).collect());
+        read.await.unwrap_or_else(|error| {
+            tracing::warn!(%error, "reading the HTTP cache failed; ignored");
+            vec![None; count]
+        })
+    }
+
     /// The stored response for `key`, if there is a readable one.
-    pub(crate) async fn get(&self, key: &str) -> Option<CachedResponse> {
+    fn get_blocking(&self, key: &str) -> Option<CachedResponse> {
         let path = self.path(key);
-        let bytes = match tokio::fs::read(&path).await {
+        let bytes = match std::fs::read(&path) {
             Ok(bytes) => bytes,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => return None,
             Err(error) => {
@@ -146,7 +159,7 @@ mod tests {
             body: "{}".into(),
         };
         cache.put_blocking(&entry);
-        assert_eq!(cache.get(&entry.key).await, Some(entry.clone()));
+        assert_eq!(cache.get_blocking(&entry.key), Some(entry.clone()));
         // Same file name, different key inside: simulate a collision.
         let path = cache.path(&entry.key);
         let forged = CachedResponse {
@@ -156,8 +169,8 @@ mod tests {
         tokio::fs::write(&path, serde_json::to_vec(&forged).unwrap())
             .await
             .unwrap();
-        assert_eq!(cache.get(&entry.key).await, None);
+        assert_eq!(cache.get_blocking(&entry.key), None);
         tokio::fs::write(&path, b"not json").await.unwrap();
-        assert_eq!(cache.get(&entry.key).await, None);
+        assert_eq!(cache.get_blocking(&entry.key), None);
     }
 }
