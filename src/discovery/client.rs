@@ -153,6 +153,7 @@ impl DiscoveryClient {
     async fn load(&self, force: bool) -> Result<(Arc<ServerApis>, Loaded)> {
         // Held across the fetch, so concurrent callers wait for one fetch.
         let mut state = self.state.lock().await;
+        let mut roots = None;
         if !force {
             if let Some((apis, at)) = &state.memory
                 && at.elapsed() < self.ttl
@@ -161,14 +162,18 @@ impl DiscoveryClient {
             }
             if !state.skip_disk
                 && let Some(disk) = &self.disk
-                && let Some(apis) = self.read_disk_after_writes(disk).await
             {
-                let apis = Arc::new(apis);
-                state.memory = Some((apis.clone(), Instant::now()));
-                return Ok((apis, Loaded::Cached));
+                match self.read_disk_after_writes(disk).await {
+                    OnDisk::Fresh(cached) => {
+                        let apis = Arc::new(self.complete_from_disk(disk, cached).await);
+                        state.memory = Some((apis.clone(), Instant::now()));
+                        return Ok((apis, Loaded::Cached));
+                    }
+                    OnDisk::Cold(lookups) => roots = Some(lookups),
+                }
             }
         }
-        let apis = Arc::new(self.fetch_all().await?);
+        let apis = Arc::new(self.fetch_all(roots).await?);
         if let Some(disk) = &self.disk {
             disk.queue_write(apis.clone());
         }
@@ -177,21 +182,32 @@ impl DiscoveryClient {
         Ok((apis, Loaded::Fetched))
     }
 
-    /// Discovery from the disk cache, once the writes queued so far have
-    /// landed (so never from a cache this process is still writing).
-    async fn read_disk_after_writes(&self, disk: &DiskCache) -> Option<ServerApis> {
+    /// The disk cache, once the writes queued so far have landed (so never
+    /// one this process is still writing); when it has nothing fresh, what
+    /// the HTTP cache holds for `/api` and `/apis`, read in the same hand-off
+    /// to the blocking pool.
+    async fn read_disk_after_writes(&self, disk: &DiskCache) -> OnDisk {
         cache_writes::flush().await;
-        self.read_disk(disk).await
+        let keys = self.cache_keys(ROOTS, ACCEPT_DISCOVERY);
+        let (disk, http, to_read) = (disk.clone(), self.http.clone(), keys.clone());
+        let read = tokio::task::spawn_blocking(move || match disk.read_blocking() {
+            Some(cached) => OnDisk::Fresh(cached),
+            None => OnDisk::Cold(lookups_blocking(http.as_ref(), to_read)),
+        });
+        read.await.unwrap_or_else(|error| {
+            tracing::warn!(%error, "reading the discovery cache failed; ignored");
+            OnDisk::Cold(keys.map(Lookup::missed))
+        })
     }
 
     /// Discovery from the disk cache; group versions whose files are missing
     /// or stale are fetched (and written back).
-    async fn read_disk(&self, disk: &DiskCache) -> Option<ServerApis> {
+    async fn complete_from_disk(&self, disk: &DiskCache, cached: CachedApis) -> ServerApis {
         let CachedApis {
             groups,
             mut resources,
             missing,
-        } = disk.read().await?;
+        } = cached;
         let mut failures = Vec::new();
         if !missing.is_empty() {
             tracing::debug!(
@@ -208,20 +224,19 @@ impl DiscoveryClient {
             );
             failures = fetched.failures;
         }
-        Some(ServerApis::new(
-            groups,
-            resources,
-            failures,
-            DiscoverySource::DiskCache,
-        ))
+        ServerApis::new(groups, resources, failures, DiscoverySource::DiskCache)
     }
 
     /// Everything from the server: `/api` and `/apis` together, then (for a
-    /// legacy answer) every group version's document.
-    async fn fetch_all(&self) -> Result<ServerApis> {
+    /// legacy answer) every group version's document. `roots`: what the HTTP
+    /// cache holds for `/api` and `/apis`, when already read.
+    async fn fetch_all(&self, roots: Option<[Lookup; 2]>) -> Result<ServerApis> {
         // Both cache entries in one hand-off to the blocking pool, so that
         // neither request waits for the other's lookup.
-        let [core, groups] = self.lookup_all(["/api", "/apis"], ACCEPT_DISCOVERY).await;
+        let [core, groups] = match roots {
+            Some(roots) => roots,
+            None => self.lookup_all(ROOTS, ACCEPT_DISCOVERY).await,
+        };
         let (core, groups) = tokio::join!(self.fetch_root("/api", core), self.fetch_root("/apis", groups));
         let (core, groups) = (core?, groups?);
         let aggregated = core.aggregated && groups.aggregated;
@@ -292,16 +307,28 @@ impl DiscoveryClient {
         })
     }
 
-    /// What the HTTP cache holds for a GET of each of `uris`.
+    /// The HTTP cache keys of GETs of `uris` (none without an HTTP cache).
+    fn cache_keys<const N: usize>(&self, uris: [&str; N], accept: &str) -> [Option<String>; N] {
+        uris.map(|uri| {
+            self.server
+                .as_deref()
+                .filter(|_| self.http.is_some())
+                .map(|server| HttpCache::key(server, uri, accept))
+        })
+    }
+
+    /// What the HTTP cache holds for a GET of each of `uris`, read in one
+    /// hand-off to the blocking pool.
     async fn lookup_all<const N: usize>(&self, uris: [&str; N], accept: &str) -> [Lookup; N] {
-        let (Some(http), Some(server)) = (&self.http, self.server.as_deref()) else {
-            return uris.map(|_| Lookup::default());
-        };
-        let keys = uris.map(|uri| HttpCache::key(server, uri, accept));
-        let mut cached = http.get_all(keys.to_vec()).await.into_iter();
-        keys.map(|key| Lookup {
-            cached: cached.next().flatten(),
-            key: Some(key),
+        let keys = self.cache_keys(uris, accept);
+        if self.http.is_none() {
+            return keys.map(Lookup::missed);
+        }
+        let (http, to_read) = (self.http.clone(), keys.clone());
+        let read = tokio::task::spawn_blocking(move || lookups_blocking(http.as_ref(), to_read));
+        read.await.unwrap_or_else(|error| {
+            tracing::warn!(%error, "reading the HTTP cache failed; ignored");
+            keys.map(Lookup::missed)
         })
     }
 
@@ -387,12 +414,39 @@ impl DiscoveryClient {
     }
 }
 
+/// The discovery roots, asked together.
+const ROOTS: [&str; 2] = ["/api", "/apis"];
+
+/// What a load found on disk.
+enum OnDisk {
+    /// The disk cache's groups (some group versions may be missing).
+    Fresh(CachedApis),
+    /// Nothing fresh; what the HTTP cache holds for the roots.
+    Cold([Lookup; 2]),
+}
+
 /// A request's HTTP cache key (when there is an HTTP cache) and the
 /// response stored under it.
-#[derive(Default)]
 struct Lookup {
     key: Option<String>,
     cached: Option<CachedResponse>,
+}
+
+impl Lookup {
+    /// Nothing stored under `key`.
+    fn missed(key: Option<String>) -> Self {
+        Lookup { key, cached: None }
+    }
+}
+
+/// Reads what `http` holds under each key (on the blocking pool).
+fn lookups_blocking<const N: usize>(http: Option<&HttpCache>, keys: [Option<String>; N]) -> [Lookup; N] {
+    keys.map(|key| {
+        let cached = http
+            .zip(key.as_deref())
+            .and_then(|(http, key)| http.get_blocking(key));
+        Lookup { key, cached }
+    })
 }
 
 /// What `/api` or `/apis` yielded.

@@ -54,19 +54,9 @@ impl DiskCache {
 
     /// Everything cached, when `servergroups.json` is fresh and readable:
     /// the groups, the resources of every group version whose file is fresh
-    /// too, and the group versions whose files are missing or stale.
-    pub(crate) async fn read(&self) -> Option<CachedApis> {
-        let cache = self.clone();
-        match tokio::task::spawn_blocking(move || cache.read_blocking()).await {
-            Ok(read) => read,
-            Err(error) => {
-                tracing::warn!(%error, "reading the discovery cache failed; ignored");
-                None
-            }
-        }
-    }
-
-    fn read_blocking(&self) -> Option<CachedApis> {
+    /// too, and the group versions whose files are missing or stale. Reads
+    /// files: call it on the blocking pool.
+    pub(crate) fn read_blocking(&self) -> Option<CachedApis> {
         let groups = self.read_groups()?;
         let mut cached = CachedApis::default();
         for group in &groups {

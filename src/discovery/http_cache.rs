@@ -58,21 +58,9 @@ impl HttpCache {
             .join(format!("rudder-{:016x}.json", fnv1a(key.as_bytes())))
     }
 
-    /// The stored response for each of `keys` (when there is a readable
-    /// one), read in one blocking task.
-    pub(crate) async fn get_all(&self, keys: Vec<String>) -> Vec<Option<CachedResponse>> {
-        let cache = self.clone();
-        let count = keys.len();
-        let read =
-            tokio::task::spawn_blocking(move || keys.iter().map(|key| cache.get_blocking(key)).collect());
-        read.await.unwrap_or_else(|error| {
-            tracing::warn!(%error, "reading the HTTP cache failed; ignored");
-            vec![None; count]
-        })
-    }
-
-    /// The stored response for `key`, if there is a readable one.
-    fn get_blocking(&self, key: &str) -> Option<CachedResponse> {
+    /// The stored response for `key`, if there is a readable one (a file
+    /// read: call it on the blocking pool).
+    pub(crate) fn get_blocking(&self, key: &str) -> Option<CachedResponse> {
         let path = self.path(key);
         let bytes = match std::fs::read(&path) {
             Ok(bytes) => bytes,
