@@ -21,7 +21,7 @@ use super::cache_writes;
 use super::convert::{self, Found};
 use super::disk_cache::{CachedApis, DiskCache};
 use super::fetch::{Document, fetch_group_versions};
-use super::http_cache::{CachedResponse, HttpCache};
+use super::http_cache::{HttpCache, Lookup, lookups_blocking};
 use super::interface::Discovery;
 use super::model::{DiscoverySource, ServedResource, ServerApis};
 use super::resolve;
@@ -423,30 +423,6 @@ enum OnDisk {
     Fresh(CachedApis),
     /// Nothing fresh; what the HTTP cache holds for the roots.
     Cold([Lookup; 2]),
-}
-
-/// A request's HTTP cache key (when there is an HTTP cache) and the
-/// response stored under it.
-struct Lookup {
-    key: Option<String>,
-    cached: Option<CachedResponse>,
-}
-
-impl Lookup {
-    /// Nothing stored under `key`.
-    fn missed(key: Option<String>) -> Self {
-        Lookup { key, cached: None }
-    }
-}
-
-/// Reads what `http` holds under each key (on the blocking pool).
-fn lookups_blocking<const N: usize>(http: Option<&HttpCache>, keys: [Option<String>; N]) -> [Lookup; N] {
-    keys.map(|key| {
-        let cached = http
-            .zip(key.as_deref())
-            .and_then(|(http, key)| http.get_blocking(key));
-        Lookup { key, cached }
-    })
 }
 
 /// What `/api` or `/apis` yielded.

@@ -116,6 +116,33 @@ impl HttpCache {
     }
 }
 
+/// A request's HTTP cache key (when there is an HTTP cache) and the
+/// response stored under it.
+pub(crate) struct Lookup {
+    pub(crate) key: Option<String>,
+    pub(crate) cached: Option<CachedResponse>,
+}
+
+impl Lookup {
+    /// Nothing stored under `key`.
+    pub(crate) fn missed(key: Option<String>) -> Self {
+        Lookup { key, cached: None }
+    }
+}
+
+/// Reads what `http` holds under each key (on the blocking pool).
+pub(crate) fn lookups_blocking<const N: usize>(
+    http: Option<&HttpCache>,
+    keys: [Option<String>; N],
+) -> [Lookup; N] {
+    keys.map(|key| {
+        let cached = http
+            .zip(key.as_deref())
+            .and_then(|(http, key)| http.get_blocking(key));
+        Lookup { key, cached }
+    })
+}
+
 /// FNV-1a, 64 bits: a stable file name for a key (the key itself is checked
 /// on read, so this need not resist collisions).
 fn fnv1a(bytes: &[u8]) -> u64 {
