@@ -12,6 +12,7 @@ use crate::{Error, Result};
 
 use super::auth::{Credentials, RequestCredentials, TOKEN_FILE_REREAD_INTERVAL};
 use super::http_client::{Answer, HttpClient};
+use super::http_exchange_task::{InFlight, on_own_task};
 use super::impersonation::impersonation_headers;
 use super::rate_limit::RateLimiter;
 use super::retry::RetryBudget;
@@ -103,6 +104,8 @@ struct Shared {
     warnings: WarningLog,
     /// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` as they were when the client was built.
     env_proxies: EnvironmentProxies,
+    /// The requests sent with [`Rest::send`] not answered yet.
+    in_flight: InFlight,
 }
 
 /// An HTTP client and the exec-plugin certificate it was built with: a
@@ -165,6 +168,7 @@ impl HttpRest {
                 warnings: WarningLog::default(),
                 env_proxies,
                 config,
+                in_flight: InFlight::default(),
             }),
         })
     }
@@ -349,10 +353,9 @@ fn record_outcome(span: &tracing::Span, started: tokio::time::Instant, status: O
     span.record("duration_ms", started.elapsed().as_millis() as u64);
 }
 
-#[async_trait::async_trait]
-impl Rest for HttpRest {
-    async fn send(&self, request: Request) -> Result<Response> {
-        let span = request_span(&request);
+impl HttpRest {
+    /// Sends `request` and reads the whole answer, in `span`.
+    async fn exchange(&self, request: Request, span: tracing::Span) -> Result<Response> {
         let started = tokio::time::Instant::now();
         let (method, uri) = (request.method().clone(), request.uri().clone());
         let outcome = async {
@@ -367,6 +370,29 @@ impl Rest for HttpRest {
         .await;
         record_outcome(&span, started, outcome.as_ref().ok().map(http::Response::status));
         outcome
+    }
+}
+
+#[async_trait::async_trait]
+impl Rest for HttpRest {
+    /// Inline while no other request of this client is in flight; beside
+    /// others, as a task of its own (see `http_exchange_task`), aborted if
+    /// this future is dropped.
+    async fn send(&self, request: Request) -> Result<Response> {
+        // Made here, so that the caller's span is its parent on either path.
+        let span = request_span(&request);
+        let (_counted, others_in_flight) = self.shared.in_flight.enter();
+        if !others_in_flight {
+            return self.exchange(request, span).await;
+        }
+        let (method, uri) = (request.method().clone(), request.uri().clone());
+        let this = self.clone();
+        on_own_task(async move { this.exchange(request, span).await })
+            .await
+            .unwrap_or_else(|cancelled| {
+                let failure = TransportFailure::from_hyper(Box::new(cancelled), false, false);
+                Err(self.transport_error(&method, &uri, failure))
+            })
     }
 
     async fn send_stream(&self, request: Request) -> Result<StreamResponse> {
