@@ -55,6 +55,10 @@ use super::warning::WarningLog;
 ///   body included); other streams have no request timeout.
 /// - A `rudder_request` tracing span with the verb, path, status and duration.
 ///   Headers are never logged.
+/// - [`Rest::send`] runs the exchange in the caller's future when no other
+///   request of the client is in flight, else as a task of its own (aborted
+///   when the caller's future is dropped), so that many requests awaited
+///   from one future do not all run on one thread.
 ///
 /// # Retries
 /// Bounded by [`RetryPolicy`](crate::config::RetryPolicy) (a count and a
@@ -70,7 +74,9 @@ use super::warning::WarningLog;
 /// certificate against `tls.server_name` when set and sends that name as the
 /// SNI, directly and through a proxy, while `Host` (`:authority`) stays the
 /// URL's, as in client-go; presents the client certificate, and offers
-/// HTTP/2 (`h2` by ALPN). With a `tls.server_name` an https proxy is not
+/// HTTP/2 (`h2` by ALPN). Requests sent while the first one waits for its
+/// answer wait with it, so that a burst to an HTTP/2 server shares its one
+/// connection rather than opening one each. With a `tls.server_name` an https proxy is not
 /// supported yet (an error from [`HttpRest::new`]). `proxy_url` may be http,
 /// https, socks5 or socks5h, and is used for every request; with none,
 /// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` (or lower case) apply by Go's rules,
