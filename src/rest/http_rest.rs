@@ -12,6 +12,7 @@ use crate::{Error, Result};
 
 use super::auth::{Credentials, RequestCredentials, TOKEN_FILE_REREAD_INTERVAL};
 use super::http_client::{Answer, HttpClient};
+use super::http_exchange_task::{InFlight, on_own_task};
 use super::impersonation::impersonation_headers;
 use super::rate_limit::RateLimiter;
 use super::retry::RetryBudget;
@@ -54,6 +55,10 @@ use super::warning::WarningLog;
 ///   body included); other streams have no request timeout.
 /// - A `rudder_request` tracing span with the verb, path, status and duration.
 ///   Headers are never logged.
+/// - [`Rest::send`] runs the exchange in the caller's future when no other
+///   request of the client is in flight, else as a task of its own (aborted
+///   when the caller's future is dropped), so that many requests awaited
+///   from one future do not all run on one thread.
 ///
 /// # Retries
 /// Bounded by [`RetryPolicy`](crate::config::RetryPolicy) (a count and a
@@ -69,7 +74,9 @@ use super::warning::WarningLog;
 /// certificate against `tls.server_name` when set and sends that name as the
 /// SNI, directly and through a proxy, while `Host` (`:authority`) stays the
 /// URL's, as in client-go; presents the client certificate, and offers
-/// HTTP/2 (`h2` by ALPN). With a `tls.server_name` an https proxy is not
+/// HTTP/2 (`h2` by ALPN). Requests sent while the first one waits for its
+/// answer wait with it, so that a burst to an HTTP/2 server shares its one
+/// connection rather than opening one each. With a `tls.server_name` an https proxy is not
 /// supported yet (an error from [`HttpRest::new`]). `proxy_url` may be http,
 /// https, socks5 or socks5h, and is used for every request; with none,
 /// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` (or lower case) apply by Go's rules,
@@ -103,6 +110,8 @@ struct Shared {
     warnings: WarningLog,
     /// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` as they were when the client was built.
     env_proxies: EnvironmentProxies,
+    /// The requests sent with [`Rest::send`] not answered yet.
+    in_flight: InFlight,
 }
 
 /// An HTTP client and the exec-plugin certificate it was built with: a
@@ -165,6 +174,7 @@ impl HttpRest {
                 warnings: WarningLog::default(),
                 env_proxies,
                 config,
+                in_flight: InFlight::default(),
             }),
         })
     }
@@ -349,10 +359,9 @@ fn record_outcome(span: &tracing::Span, started: tokio::time::Instant, status: O
     span.record("duration_ms", started.elapsed().as_millis() as u64);
 }
 
-#[async_trait::async_trait]
-impl Rest for HttpRest {
-    async fn send(&self, request: Request) -> Result<Response> {
-        let span = request_span(&request);
+impl HttpRest {
+    /// Sends `request` and reads the whole answer, in `span`.
+    async fn exchange(&self, request: Request, span: tracing::Span) -> Result<Response> {
         let started = tokio::time::Instant::now();
         let (method, uri) = (request.method().clone(), request.uri().clone());
         let outcome = async {
@@ -367,6 +376,29 @@ impl Rest for HttpRest {
         .await;
         record_outcome(&span, started, outcome.as_ref().ok().map(http::Response::status));
         outcome
+    }
+}
+
+#[async_trait::async_trait]
+impl Rest for HttpRest {
+    /// Inline while no other request of this client is in flight; beside
+    /// others, as a task of its own (see `http_exchange_task`), aborted if
+    /// this future is dropped.
+    async fn send(&self, request: Request) -> Result<Response> {
+        // Made here, so that the caller's span is its parent on either path.
+        let span = request_span(&request);
+        let (_counted, others_in_flight) = self.shared.in_flight.enter();
+        if !others_in_flight {
+            return self.exchange(request, span).await;
+        }
+        let (method, uri) = (request.method().clone(), request.uri().clone());
+        let this = self.clone();
+        on_own_task(async move { this.exchange(request, span).await })
+            .await
+            .unwrap_or_else(|cancelled| {
+                let failure = TransportFailure::from_hyper(Box::new(cancelled), false, false);
+                Err(self.transport_error(&method, &uri, failure))
+            })
     }
 
     async fn send_stream(&self, request: Request) -> Result<StreamResponse> {

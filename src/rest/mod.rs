@@ -8,6 +8,7 @@
 
 mod auth;
 mod http_client;
+mod http_exchange_task;
 mod http_rest;
 mod impersonation;
 mod rate_limit;

@@ -8,6 +8,7 @@
 use std::convert::Infallible;
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -154,23 +155,48 @@ pub struct Peer {
     pub client_cert: bool,
 }
 
+/// The TLS connections a server accepted, by the protocol ALPN chose.
+#[derive(Default)]
+pub struct Connections {
+    pub http2: AtomicUsize,
+    pub http1: AtomicUsize,
+}
+
+impl Connections {
+    /// (HTTP/2, HTTP/1.1) connections so far.
+    pub fn counts(&self) -> (usize, usize) {
+        (
+            self.http2.load(Ordering::SeqCst),
+            self.http1.load(Ordering::SeqCst),
+        )
+    }
+}
+
 /// Serves TLS connections on `listener` with `config`, HTTP/1.1 or HTTP/2
 /// as ALPN decides, answering each request with the body `answer` gives, or
-/// never when it gives `None`.
-pub fn serve_tls<F>(listener: TcpListener, config: rustls::ServerConfig, answer: F)
+/// never when it gives `None`; returns the count of connections accepted.
+pub fn serve_tls<F>(listener: TcpListener, config: rustls::ServerConfig, answer: F) -> Arc<Connections>
 where
     F: Fn(&Peer, &hyper::Request<hyper::body::Incoming>) -> Option<String> + Clone + Send + Sync + 'static,
 {
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let connections = Arc::new(Connections::default());
+    let counted = connections.clone();
     tokio::spawn(async move {
         while let Ok((tcp, _)) = listener.accept().await {
             let acceptor = acceptor.clone();
             let answer = answer.clone();
+            let counted = counted.clone();
             tokio::spawn(async move {
                 let Ok(tls) = acceptor.accept(tcp).await else {
                     return;
                 };
                 let connection = tls.get_ref().1;
+                let protocol = match connection.alpn_protocol() {
+                    Some(b"h2") => &counted.http2,
+                    _ => &counted.http1,
+                };
+                protocol.fetch_add(1, Ordering::SeqCst);
                 let peer = Arc::new(Peer {
                     sni: connection.server_name().unwrap_or("-").to_owned(),
                     client_cert: connection
@@ -192,4 +218,5 @@ where
             });
         }
     });
+    connections
 }

@@ -5,6 +5,7 @@
 //! same rustls configuration and the same proxy rules, and answer alike.
 
 mod connector;
+mod first_connection;
 mod proxy_tunnel;
 mod reqwest_client;
 mod server_name_client;
@@ -22,21 +23,36 @@ use crate::config::{ClientIdentity, Config, ConfigError, EnvironmentProxies};
 
 use super::transport_failure::TransportFailure;
 
+use first_connection::FirstConnectionGate;
 use reqwest_client::build_client;
 use server_name_client::{ServerNameBody, ServerNameClient};
 use server_name_route::ServerNameRoute;
 
-/// The client for one server and user; cheap to clone (clones share the pool).
+/// The client for one server and user; cheap to clone (clones share the
+/// pool, and the gate that holds requests back while the first connection is made).
 #[derive(Clone)]
-pub(crate) enum HttpClient {
+pub(crate) struct HttpClient {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    sender: Sender,
+    gate: FirstConnectionGate,
+}
+
+enum Sender {
     /// With the configured request timeout as the client's default, when one is set.
     Reqwest {
         client: reqwest::Client,
         default_timeout: bool,
     },
-    /// Shared: hyper's client is large, and one is cloned per request.
-    ServerName(Arc<ServerNameClient>),
+    /// Boxed: hyper's client is large, and most clients are reqwest's.
+    ServerName(Box<ServerNameClient>),
 }
+
+/// How long a request waits for the client's first connection when no
+/// connect timeout is configured: client-go's dial timeout.
+const DEFAULT_FIRST_CONNECTION_PATIENCE: Duration = Duration::from_secs(30);
 
 impl HttpClient {
     /// The client for `config`, presenting `exec_identity` when an exec
@@ -48,19 +64,36 @@ impl HttpClient {
         env_proxies: &EnvironmentProxies,
         exec_identity: Option<&ClientIdentity>,
     ) -> Result<Self, ConfigError> {
-        match ServerNameRoute::for_config(config) {
+        let sender = match ServerNameRoute::for_config(config) {
             Some(route) => ServerNameClient::new(config, env_proxies, &route, exec_identity)
-                .map(|client| HttpClient::ServerName(Arc::new(client))),
-            None => build_client(config, env_proxies, exec_identity).map(|client| HttpClient::Reqwest {
+                .map(|client| Sender::ServerName(Box::new(client)))?,
+            None => build_client(config, env_proxies, exec_identity).map(|client| Sender::Reqwest {
                 client,
                 default_timeout: config.request_timeout.is_some(),
-            }),
-        }
+            })?,
+        };
+        // Only TLS has ALPN, so only https can turn out to be HTTP/2.
+        let gate = if config.cluster_url.scheme() == "https" {
+            FirstConnectionGate::closed(
+                config
+                    .connect_timeout
+                    .unwrap_or(DEFAULT_FIRST_CONNECTION_PATIENCE),
+            )
+        } else {
+            FirstConnectionGate::open()
+        };
+        Ok(HttpClient {
+            shared: Arc::new(Shared { sender, gate }),
+        })
     }
 
     /// Sends one request. `timeout` is the configured request timeout (the
     /// reqwest client's default too), bounding the request until the body has
     /// been read with [`AnswerBody::bytes`]; `None` for streams, which have none.
+    ///
+    /// Until the client's first request has its answer, the others wait for
+    /// it ([`FirstConnectionGate`]), so that they share its connection when
+    /// the server speaks HTTP/2.
     pub(crate) async fn send(
         &self,
         method: &Method,
@@ -69,8 +102,31 @@ impl HttpClient {
         body: Bytes,
         timeout: Option<Duration>,
     ) -> Result<Answer, TransportFailure> {
-        match self {
-            HttpClient::Reqwest {
+        let gate = &self.shared.gate;
+        // Boxed: the wait happens only while the first connection is made,
+        // and would otherwise weigh on every request's future.
+        let first = if gate.is_open() {
+            None
+        } else {
+            Box::pin(gate.wait()).await
+        };
+        let answer = self.send_now(method, url, headers, body, timeout).await;
+        if let (Some(first), Ok(_)) = (first, &answer) {
+            first.answered();
+        }
+        answer
+    }
+
+    async fn send_now(
+        &self,
+        method: &Method,
+        url: url::Url,
+        headers: HeaderMap,
+        body: Bytes,
+        timeout: Option<Duration>,
+    ) -> Result<Answer, TransportFailure> {
+        match &self.shared.sender {
+            Sender::Reqwest {
                 client,
                 default_timeout,
             } => {
@@ -88,7 +144,7 @@ impl HttpClient {
                     .map(Answer::Reqwest)
                     .map_err(TransportFailure::new)
             }
-            HttpClient::ServerName(client) => client
+            Sender::ServerName(client) => client
                 .send(method, &url, headers, body, timeout)
                 .await
                 .map(Answer::ServerName),
