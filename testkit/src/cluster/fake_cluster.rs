@@ -402,12 +402,21 @@ fn verb_of(
 /// The name a create asks for, so the action log names created objects as
 /// client-go's fake does (`generateName` objects have none yet).
 fn created_name(verb: &str, body: &[u8]) -> Option<String> {
+    /// Only `metadata.name` of the body: the rest is skipped, not built
+    /// into a `Value` the handler will build again.
+    #[derive(serde::Deserialize)]
+    struct Named {
+        metadata: Option<Metadata>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Metadata {
+        name: Option<String>,
+    }
     if verb != "create" {
         return None;
     }
-    let object: Value = serde_json::from_slice(body).ok()?;
-    let name = super::meta::text(&object, "name");
-    (!name.is_empty()).then(|| name.to_owned())
+    let named: Named = serde_json::from_slice(body).ok()?;
+    named.metadata?.name.filter(|name| !name.is_empty())
 }
 
 /// A subresource the kind does not serve is a 404, as on the real server.

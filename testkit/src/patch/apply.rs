@@ -256,11 +256,17 @@ pub fn record_subresource_update(
         }
     }
     let mut mine = mine.unwrap_or_default();
-    for path in &removed {
-        mine.remove(path);
-    }
-    for path in changed {
-        mine.insert(path.clone());
+    match old {
+        // A creation changes every field it sets and removes none.
+        None => mine.absorb(now),
+        Some(_) => {
+            for path in &removed {
+                mine.remove(path);
+            }
+            for path in changed {
+                mine.insert(path.clone());
+            }
+        }
     }
     if !mine.is_empty() {
         let mut entry = ManagedFieldsEntry::new(manager, UPDATE, api_version, time, &mine);

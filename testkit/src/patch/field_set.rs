@@ -3,7 +3,7 @@
 //! an item of a keyed list, `v:...` for an item of a set, and `".": {}`
 //! where a node that has children is itself a member.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde_json::{Map, Value};
@@ -23,10 +23,29 @@ pub(crate) enum Element {
 
 impl Element {
     fn encode(&self) -> String {
+        let mut out = String::new();
+        self.encode_into(&mut out);
+        out
+    }
+
+    /// Appends the encoding to `out` (a key map, written without copying it).
+    fn encode_into(&self, out: &mut String) {
+        use fmt::Write;
         match self {
-            Element::Field(name) => format!("f:{name}"),
-            Element::Key(key) => format!("k:{}", Value::Object(key.clone())),
-            Element::Value(value) => format!("v:{value}"),
+            Element::Field(name) => {
+                out.push_str("f:");
+                out.push_str(name);
+            }
+            Element::Key(key) => {
+                out.push_str("k:");
+                // The compact JSON `Value::Object` displays as.
+                if let Ok(text) = serde_json::to_string(key) {
+                    out.push_str(&text);
+                }
+            }
+            Element::Value(value) => {
+                let _ = write!(out, "v:{value}");
+            }
         }
     }
 
@@ -73,32 +92,44 @@ impl fmt::Display for Element {
     }
 }
 
-/// A set of member paths.
+/// A set of member paths, by their encoded form (which orders them).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct FieldSet {
-    members: BTreeSet<String>,
     paths: BTreeMap<String, Path>,
 }
 
 impl FieldSet {
+    /// The path's elements encoded and joined by NUL, in one string.
     fn key(path: &[Element]) -> String {
-        path.iter().map(Element::encode).collect::<Vec<_>>().join("\u{0}")
+        let mut key = String::new();
+        for (index, element) in path.iter().enumerate() {
+            if index > 0 {
+                key.push('\u{0}');
+            }
+            element.encode_into(&mut key);
+        }
+        key
     }
 
     pub(crate) fn insert(&mut self, path: Path) {
-        let key = FieldSet::key(&path);
-        self.members.insert(key.clone());
-        self.paths.insert(key, path);
+        self.paths.insert(FieldSet::key(&path), path);
+    }
+
+    /// Adds every member of `other` (taken whole when this set is empty).
+    pub(crate) fn absorb(&mut self, other: FieldSet) {
+        if self.paths.is_empty() {
+            *self = other;
+        } else {
+            self.paths.extend(other.paths);
+        }
     }
 
     pub(crate) fn remove(&mut self, path: &[Element]) {
-        let key = FieldSet::key(path);
-        self.members.remove(&key);
-        self.paths.remove(&key);
+        self.paths.remove(&FieldSet::key(path));
     }
 
     pub(crate) fn contains(&self, path: &[Element]) -> bool {
-        self.members.contains(&FieldSet::key(path))
+        self.paths.contains_key(&FieldSet::key(path))
     }
 
     /// Whether any member is `path` or lies below it.
@@ -107,24 +138,25 @@ impl FieldSet {
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.members.is_empty()
+        self.paths.is_empty()
     }
 
     pub(crate) fn paths(&self) -> impl Iterator<Item = &Path> {
         self.paths.values()
     }
 
-    /// The `fieldsV1` JSON of this set.
+    /// The `fieldsV1` JSON of this set, built in place.
     pub(crate) fn to_fields_v1(&self) -> Value {
-        let mut root = Tree::default();
+        let mut root = Map::new();
+        let mut encoded = String::new();
         for path in self.paths.values() {
-            let mut node = &mut root;
-            for element in path {
-                node = node.children.entry(element.encode()).or_default();
-            }
-            node.member = true;
+            add_member(&mut root, path, &mut encoded);
         }
-        root.render()
+        // The root has no parent to see it grow children.
+        if self.paths.contains_key("") && !root.is_empty() {
+            mark_member(&mut root);
+        }
+        Value::Object(root)
     }
 
     /// Reads `fieldsV1` JSON.
@@ -138,26 +170,34 @@ impl FieldSet {
     }
 }
 
-/// The nested form of a set, on the way to `fieldsV1`.
-#[derive(Default)]
-struct Tree {
-    member: bool,
-    children: BTreeMap<String, Tree>,
+/// Adds the member `path` below `node`. A node with members below it that
+/// is itself a member is marked with `"."`: when its path ends at a node
+/// that already has children, or goes on through a node that was there
+/// and empty (a member leaf until now).
+fn add_member(node: &mut Map<String, Value>, path: &[Element], encoded: &mut String) {
+    let Some((first, rest)) = path.split_first() else {
+        if !node.is_empty() {
+            mark_member(node);
+        }
+        return;
+    };
+    encoded.clear();
+    first.encode_into(encoded);
+    let existed = node.contains_key(encoded.as_str());
+    if !existed {
+        node.insert(encoded.clone(), Value::Object(Map::new()));
+    }
+    if let Some(Value::Object(child)) = node.get_mut(encoded.as_str()) {
+        if existed && child.is_empty() && !rest.is_empty() {
+            mark_member(child);
+        }
+        add_member(child, rest, encoded);
+    }
 }
 
-impl Tree {
-    fn render(&self) -> Value {
-        let mut out: Map<String, Value> = self
-            .children
-            .iter()
-            .map(|(k, child)| (k.clone(), child.render()))
-            .collect();
-        // A member that also has members below it is marked with ".".
-        if self.member && !self.children.is_empty() {
-            out.insert(".".into(), Value::Object(Map::new()));
-        }
-        Value::Object(out)
-    }
+/// Marks a node with members below it as itself a member.
+fn mark_member(node: &mut Map<String, Value>) {
+    node.insert(".".into(), Value::Object(Map::new()));
 }
 
 fn read(node: &Map<String, Value>, prefix: &mut Path, set: &mut FieldSet) -> Result<(), String> {
@@ -420,5 +460,46 @@ mod tests {
             }
             prop_assert_eq!(FieldSet::from_fields_v1(&set.to_fields_v1()), Ok(set));
         }
+
+        /// Paths that share prefixes and are prefixes of each other (the
+        /// root among them), which is where `"."` marks go: the same JSON
+        /// as the nested tree the set used to be rendered through.
+        #[test]
+        fn nested_members_render_as_a_tree_does(paths in prop::collection::vec(prop::collection::vec("[ab]".prop_map(Element::Field), 0..4), 0..8)) {
+            let mut set = FieldSet::default();
+            for path in paths {
+                set.insert(path);
+            }
+            prop_assert_eq!(set.to_fields_v1(), rendered_as_a_tree(&set));
+        }
+    }
+
+    #[derive(Default)]
+    struct Tree {
+        member: bool,
+        children: BTreeMap<String, Tree>,
+    }
+
+    fn rendered_as_a_tree(set: &FieldSet) -> Value {
+        fn render(tree: &Tree) -> Value {
+            let mut out: Map<String, Value> = tree
+                .children
+                .iter()
+                .map(|(k, child)| (k.clone(), render(child)))
+                .collect();
+            if tree.member && !tree.children.is_empty() {
+                out.insert(".".into(), Value::Object(Map::new()));
+            }
+            Value::Object(out)
+        }
+        let mut root = Tree::default();
+        for path in set.paths() {
+            let mut node = &mut root;
+            for element in path {
+                node = node.children.entry(element.encode()).or_default();
+            }
+            node.member = true;
+        }
+        render(&root)
     }
 }

@@ -61,6 +61,43 @@ impl ManagedFieldsEntry {
         }
     }
 
+    /// Writes entries into an object's `metadata.managedFields` as
+    /// [`write_to`](Self::write_to) does, moving their `fieldsV1` in rather
+    /// than serializing a copy of each.
+    pub(crate) fn write_owned(object: &mut Value, entries: Vec<ManagedFieldsEntry>) {
+        let Value::Object(members) = object else { return };
+        let metadata = members
+            .entry("metadata")
+            .or_insert_with(|| Value::Object(Default::default()));
+        let Value::Object(metadata) = metadata else { return };
+        if entries.is_empty() {
+            metadata.remove("managedFields");
+        } else {
+            let entries = entries.into_iter().map(ManagedFieldsEntry::into_value).collect();
+            metadata.insert("managedFields".into(), Value::Array(entries));
+        }
+    }
+
+    /// The entry as its serialization would give it (same members, same order).
+    fn into_value(self) -> Value {
+        let mut map = serde_json::Map::new();
+        map.insert("manager".into(), Value::String(self.manager));
+        map.insert("operation".into(), Value::String(self.operation));
+        let optional = [
+            ("apiVersion", self.api_version.map(Value::String)),
+            ("time", self.time.map(Value::String)),
+            ("fieldsType", self.fields_type.map(Value::String)),
+            ("fieldsV1", self.fields_v1),
+            ("subresource", self.subresource.map(Value::String)),
+        ];
+        for (name, value) in optional {
+            if let Some(value) = value {
+                map.insert(name.into(), value);
+            }
+        }
+        Value::Object(map)
+    }
+
     pub(crate) fn field_set(&self) -> Result<FieldSet, PatchError> {
         match &self.fields_v1 {
             None => Ok(FieldSet::default()),
@@ -85,6 +122,36 @@ impl ManagedFieldsEntry {
             fields_v1: Some(fields.to_fields_v1()),
             subresource: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn owned_entries_are_written_as_serialized_ones() {
+        let full = ManagedFieldsEntry {
+            manager: "m".into(),
+            operation: "Update".into(),
+            api_version: Some("v1".into()),
+            time: Some("2024-01-01T00:00:00Z".into()),
+            fields_type: Some("FieldsV1".into()),
+            fields_v1: Some(json!({"f:data": {"f:a": {}}})),
+            subresource: Some("status".into()),
+        };
+        let sparse = ManagedFieldsEntry {
+            manager: "n".into(),
+            operation: "Apply".into(),
+            ..ManagedFieldsEntry::default()
+        };
+        let entries = vec![full, sparse];
+        let (mut serialized, mut moved) = (json!({}), json!({"metadata": {}}));
+        ManagedFieldsEntry::write_to(&mut serialized, &entries);
+        ManagedFieldsEntry::write_owned(&mut moved, entries);
+        assert_eq!(serialized, moved);
+        assert_eq!(serialized.to_string(), moved.to_string());
     }
 }
 

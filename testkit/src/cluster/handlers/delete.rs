@@ -295,7 +295,12 @@ pub(crate) fn delete_collection(state: &mut State, call: &Call) -> Result<Reply,
     )?;
     let keys: Vec<ObjectKey> = state
         .store
-        .objects_of(&call.kind.api.group, &call.kind.api.plural)
+        .candidates(
+            &call.kind.api.group,
+            &call.kind.api.plural,
+            filter.namespace(),
+            filter.labels(),
+        )
         .filter(|(_, object)| filter.matches(&call.kind, object))
         .map(|(key, _)| key.clone())
         .collect();

@@ -123,8 +123,8 @@ pub(crate) fn list(state: &State, call: &Call) -> Result<Reply, Status> {
             ))
         })?;
     let mut selected = snapshot
-        .iter()
-        .filter(|(key, _)| start.as_ref().is_none_or(|start| key.position() > *start))
+        .candidates(filter.namespace(), filter.labels())
+        .filter(|(key, _)| start.as_ref().is_none_or(|start| key.is_after(start)))
         .filter(|(_, object)| filter.matches(kind, object));
     // resourceVersion=0 is served from the watch cache, which does not paginate.
     let from_watch_cache =

@@ -222,7 +222,8 @@ pub(crate) fn create_object(state: &mut State, call: &Call, object: &mut Value) 
     if call.options.dry_run {
         return Ok(Reply::created(render(kind, &call.version, object)).with_warnings(warnings));
     }
-    let change = state.put(key, object.clone());
+    // Moved into the store, not copied: no caller reads `object` after a create.
+    let change = state.put(key, std::mem::take(object));
     gc::settle(state);
     Ok(Reply::created(render(kind, &call.version, &change.object)).with_warnings(warnings))
 }
@@ -432,7 +433,7 @@ fn record_managed_fields(
     let entries =
         crate::patch::record_subresource_update(old, new, manager, subresource, &time, schema, &owners)
             .map_err(invalid)?;
-    crate::patch::ManagedFieldsEntry::write_to(new, &entries);
+    crate::patch::ManagedFieldsEntry::write_owned(new, entries);
     Ok(())
 }
 

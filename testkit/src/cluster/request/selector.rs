@@ -65,6 +65,16 @@ impl ObjectFilter {
         self
     }
 
+    /// The namespace the objects must be in (every one when `None`).
+    pub fn namespace(&self) -> Option<&str> {
+        self.namespace.as_deref()
+    }
+
+    /// The label selector.
+    pub fn labels(&self) -> &LabelSelector {
+        &self.labels
+    }
+
     /// The object's labels that the label selector names: a requirement
     /// looks at its own key only, so a list need not copy every label of
     /// every object it scans.

@@ -2,14 +2,17 @@
 //! cluster (etcd's), and a bounded log of changes from which reads at an
 //! older resourceVersion and watches that resume are served.
 
+mod labels;
 pub(super) mod state;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 use std::sync::Arc;
 
+use rudder::types::LabelSelector;
 use serde_json::Value;
 
 use crate::cluster::meta;
+use labels::LabelIndex;
 
 /// Where an object lives: its resource (group and plural, any version) and
 /// its namespace and name. Ordered as the API server lists: by namespace,
@@ -26,6 +29,15 @@ impl ObjectKey {
     /// The key as a continue token's `start` (`namespace/name`).
     pub fn position(&self) -> String {
         format!("{}/{}", self.namespace, self.name)
+    }
+
+    /// Whether the key comes after the [`position`](Self::position)
+    /// `start` in list order (by namespace, then name). Not a comparison
+    /// of the position strings: `a-b/x` sorts before `a/x` as text, but
+    /// namespace `a` lists before `a-b`.
+    pub fn is_after(&self, start: &str) -> bool {
+        let (namespace, name) = start.split_once('/').unwrap_or((start, ""));
+        (self.namespace.as_str(), self.name.as_str()) > (namespace, name)
     }
 }
 
@@ -71,6 +83,9 @@ pub(crate) struct Store {
     collectable: BTreeSet<ObjectKey>,
     /// The uid of every stored object (what an owner reference must name).
     uids: HashSet<String>,
+    /// The current objects by label, so that a list by label visits only
+    /// the objects carrying it.
+    labels: LabelIndex,
 }
 
 /// Whether garbage collection has anything to do with `object`: it is being
@@ -93,6 +108,7 @@ impl Store {
             compacted_through: 1,
             collectable: BTreeSet::new(),
             uids: HashSet::new(),
+            labels: LabelIndex::default(),
         }
     }
 
@@ -108,8 +124,9 @@ impl Store {
         self.uids.contains(uid)
     }
 
-    /// Keeps `collectable` and `uids` in step with a write of `key`.
+    /// Keeps `collectable`, `uids` and `labels` in step with a write of `key`.
     fn index(&mut self, key: &ObjectKey, previous: Option<&Value>, current: Option<&Value>) {
+        self.labels.update(key, previous, current);
         if let Some(previous) = previous {
             self.uids.remove(meta::text(previous, "uid"));
         }
@@ -160,6 +177,48 @@ impl Store {
         self.objects
             .range(start..)
             .take_while(move |(key, _)| key.group == group && key.plural == plural)
+    }
+
+    /// The current objects of a resource in `namespace` (every namespace
+    /// when `None`), in key order.
+    pub fn objects_in<'a>(
+        &'a self,
+        group: &'a str,
+        plural: &'a str,
+        namespace: Option<&'a str>,
+    ) -> impl Iterator<Item = (&'a ObjectKey, &'a Arc<Value>)> + 'a {
+        let start = ObjectKey {
+            group: group.to_owned(),
+            plural: plural.to_owned(),
+            namespace: namespace.unwrap_or_default().to_owned(),
+            name: String::new(),
+        };
+        self.objects.range(start..).take_while(move |(key, _)| {
+            key.group == group
+                && key.plural == plural
+                && namespace.is_none_or(|namespace| key.namespace == namespace)
+        })
+    }
+
+    /// The current objects of a resource in `namespace` that may match
+    /// `labels`, in key order: through the label index when a requirement
+    /// can use it, else every object there. The caller checks the full
+    /// selector on each.
+    pub fn candidates<'a>(
+        &'a self,
+        group: &'a str,
+        plural: &'a str,
+        namespace: Option<&'a str>,
+        labels: &LabelSelector,
+    ) -> Box<dyn Iterator<Item = (&'a ObjectKey, &'a Arc<Value>)> + 'a> {
+        match self.labels.candidates(group, plural, labels) {
+            Some(keys) => Box::new(
+                keys.into_iter()
+                    .filter(move |key| namespace.is_none_or(|namespace| key.namespace == namespace))
+                    .filter_map(|key| self.objects.get_key_value(key)),
+            ),
+            None => Box::new(self.objects_in(group, plural, namespace)),
+        }
     }
 
     /// Every current object, of every resource.
@@ -296,10 +355,21 @@ pub(crate) enum Snapshot<'a> {
 }
 
 impl Snapshot<'_> {
-    pub fn iter(&self) -> Box<dyn Iterator<Item = (&ObjectKey, &Arc<Value>)> + '_> {
+    /// The objects in `namespace` (every namespace when `None`) that may
+    /// match `labels`, in key order (see [`Store::candidates`]); a rebuilt
+    /// snapshot has no index and gives all of them.
+    pub fn candidates<'s>(
+        &'s self,
+        namespace: Option<&'s str>,
+        labels: &LabelSelector,
+    ) -> Box<dyn Iterator<Item = (&'s ObjectKey, &'s Arc<Value>)> + 's> {
         match self {
-            Snapshot::Current { store, group, plural } => Box::new(store.objects_of(group, plural)),
-            Snapshot::Rebuilt(objects) => Box::new(objects.iter()),
+            Snapshot::Current { store, group, plural } => store.candidates(group, plural, namespace, labels),
+            Snapshot::Rebuilt(objects) => Box::new(
+                objects
+                    .iter()
+                    .filter(move |(key, _)| namespace.is_none_or(|namespace| key.namespace == namespace)),
+            ),
         }
     }
 }
@@ -342,7 +412,7 @@ mod tests {
         store.put(key("b"), object("b", "1"));
         store.remove(&key("a"));
         let snapshot = store.snapshot("", "configmaps", at).unwrap();
-        let objects: Vec<_> = snapshot.iter().collect();
+        let objects: Vec<_> = snapshot.candidates(None, &LabelSelector::new()).collect();
         assert_eq!(objects.len(), 1);
         assert_eq!(objects[0].0, &key("a"));
         assert_eq!(objects[0].1["data"]["v"], "1");
@@ -375,7 +445,10 @@ mod tests {
         store.put(key("b"), object("b", "1"));
         store.put(key("a"), object("a", "1"));
         let snapshot = store.snapshot("", "configmaps", store.revision()).unwrap();
-        let names: Vec<&str> = snapshot.iter().map(|(key, _)| key.name.as_str()).collect();
+        let names: Vec<&str> = snapshot
+            .candidates(None, &LabelSelector::new())
+            .map(|(key, _)| key.name.as_str())
+            .collect();
         assert_eq!(names, ["a", "b"]);
         assert!(matches!(snapshot, Snapshot::Current { .. }));
     }

@@ -55,7 +55,13 @@ pub(crate) fn open(state: &mut State, call: &Call) -> Result<OpenedWatch, Status
     let replays_state =
         send_initial_events || (starts_now && call.options.send_initial_events != Some(false));
     if replays_state {
-        for (_, object) in state.store.objects_of(&kind.api.group, &kind.api.plural) {
+        let candidates = state.store.candidates(
+            &kind.api.group,
+            &kind.api.plural,
+            filter.namespace(),
+            filter.labels(),
+        );
+        for (_, object) in candidates {
             if filter.matches(kind, object) {
                 initial.push(WatchFrame::Added(render(kind, &call.version, object)));
             }
