@@ -173,8 +173,7 @@ impl FakeCluster {
             user_agent_manager: None,
             kind,
         };
-        let mut object = object;
-        write::create_object(&mut state, &call, &mut object).map(|reply| reply.body)
+        write::create_object(&mut state, &call, object).map(|reply| reply.body)
     }
 
     /// Replaces the status of a stored object, as a PUT of `/status` would.

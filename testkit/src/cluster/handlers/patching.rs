@@ -180,7 +180,7 @@ fn server_side_apply(
         meta::set(&mut object, "name", Some(Value::String(call.name().to_owned())));
     }
     match live {
-        None => write::create_object(state, call, &mut object),
+        None => write::create_object(state, call, object),
         Some(live) => {
             meta::set(
                 &mut object,

@@ -142,13 +142,13 @@ fn undecodable(kind: &ResourceKind, message: &str) -> Status {
 
 /// POST: creates an object.
 pub(crate) fn create(state: &mut State, call: &Call) -> Result<Reply, Status> {
-    let mut object = call.body_object()?;
-    create_object(state, call, &mut object)
+    create_object(state, call, call.body_object()?)
 }
 
 /// Creates `object` (from a POST body or an apply that found nothing).
-pub(crate) fn create_object(state: &mut State, call: &Call, object: &mut Value) -> Result<Reply, Status> {
+pub(crate) fn create_object(state: &mut State, call: &Call, mut created: Value) -> Result<Reply, Status> {
     let kind = &call.kind;
+    let object = &mut created;
     check_type(call, object)?;
     check_namespace(call, object)?;
     if !meta::text(object, "resourceVersion").is_empty() {
@@ -222,8 +222,7 @@ pub(crate) fn create_object(state: &mut State, call: &Call, object: &mut Value) 
     if call.options.dry_run {
         return Ok(Reply::created(render(kind, &call.version, object)).with_warnings(warnings));
     }
-    // Moved into the store, not copied: no caller reads `object` after a create.
-    let change = state.put(key, std::mem::take(object));
+    let change = state.put(key, created);
     gc::settle(state);
     Ok(Reply::created(render(kind, &call.version, &change.object)).with_warnings(warnings))
 }
