@@ -49,21 +49,12 @@ impl ManagedFieldsEntry {
 
     /// Writes entries into an object's `metadata.managedFields` (removing it when empty).
     pub fn write_to(object: &mut Value, entries: &[ManagedFieldsEntry]) {
-        let Value::Object(members) = object else { return };
-        let metadata = members
-            .entry("metadata")
-            .or_insert_with(|| Value::Object(Default::default()));
-        let Value::Object(metadata) = metadata else { return };
-        if entries.is_empty() {
-            metadata.remove("managedFields");
-        } else if let Ok(value) = serde_json::to_value(entries) {
-            metadata.insert("managedFields".into(), value);
-        }
+        Self::write_owned(object, entries.to_vec());
     }
 
     /// Writes entries into an object's `metadata.managedFields` as
     /// [`write_to`](Self::write_to) does, moving their `fieldsV1` in rather
-    /// than serializing a copy of each.
+    /// than copying each.
     pub(crate) fn write_owned(object: &mut Value, entries: Vec<ManagedFieldsEntry>) {
         let Value::Object(members) = object else { return };
         let metadata = members
@@ -147,11 +138,15 @@ mod tests {
             ..ManagedFieldsEntry::default()
         };
         let entries = vec![full, sparse];
-        let (mut serialized, mut moved) = (json!({}), json!({"metadata": {}}));
-        ManagedFieldsEntry::write_to(&mut serialized, &entries);
+        let serialized = json!({"metadata": {"managedFields": serde_json::to_value(&entries).unwrap()}});
+        let mut moved = json!({});
         ManagedFieldsEntry::write_owned(&mut moved, entries);
         assert_eq!(serialized, moved);
-        assert_eq!(serialized.to_string(), moved.to_string());
+        assert_eq!(
+            serialized.to_string(),
+            moved.to_string(),
+            "the same members in the same order"
+        );
     }
 }
 
