@@ -7,6 +7,9 @@
 //! cases in `cargo test`; set `PROPTEST_CASES` for a long run (see the
 //! README).
 
+mod proptest_support;
+
+use proptest_support::cases;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -19,15 +22,6 @@ use rudder::types::{FieldSelector, LabelSelector, Scope};
 use serde_json::{Value, json};
 
 const AGGREGATED: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
-
-/// `PROPTEST_CASES` when set, else `default`.
-fn cases(default: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(default);
-    ProptestConfig::with_cases(cases)
-}
 
 /// Answers each path with its document, and 404 elsewhere.
 struct Documents(HashMap<String, (String, Bytes)>);

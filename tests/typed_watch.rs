@@ -3,6 +3,9 @@
 
 mod api_support;
 
+mod proptest_support;
+
+use proptest_support::cases;
 use std::sync::Arc;
 
 use api_support::{ChunkedRest, event, pod, rest_for, status};
@@ -71,15 +74,6 @@ fn expected_summary() -> Vec<String> {
     ]
     .map(String::from)
     .to_vec()
-}
-
-/// `PROPTEST_CASES` when set (a long run), else `default`.
-fn cases(default: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(default);
-    ProptestConfig::with_cases(cases)
 }
 
 /// A line of a watch body: a good event (named by its index) or garbage.

@@ -8,6 +8,9 @@
 
 mod cluster_support;
 
+mod proptest_support;
+
+use proptest_support::cases;
 use std::collections::BTreeMap;
 
 use cluster_support::*;
@@ -305,14 +308,6 @@ async fn listed(
             _ => return seen,
         }
     }
-}
-
-fn cases(default: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(default);
-    ProptestConfig::with_cases(cases)
 }
 
 proptest! {

@@ -2,6 +2,9 @@
 //! HTTP requests to the served fake. A few dozen cases each in `cargo test`;
 //! set `PROPTEST_CASES` for a long run (see the README).
 
+mod proptest_support;
+
+use proptest_support::cases;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -13,15 +16,6 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::runtime::Runtime;
-
-/// `PROPTEST_CASES` when set, else `default`.
-fn cases(default: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(default);
-    ProptestConfig::with_cases(cases)
-}
 
 fn label_value() -> impl Strategy<Value = String> {
     "[a-z0-9]([a-z0-9.-]{0,6}[a-z0-9])?"

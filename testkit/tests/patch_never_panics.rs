@@ -2,7 +2,10 @@
 //! and the laws each patch type keeps hold for any document. A few dozen
 //! cases in `cargo test`; set `PROPTEST_CASES` for a long run.
 
+mod proptest_support;
+
 use proptest::prelude::*;
+use proptest_support::cases;
 use rudder::types::GroupVersionKind;
 use rudder_testkit::patch::{
     ApplyRequest, ManagedFieldsEntry, apply, json_patch, merge_patch, record_update, schema_for,
@@ -65,15 +68,6 @@ fn operation() -> impl Strategy<Value = Value> {
     let path = "(/[a-z0-9~-]{0,2}){0,3}";
     (op, path, path, json_value())
         .prop_map(|(op, path, from, value)| json!({"op": op, "path": path, "from": from, "value": value}))
-}
-
-/// `PROPTEST_CASES` when set, else `default`.
-fn cases(default: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(default);
-    ProptestConfig::with_cases(cases)
 }
 
 proptest! {
