@@ -45,7 +45,25 @@ impl LabelRequirement {
     /// Whether a set of labels satisfies this requirement. `!=` and `notin`
     /// match when the key is absent, as on the API server.
     pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
-        let value = labels.get(&self.key);
+        self.matches_value(labels.get(&self.key).map(String::as_str))
+    }
+
+    /// Whether an object whose label [`key`](Self::key) has `value` (`None`:
+    /// the object has no such label) satisfies this requirement. What
+    /// [`matches`](Self::matches) asks, for a caller that holds labels in
+    /// another form than a `BTreeMap` of owned strings.
+    ///
+    /// ```
+    /// use rudder::types::LabelSelector;
+    ///
+    /// let tier = LabelSelector::parse("tier in (web,db)").unwrap();
+    /// let tier = &tier.requirements()[0];
+    /// assert!(tier.matches_value(Some("web")) && !tier.matches_value(None));
+    /// let replicas = LabelSelector::parse("replicas>2").unwrap();
+    /// let replicas = &replicas.requirements()[0];
+    /// assert!(replicas.matches_value(Some("3")) && !replicas.matches_value(Some("x")));
+    /// ```
+    pub fn matches_value(&self, value: Option<&str>) -> bool {
         match self.operator {
             Operator::Equals | Operator::In => value.is_some_and(|v| self.values.contains(v)),
             Operator::NotEquals | Operator::NotIn => value.is_none_or(|v| !self.values.contains(v)),

@@ -3,8 +3,6 @@
 //! module checks the fields against what each kind exposes, as the real
 //! server does (`field label not supported: x`).
 
-use std::collections::BTreeMap;
-
 use rudder::Status;
 use rudder::types::{FieldSelector, LabelSelector};
 use serde_json::Value;
@@ -75,21 +73,14 @@ impl ObjectFilter {
         &self.labels
     }
 
-    /// The object's labels that the label selector names: a requirement
-    /// looks at its own key only, so a list need not copy every label of
-    /// every object it scans.
-    fn selected_labels(&self, object: &Value) -> BTreeMap<String, String> {
-        let Some(labels) = object.pointer("/metadata/labels").and_then(Value::as_object) else {
-            return BTreeMap::new();
-        };
-        self.labels
-            .requirements()
-            .iter()
-            .filter_map(|requirement| {
-                let value = labels.get(&requirement.key)?.as_str()?;
-                Some((requirement.key.clone(), value.to_owned()))
-            })
-            .collect()
+    /// Whether the object's labels satisfy the label selector; each
+    /// requirement looks its own key up in place, nothing is copied.
+    fn labels_match(&self, object: &Value) -> bool {
+        let labels = object.pointer("/metadata/labels").and_then(Value::as_object);
+        self.labels.requirements().iter().all(|requirement| {
+            let value = labels.and_then(|labels| labels.get(&requirement.key)?.as_str());
+            requirement.matches_value(value)
+        })
     }
 
     /// Whether `object` is selected.
@@ -104,7 +95,7 @@ impl ObjectFilter {
         {
             return false;
         }
-        (self.labels.is_empty() || self.labels.matches(&self.selected_labels(object)))
+        self.labels_match(object)
             && self
                 .fields
                 .matches(|field| Some(fields::value_of(kind, object, field)))

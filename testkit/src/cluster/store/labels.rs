@@ -4,7 +4,7 @@
 //! requirement admits, not every object of the kind; the full selector is
 //! still checked on each of them.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use rudder::types::{LabelRequirement, LabelSelector, Operator};
 use serde_json::{Map, Value};
@@ -139,10 +139,7 @@ fn admitted<'a>(
         Operator::Exists | Operator::GreaterThan | Operator::LessThan => values
             .into_iter()
             .flatten()
-            .filter(|(value, _)| {
-                let only = BTreeMap::from([(requirement.key.clone(), (*value).clone())]);
-                requirement.matches(&only)
-            })
+            .filter(|(value, _)| requirement.matches_value(Some(value)))
             .map(|(_, set)| set)
             .collect(),
         Operator::NotEquals | Operator::NotIn | Operator::DoesNotExist => return None,
