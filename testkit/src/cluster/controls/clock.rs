@@ -97,26 +97,23 @@ impl IdGenerator {
 
     /// A version-4 UUID, as the API server gives `metadata.uid`.
     pub fn uid(&mut self) -> String {
-        let high = self.next_u64();
-        let low = self.next_u64();
-        let bytes: Vec<u8> = high.to_be_bytes().into_iter().chain(low.to_be_bytes()).collect();
-        let hex: String = bytes
-            .iter()
-            .enumerate()
-            .map(|(index, byte)| match index {
-                6 => format!("{:02x}", (byte & 0x0f) | 0x40),
-                8 => format!("{:02x}", (byte & 0x3f) | 0x80),
-                _ => format!("{byte:02x}"),
-            })
-            .collect();
-        format!(
-            "{}-{}-{}-{}-{}",
-            &hex[0..8],
-            &hex[8..12],
-            &hex[12..16],
-            &hex[16..20],
-            &hex[20..32]
-        )
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let high = self.next_u64().to_be_bytes();
+        let low = self.next_u64().to_be_bytes();
+        let mut uid = String::with_capacity(36);
+        for (index, byte) in high.into_iter().chain(low).enumerate() {
+            let byte = match index {
+                6 => (byte & 0x0f) | 0x40,
+                8 => (byte & 0x3f) | 0x80,
+                _ => byte,
+            };
+            if matches!(index, 4 | 6 | 8 | 10) {
+                uid.push('-');
+            }
+            uid.push(char::from(HEX[usize::from(byte >> 4)]));
+            uid.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        }
+        uid
     }
 
     /// A 5-character suffix for `generateName`.
@@ -147,6 +144,9 @@ mod tests {
         let uid = IdGenerator::seeded(1).uid();
         assert_eq!(uid.len(), 36);
         assert_eq!(&uid[14..15], "4");
+        assert!(matches!(&uid[19..20], "8" | "9" | "a" | "b"));
+        let dashes: Vec<usize> = uid.match_indices('-').map(|(at, _)| at).collect();
+        assert_eq!(dashes, [8, 13, 18, 23]);
     }
 
     #[test]
