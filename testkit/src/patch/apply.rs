@@ -15,6 +15,7 @@ use super::error::PatchError;
 use super::field_set::{
     Element, FieldSet, ListKind, describe, fields_of, item_key, list_kind, remove_at, value_at,
 };
+use super::fields_v1::fields_v1_of;
 use super::managed_fields::{Conflict, ManagedFieldsEntry};
 use super::schema::{FieldSchema, Node, TypeSchema};
 
@@ -226,6 +227,13 @@ pub fn record_subresource_update(
     depth::check_all(old, new, managed_fields)?;
     let root = schema.map_or(Node::Opaque, Node::Struct);
     let api_version = new.get("apiVersion").and_then(Value::as_str).unwrap_or_default();
+    if old.is_none() && managed_fields.is_empty() {
+        // A creation that no one owns yet: its manager takes every field
+        // it sets, with nothing to compare or take from others.
+        return Ok(created_entry(new, manager, subresource, api_version, time, root)
+            .into_iter()
+            .collect());
+    }
     let now = fields_of(new, root);
     let before = old.map(|old| fields_of(old, root)).unwrap_or_default();
     let changed: Vec<&Vec<Element>> = now
@@ -276,6 +284,25 @@ pub fn record_subresource_update(
     Ok(entries)
 }
 
+/// The one entry of a creation's manager: every field `new` sets, or no
+/// entry when it sets none.
+fn created_entry(
+    new: &Value,
+    manager: &str,
+    subresource: Option<&str>,
+    api_version: &str,
+    time: &str,
+    root: Node,
+) -> Option<ManagedFieldsEntry> {
+    let fields_v1 = fields_v1_of(new, root);
+    if fields_v1.as_object().is_some_and(serde_json::Map::is_empty) {
+        return None;
+    }
+    let mut entry = ManagedFieldsEntry::with_fields_v1(manager, UPDATE, api_version, time, fields_v1);
+    entry.subresource = subresource.map(str::to_owned);
+    Some(entry)
+}
+
 /// Merges an apply configuration into the live object: objects merge
 /// member by member, keyed lists by key, sets by value; atomic lists and
 /// atomic structs are replaced.
@@ -318,11 +345,11 @@ fn merge_list(live: &[Value], applied: &[Value], field: Option<&FieldSchema>, it
         ListKind::Keyed(keys) => {
             let mut merged = live.to_vec();
             for item in applied {
-                let key = item_key(item, &keys);
+                let key = item_key(item, keys);
                 let position = key.as_ref().and_then(|key| {
                     merged
                         .iter()
-                        .position(|m| item_key(m, &keys).as_ref() == Some(key))
+                        .position(|m| item_key(m, keys).as_ref() == Some(key))
                 });
                 match position {
                     Some(p) => merged[p] = merge(&merged[p], item, item_node),

@@ -221,25 +221,25 @@ fn read(node: &Map<String, Value>, prefix: &mut Path, set: &mut FieldSet) -> Res
 }
 
 /// How a list's items are identified, from its schema.
-pub(crate) enum ListKind {
+pub(crate) enum ListKind<'a> {
     /// By the values of these item fields.
-    Keyed(Vec<String>),
+    Keyed(&'a [String]),
     /// By value.
     Set,
     /// Not at all: the list is one value.
     Atomic,
 }
 
-pub(crate) fn list_kind(field: Option<&FieldSchema>) -> ListKind {
+pub(crate) fn list_kind(field: Option<&FieldSchema>) -> ListKind<'_> {
     let Some(field) = field else {
         return ListKind::Atomic;
     };
     match field.list_type.as_deref() {
-        Some("map") if !field.item_keys().is_empty() => ListKind::Keyed(field.item_keys()),
+        Some("map") if !field.item_key_fields().is_empty() => ListKind::Keyed(field.item_key_fields()),
         Some("set") => ListKind::Set,
         Some(_) => ListKind::Atomic,
         None if field.has_strategy("merge") => match &field.patch_merge_key {
-            Some(key) => ListKind::Keyed(vec![key.clone()]),
+            Some(_) => ListKind::Keyed(field.patch_merge_key.as_slice()),
             None => ListKind::Set,
         },
         None => ListKind::Atomic,
@@ -267,6 +267,18 @@ const SERVER_METADATA: [&str; 8] = [
     "selfLink",
 ];
 
+/// Whether `name` is metadata the server sets, which no manager owns.
+pub(crate) fn is_server_metadata(name: &str) -> bool {
+    SERVER_METADATA.contains(&name)
+}
+
+/// Whether a value at this field and node is one member however many
+/// members it has: a struct or map declared atomic.
+pub(crate) fn is_atomic_struct(field: Option<&FieldSchema>, node: Node) -> bool {
+    matches!(node, Node::Struct(s) if s.is_atomic())
+        || field.is_some_and(|f| f.map_type.as_deref() == Some("atomic"))
+}
+
 /// The fields an object sets: leaves, keyed list items, set items, and
 /// atomic lists and structs as single members. `apiVersion`, `kind` and the
 /// server-set metadata are left out, as the API server leaves them out.
@@ -281,10 +293,7 @@ pub(crate) fn fields_of(object: &Value, root: Node) -> FieldSet {
             let mut path = vec![Element::Field(name.clone())];
             if name == "metadata" {
                 if let Value::Object(meta) = value {
-                    for (meta_name, meta_value) in meta
-                        .iter()
-                        .filter(|(k, _)| !SERVER_METADATA.contains(&k.as_str()))
-                    {
+                    for (meta_name, meta_value) in meta.iter().filter(|(k, _)| !is_server_metadata(k)) {
                         let (meta_field, meta_node) = node.member(meta_name);
                         path.push(Element::Field(meta_name.clone()));
                         collect(meta_value, meta_field, meta_node, &mut path, &mut set);
@@ -300,10 +309,8 @@ pub(crate) fn fields_of(object: &Value, root: Node) -> FieldSet {
 }
 
 fn collect(value: &Value, field: Option<&FieldSchema>, node: Node, path: &mut Path, set: &mut FieldSet) {
-    let atomic_struct = matches!(node, Node::Struct(s) if s.is_atomic())
-        || field.is_some_and(|f| f.map_type.as_deref() == Some("atomic"));
     match value {
-        Value::Object(members) if !members.is_empty() && !atomic_struct => {
+        Value::Object(members) if !members.is_empty() && !is_atomic_struct(field, node) => {
             for (name, child) in members {
                 let (child_field, child_node) = node.member(name);
                 path.push(Element::Field(name.clone()));
@@ -314,7 +321,7 @@ fn collect(value: &Value, field: Option<&FieldSchema>, node: Node, path: &mut Pa
         Value::Array(items) => match list_kind(field) {
             ListKind::Keyed(keys) => {
                 for item in items {
-                    let Some(key) = item_key(item, &keys) else {
+                    let Some(key) = item_key(item, keys) else {
                         continue;
                     };
                     path.push(key);
