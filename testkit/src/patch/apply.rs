@@ -137,15 +137,15 @@ pub fn apply(
 
     let mut conflicts = Vec::new();
     if let Some(live) = live {
-        for path in wanted
-            .paths()
-            .filter(|p| !matches!(p.last(), Some(Element::Key(_))))
+        for (key, path) in wanted
+            .entries()
+            .filter(|(_, p)| !matches!(p.last(), Some(Element::Key(_))))
         {
             let differs = value_at(live, path) != value_at(applied, path);
             for (entry, owned) in &mut others {
-                if owned.contains(path) && differs {
+                if owned.contains_key(key) && differs {
                     if request.force {
-                        owned.remove(path);
+                        owned.remove_key(key);
                     } else {
                         conflicts.push(Conflict {
                             manager: entry.manager.clone(),
@@ -165,7 +165,7 @@ pub fn apply(
         Some(live) => merge(live, applied, root),
         None => applied.clone(),
     };
-    for path in previous.paths().filter(|p| !wanted.contains(p)) {
+    for (_, path) in previous.entries().filter(|(key, _)| !wanted.contains_key(key)) {
         let kept_by_others = others.iter().any(|(_, owned)| owned.covers(path));
         let still_wanted = wanted.covers(path);
         if !kept_by_others && !still_wanted {
@@ -236,11 +236,17 @@ pub fn record_subresource_update(
     }
     let now = fields_of(new, root);
     let before = old.map(|old| fields_of(old, root)).unwrap_or_default();
-    let changed: Vec<&Vec<Element>> = now
-        .paths()
-        .filter(|p| old.is_none_or(|old| !before.contains(p) || value_at(old, p) != value_at(new, p)))
+    // Members with their keys, so that each set is asked by key.
+    let changed: Vec<(&str, &Vec<Element>)> = now
+        .entries()
+        .filter(|(key, p)| {
+            old.is_none_or(|old| !before.contains_key(key) || value_at(old, p) != value_at(new, p))
+        })
         .collect();
-    let removed: Vec<&Vec<Element>> = before.paths().filter(|p| !now.contains(p)).collect();
+    let removed: Vec<(&str, &Vec<Element>)> = before
+        .entries()
+        .filter(|(key, _)| !now.contains_key(key))
+        .collect();
 
     let mut entries = Vec::new();
     let mut mine: Option<FieldSet> = None;
@@ -254,8 +260,8 @@ pub fn record_subresource_update(
             mine = Some(owned);
             continue;
         }
-        for path in changed.iter().chain(&removed) {
-            owned.remove(path);
+        for (key, _) in changed.iter().chain(&removed) {
+            owned.remove_key(key);
         }
         if !owned.is_empty() {
             let mut entry = entry.clone();
@@ -268,11 +274,11 @@ pub fn record_subresource_update(
         // A creation changes every field it sets and removes none.
         None => mine.absorb(now),
         Some(_) => {
-            for path in &removed {
-                mine.remove(path);
+            for (key, _) in &removed {
+                mine.remove_key(key);
             }
-            for path in changed {
-                mine.insert(path.clone());
+            for (key, path) in changed {
+                mine.insert_keyed(key.to_owned(), path.clone());
             }
         }
     }

@@ -203,7 +203,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::patch::field_set::fields_of;
+    use crate::patch::field_set::{FieldSet, fields_of};
     use crate::patch::schema::schema_for;
 
     /// Small scalars, so that set items and list keys repeat.
@@ -340,9 +340,12 @@ mod tests {
             let schema = schema_for(&GroupVersionKind::new("", "v1", "Pod"));
             prop_assert!(schema.is_ok());
             for root in [schema.map_or(Node::Opaque, Node::Struct), Node::Opaque] {
-                let expected = fields_of(&object, root).to_fields_v1();
+                let set = fields_of(&object, root);
                 let built = fields_v1_of(&object, root);
-                prop_assert_eq!(built.to_string(), expected.to_string());
+                prop_assert_eq!(built.to_string(), set.to_fields_v1().to_string());
+                for (key, path) in set.entries() {
+                    prop_assert_eq!(key, FieldSet::key(path), "the walk's keys are the paths' encodings");
+                }
             }
         }
     }
