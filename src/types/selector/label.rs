@@ -218,6 +218,25 @@ impl LabelSelector {
         Ok(())
     }
 
+    /// Checks one label, its key and its value, against the API server's
+    /// rules: what [`validate`](Self::validate) says of the selector
+    /// `key=value`, without building it (a check per label of every object
+    /// a server stores).
+    ///
+    /// ```
+    /// use rudder::types::LabelSelector;
+    ///
+    /// assert_eq!(LabelSelector::check_label("app.kubernetes.io/name", "web"), Ok(()));
+    /// assert!(LabelSelector::check_label("app", "-web").is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// What is wrong, as [`SelectorError::message`] words it.
+    pub fn check_label(key: &str, value: &str) -> Result<(), String> {
+        check_label_key(key)?;
+        check_label_value(value)
+    }
+
     /// Adds `key=value`.
     pub fn eq(self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.with(key, Operator::Equals, [value.into()])
@@ -391,6 +410,15 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    proptest! {
+        /// One label checked alone says what validating `key=value` says.
+        #[test]
+        fn a_label_checks_as_its_equality_selector_validates(key in "[a-z./_-]{0,6}", value in "[a-zA-Z0-9._ -]{0,6}") {
+            let validated = LabelSelector::new().eq(key.as_str(), value.as_str()).validate();
+            prop_assert_eq!(LabelSelector::check_label(&key, &value), validated.map_err(|e| e.message));
+        }
     }
 
     #[test]

@@ -87,18 +87,14 @@ pub(crate) fn owner_references(object: &Value) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-/// `metadata.labels`.
-pub(crate) fn labels(object: &Value) -> std::collections::BTreeMap<String, String> {
+/// `metadata.labels` with string values, in key order, borrowed.
+pub(crate) fn labels(object: &Value) -> impl Iterator<Item = (&str, &str)> {
     object
         .pointer("/metadata/labels")
         .and_then(Value::as_object)
-        .map(|labels| {
-            labels
-                .iter()
-                .filter_map(|(key, value)| Some((key.clone(), value.as_str()?.to_owned())))
-                .collect()
-        })
-        .unwrap_or_default()
+        .into_iter()
+        .flatten()
+        .filter_map(|(key, value)| Some((key.as_str(), value.as_str()?)))
 }
 
 /// Whether anything outside `metadata` and `status` differs: what bumps

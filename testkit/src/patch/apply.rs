@@ -15,6 +15,7 @@ use super::error::PatchError;
 use super::field_set::{
     Element, FieldSet, ListKind, describe, fields_of, item_key, list_kind, remove_at, value_at,
 };
+use super::fields_v1::fields_v1_of;
 use super::managed_fields::{Conflict, ManagedFieldsEntry};
 use super::schema::{FieldSchema, Node, TypeSchema};
 
@@ -136,15 +137,15 @@ pub fn apply(
 
     let mut conflicts = Vec::new();
     if let Some(live) = live {
-        for path in wanted
-            .paths()
-            .filter(|p| !matches!(p.last(), Some(Element::Key(_))))
+        for (key, path) in wanted
+            .entries()
+            .filter(|(_, p)| !matches!(p.last(), Some(Element::Key(_))))
         {
             let differs = value_at(live, path) != value_at(applied, path);
             for (entry, owned) in &mut others {
-                if owned.contains(path) && differs {
+                if owned.contains_key(key) && differs {
                     if request.force {
-                        owned.remove(path);
+                        owned.remove_key(key);
                     } else {
                         conflicts.push(Conflict {
                             manager: entry.manager.clone(),
@@ -164,7 +165,7 @@ pub fn apply(
         Some(live) => merge(live, applied, root),
         None => applied.clone(),
     };
-    for path in previous.paths().filter(|p| !wanted.contains(p)) {
+    for (_, path) in previous.entries().filter(|(key, _)| !wanted.contains_key(key)) {
         let kept_by_others = others.iter().any(|(_, owned)| owned.covers(path));
         let still_wanted = wanted.covers(path);
         if !kept_by_others && !still_wanted {
@@ -226,13 +227,26 @@ pub fn record_subresource_update(
     depth::check_all(old, new, managed_fields)?;
     let root = schema.map_or(Node::Opaque, Node::Struct);
     let api_version = new.get("apiVersion").and_then(Value::as_str).unwrap_or_default();
+    if old.is_none() && managed_fields.is_empty() {
+        // A creation that no one owns yet: its manager takes every field
+        // it sets, with nothing to compare or take from others.
+        return Ok(created_entry(new, manager, subresource, api_version, time, root)
+            .into_iter()
+            .collect());
+    }
     let now = fields_of(new, root);
     let before = old.map(|old| fields_of(old, root)).unwrap_or_default();
-    let changed: Vec<&Vec<Element>> = now
-        .paths()
-        .filter(|p| old.is_none_or(|old| !before.contains(p) || value_at(old, p) != value_at(new, p)))
+    // Members with their keys, so that each set is asked by key.
+    let changed: Vec<(&str, &Vec<Element>)> = now
+        .entries()
+        .filter(|(key, p)| {
+            old.is_none_or(|old| !before.contains_key(key) || value_at(old, p) != value_at(new, p))
+        })
         .collect();
-    let removed: Vec<&Vec<Element>> = before.paths().filter(|p| !now.contains(p)).collect();
+    let removed: Vec<(&str, &Vec<Element>)> = before
+        .entries()
+        .filter(|(key, _)| !now.contains_key(key))
+        .collect();
 
     let mut entries = Vec::new();
     let mut mine: Option<FieldSet> = None;
@@ -246,8 +260,8 @@ pub fn record_subresource_update(
             mine = Some(owned);
             continue;
         }
-        for path in changed.iter().chain(&removed) {
-            owned.remove(path);
+        for (key, _) in changed.iter().chain(&removed) {
+            owned.remove_key(key);
         }
         if !owned.is_empty() {
             let mut entry = entry.clone();
@@ -260,11 +274,11 @@ pub fn record_subresource_update(
         // A creation changes every field it sets and removes none.
         None => mine.absorb(now),
         Some(_) => {
-            for path in &removed {
-                mine.remove(path);
+            for (key, _) in &removed {
+                mine.remove_key(key);
             }
-            for path in changed {
-                mine.insert(path.clone());
+            for (key, path) in changed {
+                mine.insert_keyed(key.to_owned(), path.clone());
             }
         }
     }
@@ -274,6 +288,25 @@ pub fn record_subresource_update(
         entries.push(entry);
     }
     Ok(entries)
+}
+
+/// The one entry of a creation's manager: every field `new` sets, or no
+/// entry when it sets none.
+fn created_entry(
+    new: &Value,
+    manager: &str,
+    subresource: Option<&str>,
+    api_version: &str,
+    time: &str,
+    root: Node,
+) -> Option<ManagedFieldsEntry> {
+    let fields_v1 = fields_v1_of(new, root);
+    if fields_v1.as_object().is_some_and(serde_json::Map::is_empty) {
+        return None;
+    }
+    let mut entry = ManagedFieldsEntry::with_fields_v1(manager, UPDATE, api_version, time, fields_v1);
+    entry.subresource = subresource.map(str::to_owned);
+    Some(entry)
 }
 
 /// Merges an apply configuration into the live object: objects merge
@@ -318,11 +351,11 @@ fn merge_list(live: &[Value], applied: &[Value], field: Option<&FieldSchema>, it
         ListKind::Keyed(keys) => {
             let mut merged = live.to_vec();
             for item in applied {
-                let key = item_key(item, &keys);
+                let key = item_key(item, keys);
                 let position = key.as_ref().and_then(|key| {
                     merged
                         .iter()
-                        .position(|m| item_key(m, &keys).as_ref() == Some(key))
+                        .position(|m| item_key(m, keys).as_ref() == Some(key))
                 });
                 match position {
                     Some(p) => merged[p] = merge(&merged[p], item, item_node),

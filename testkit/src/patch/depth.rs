@@ -15,29 +15,42 @@ use super::managed_fields::ManagedFieldsEntry;
 pub const MAX_DEPTH: usize = 128;
 
 /// Refuses `value` when it nests deeper than [`MAX_DEPTH`]; `what` names it
-/// in the error ("the patch", "the live object"). The walk uses a heap
-/// stack, not recursion, and stops at the first level too deep.
+/// in the error ("the patch", "the live object").
 pub(crate) fn check(value: &Value, what: &str) -> Result<(), PatchError> {
-    let mut pending: Vec<(&Value, usize)> = vec![(value, 0)];
-    while let Some((value, depth)) = pending.pop() {
-        let children: Box<dyn Iterator<Item = &Value>> = match value {
-            Value::Object(members) => Box::new(members.values()),
-            Value::Array(items) => Box::new(items.iter()),
-            _ => continue,
-        };
-        if depth + 1 > MAX_DEPTH {
-            return Err(PatchError::TooDeep {
-                what: what.to_owned(),
-                limit: MAX_DEPTH,
-            });
-        }
-        pending.extend(children.map(|child| (child, depth + 1)));
+    if too_deep(value) {
+        return Err(too_deep_error(what.to_owned()));
     }
     Ok(())
 }
 
+/// Whether `value` nests deeper than [`MAX_DEPTH`]. The walk uses a heap
+/// stack, not recursion, and stops at the first level too deep.
+fn too_deep(value: &Value) -> bool {
+    let mut pending: Vec<(&Value, usize)> = vec![(value, 0)];
+    while let Some((value, depth)) = pending.pop() {
+        let composite = value.is_object() || value.is_array();
+        if composite && depth + 1 > MAX_DEPTH {
+            return true;
+        }
+        match value {
+            Value::Object(members) => pending.extend(members.values().map(|child| (child, depth + 1))),
+            Value::Array(items) => pending.extend(items.iter().map(|child| (child, depth + 1))),
+            _ => {}
+        }
+    }
+    false
+}
+
+fn too_deep_error(what: String) -> PatchError {
+    PatchError::TooDeep {
+        what,
+        limit: MAX_DEPTH,
+    }
+}
+
 /// The inputs of server-side apply and of ownership bookkeeping: the live
-/// object, the new one (or apply configuration) and each `fieldsV1`.
+/// object, the new one (or apply configuration) and each `fieldsV1` (named
+/// in the error only when it is the one too deep).
 pub(crate) fn check_all(
     live: Option<&Value>,
     new: &Value,
@@ -50,7 +63,10 @@ pub(crate) fn check_all(
     managed_fields
         .iter()
         .filter_map(|entry| entry.fields_v1.as_ref().map(|fields| (&entry.manager, fields)))
-        .try_for_each(|(manager, fields)| check(fields, &format!("the fieldsV1 of manager {manager:?}")))
+        .try_for_each(|(manager, fields)| match too_deep(fields) {
+            true => Err(too_deep_error(format!("the fieldsV1 of manager {manager:?}"))),
+            false => Ok(()),
+        })
 }
 
 #[cfg(test)]

@@ -99,8 +99,10 @@ pub(crate) struct FieldSet {
 }
 
 impl FieldSet {
-    /// The path's elements encoded and joined by NUL, in one string.
-    fn key(path: &[Element]) -> String {
+    /// The path's elements encoded and joined by NUL, in one string (what
+    /// a [`Cursor`] keeps in step as it walks).
+    #[cfg(test)]
+    pub(crate) fn key(path: &[Element]) -> String {
         let mut key = String::new();
         for (index, element) in path.iter().enumerate() {
             if index > 0 {
@@ -111,8 +113,14 @@ impl FieldSet {
         key
     }
 
+    #[cfg(test)]
     pub(crate) fn insert(&mut self, path: Path) {
         self.paths.insert(FieldSet::key(&path), path);
+    }
+
+    /// Adds a member whose key ([`entries`](Self::entries)) is known.
+    pub(crate) fn insert_keyed(&mut self, key: String, path: Path) {
+        self.paths.insert(key, path);
     }
 
     /// Adds every member of `other` (taken whole when this set is empty).
@@ -124,12 +132,19 @@ impl FieldSet {
         }
     }
 
-    pub(crate) fn remove(&mut self, path: &[Element]) {
-        self.paths.remove(&FieldSet::key(path));
-    }
-
+    #[cfg(test)]
     pub(crate) fn contains(&self, path: &[Element]) -> bool {
         self.paths.contains_key(&FieldSet::key(path))
+    }
+
+    /// Removes the member with this key (from [`entries`](Self::entries)).
+    pub(crate) fn remove_key(&mut self, key: &str) {
+        self.paths.remove(key);
+    }
+
+    /// Whether the member with this key (from [`entries`](Self::entries)) is in the set.
+    pub(crate) fn contains_key(&self, key: &str) -> bool {
+        self.paths.contains_key(key)
     }
 
     /// Whether any member is `path` or lies below it.
@@ -141,8 +156,15 @@ impl FieldSet {
         self.paths.is_empty()
     }
 
+    #[cfg(test)]
     pub(crate) fn paths(&self) -> impl Iterator<Item = &Path> {
         self.paths.values()
+    }
+
+    /// The members with their keys, in order: another set is asked about a
+    /// member by its key without encoding the path again.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (&str, &Path)> {
+        self.paths.iter().map(|(key, path)| (key.as_str(), path))
     }
 
     /// The `fieldsV1` JSON of this set, built in place.
@@ -165,8 +187,42 @@ impl FieldSet {
         let Value::Object(root) = value else {
             return Err("fieldsV1 must be a JSON object".into());
         };
-        read(root, &mut Vec::new(), &mut set)?;
+        read(root, &mut Cursor::default(), &mut set)?;
         Ok(set)
+    }
+}
+
+/// The path a walk is at, with its key ([`FieldSet::key`]) kept in step:
+/// each element is encoded once, when the walk enters it, not once for
+/// every member below it.
+#[derive(Default)]
+struct Cursor {
+    path: Path,
+    key: String,
+    /// The key's length before each element.
+    marks: Vec<usize>,
+}
+
+impl Cursor {
+    fn push(&mut self, element: Element) {
+        self.marks.push(self.key.len());
+        if !self.path.is_empty() {
+            self.key.push('\u{0}');
+        }
+        element.encode_into(&mut self.key);
+        self.path.push(element);
+    }
+
+    fn pop(&mut self) {
+        self.path.pop();
+        if let Some(mark) = self.marks.pop() {
+            self.key.truncate(mark);
+        }
+    }
+
+    /// Adds the path walked so far as a member.
+    fn add_to(&self, set: &mut FieldSet) {
+        set.insert_keyed(self.key.clone(), self.path.clone());
     }
 }
 
@@ -200,10 +256,10 @@ fn mark_member(node: &mut Map<String, Value>) {
     node.insert(".".into(), Value::Object(Map::new()));
 }
 
-fn read(node: &Map<String, Value>, prefix: &mut Path, set: &mut FieldSet) -> Result<(), String> {
+fn read(node: &Map<String, Value>, prefix: &mut Cursor, set: &mut FieldSet) -> Result<(), String> {
     for (text, child) in node {
         if text == "." {
-            set.insert(prefix.clone());
+            prefix.add_to(set);
             continue;
         }
         let Value::Object(child) = child else {
@@ -211,7 +267,7 @@ fn read(node: &Map<String, Value>, prefix: &mut Path, set: &mut FieldSet) -> Res
         };
         prefix.push(Element::decode(text)?);
         if child.is_empty() {
-            set.insert(prefix.clone());
+            prefix.add_to(set);
         } else {
             read(child, prefix, set)?;
         }
@@ -221,25 +277,25 @@ fn read(node: &Map<String, Value>, prefix: &mut Path, set: &mut FieldSet) -> Res
 }
 
 /// How a list's items are identified, from its schema.
-pub(crate) enum ListKind {
+pub(crate) enum ListKind<'a> {
     /// By the values of these item fields.
-    Keyed(Vec<String>),
+    Keyed(&'a [String]),
     /// By value.
     Set,
     /// Not at all: the list is one value.
     Atomic,
 }
 
-pub(crate) fn list_kind(field: Option<&FieldSchema>) -> ListKind {
+pub(crate) fn list_kind(field: Option<&FieldSchema>) -> ListKind<'_> {
     let Some(field) = field else {
         return ListKind::Atomic;
     };
     match field.list_type.as_deref() {
-        Some("map") if !field.item_keys().is_empty() => ListKind::Keyed(field.item_keys()),
+        Some("map") if !field.item_key_fields().is_empty() => ListKind::Keyed(field.item_key_fields()),
         Some("set") => ListKind::Set,
         Some(_) => ListKind::Atomic,
         None if field.has_strategy("merge") => match &field.patch_merge_key {
-            Some(key) => ListKind::Keyed(vec![key.clone()]),
+            Some(_) => ListKind::Keyed(field.patch_merge_key.as_slice()),
             None => ListKind::Set,
         },
         None => ListKind::Atomic,
@@ -267,43 +323,52 @@ const SERVER_METADATA: [&str; 8] = [
     "selfLink",
 ];
 
+/// Whether `name` is metadata the server sets, which no manager owns.
+pub(crate) fn is_server_metadata(name: &str) -> bool {
+    SERVER_METADATA.contains(&name)
+}
+
+/// Whether a value at this field and node is one member however many
+/// members it has: a struct or map declared atomic.
+pub(crate) fn is_atomic_struct(field: Option<&FieldSchema>, node: Node) -> bool {
+    matches!(node, Node::Struct(s) if s.is_atomic())
+        || field.is_some_and(|f| f.map_type.as_deref() == Some("atomic"))
+}
+
 /// The fields an object sets: leaves, keyed list items, set items, and
 /// atomic lists and structs as single members. `apiVersion`, `kind` and the
 /// server-set metadata are left out, as the API server leaves them out.
 pub(crate) fn fields_of(object: &Value, root: Node) -> FieldSet {
     let mut set = FieldSet::default();
+    let mut path = Cursor::default();
     if let Value::Object(members) = object {
         for (name, value) in members {
             if name == "apiVersion" || name == "kind" {
                 continue;
             }
             let (field, node) = root.member(name);
-            let mut path = vec![Element::Field(name.clone())];
+            path.push(Element::Field(name.clone()));
             if name == "metadata" {
                 if let Value::Object(meta) = value {
-                    for (meta_name, meta_value) in meta
-                        .iter()
-                        .filter(|(k, _)| !SERVER_METADATA.contains(&k.as_str()))
-                    {
+                    for (meta_name, meta_value) in meta.iter().filter(|(k, _)| !is_server_metadata(k)) {
                         let (meta_field, meta_node) = node.member(meta_name);
                         path.push(Element::Field(meta_name.clone()));
                         collect(meta_value, meta_field, meta_node, &mut path, &mut set);
                         path.pop();
                     }
                 }
-                continue;
+            } else {
+                collect(value, field, node, &mut path, &mut set);
             }
-            collect(value, field, node, &mut path, &mut set);
+            path.pop();
         }
     }
     set
 }
 
-fn collect(value: &Value, field: Option<&FieldSchema>, node: Node, path: &mut Path, set: &mut FieldSet) {
-    let atomic_struct = matches!(node, Node::Struct(s) if s.is_atomic())
-        || field.is_some_and(|f| f.map_type.as_deref() == Some("atomic"));
+fn collect(value: &Value, field: Option<&FieldSchema>, node: Node, path: &mut Cursor, set: &mut FieldSet) {
     match value {
-        Value::Object(members) if !members.is_empty() && !atomic_struct => {
+        Value::Object(members) if !members.is_empty() && !is_atomic_struct(field, node) => {
             for (name, child) in members {
                 let (child_field, child_node) = node.member(name);
                 path.push(Element::Field(name.clone()));
@@ -314,11 +379,11 @@ fn collect(value: &Value, field: Option<&FieldSchema>, node: Node, path: &mut Pa
         Value::Array(items) => match list_kind(field) {
             ListKind::Keyed(keys) => {
                 for item in items {
-                    let Some(key) = item_key(item, &keys) else {
+                    let Some(key) = item_key(item, keys) else {
                         continue;
                     };
                     path.push(key);
-                    set.insert(path.clone());
+                    path.add_to(set);
                     if let Value::Object(members) = item {
                         for (name, child) in members {
                             let (child_field, child_node) = node.member(name);
@@ -333,13 +398,13 @@ fn collect(value: &Value, field: Option<&FieldSchema>, node: Node, path: &mut Pa
             ListKind::Set => {
                 for item in items {
                     path.push(Element::Value(item.clone()));
-                    set.insert(path.clone());
+                    path.add_to(set);
                     path.pop();
                 }
             }
-            ListKind::Atomic => set.insert(path.clone()),
+            ListKind::Atomic => path.add_to(set),
         },
-        _ => set.insert(path.clone()),
+        _ => path.add_to(set),
     }
 }
 

@@ -104,13 +104,24 @@ impl ManagedFieldsEntry {
         time: &str,
         fields: &FieldSet,
     ) -> Self {
+        Self::with_fields_v1(manager, operation, api_version, time, fields.to_fields_v1())
+    }
+
+    /// [`new`](Self::new) with the fields already in `fieldsV1` form.
+    pub(crate) fn with_fields_v1(
+        manager: &str,
+        operation: &str,
+        api_version: &str,
+        time: &str,
+        fields_v1: Value,
+    ) -> Self {
         ManagedFieldsEntry {
             manager: manager.to_string(),
             operation: operation.to_string(),
             api_version: Some(api_version.to_string()),
             time: Some(time.to_string()),
             fields_type: Some("FieldsV1".into()),
-            fields_v1: Some(fields.to_fields_v1()),
+            fields_v1: Some(fields_v1),
             subresource: None,
         }
     }

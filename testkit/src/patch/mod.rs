@@ -40,6 +40,7 @@ mod apply;
 mod depth;
 mod error;
 mod field_set;
+mod fields_v1;
 mod json_patch;
 mod managed_fields;
 mod merge_patch;

@@ -70,10 +70,16 @@ impl FieldSchema {
     /// The keys that identify an item of this list for server-side apply:
     /// the list-map keys, else the patch merge key.
     pub fn item_keys(&self) -> Vec<String> {
-        if !self.list_map_keys.is_empty() {
-            return self.list_map_keys.clone();
+        self.item_key_fields().to_vec()
+    }
+
+    /// [`item_keys`](Self::item_keys), borrowed from the schema.
+    pub(crate) fn item_key_fields(&self) -> &[String] {
+        if self.list_map_keys.is_empty() {
+            self.patch_merge_key.as_slice()
+        } else {
+            &self.list_map_keys
         }
-        self.patch_merge_key.iter().cloned().collect()
     }
 }
 

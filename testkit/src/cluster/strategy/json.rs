@@ -10,11 +10,11 @@ pub(crate) fn object_at<'a>(
     map: &'a mut Map<String, Value>,
     key: &str,
 ) -> Option<&'a mut Map<String, Value>> {
-    let slot = map.entry(key).or_insert(Value::Null);
-    if slot.is_null() {
-        *slot = Value::Object(Map::new());
+    // Looked up before inserting: `Map::entry` would copy the key each time.
+    if map.get(key).is_none_or(Value::is_null) {
+        map.insert(key.to_owned(), Value::Object(Map::new()));
     }
-    slot.as_object_mut()
+    map.get_mut(key).and_then(Value::as_object_mut)
 }
 
 /// The object at `key` if there is one (nothing is created).
@@ -38,16 +38,17 @@ pub(crate) fn objects_in<'a>(
 }
 
 /// Sets `key` when absent or null: a Go pointer field's default (`0`,
-/// `false` and `""` are values the client chose).
-pub(crate) fn default_pointer(map: &mut Map<String, Value>, key: &str, value: Value) {
+/// `false` and `""` are values the client chose). The value is made only
+/// when it is set (a `&str` default allocates nothing on an object that has it).
+pub(crate) fn default_pointer(map: &mut Map<String, Value>, key: &str, value: impl Into<Value>) {
     if map.get(key).is_none_or(Value::is_null) {
-        map.insert(key.to_owned(), value);
+        map.insert(key.to_owned(), value.into());
     }
 }
 
 /// Sets `key` when absent, null, `""` or `0`: a Go value field's default,
-/// where the zero value means unset.
-pub(crate) fn default_value(map: &mut Map<String, Value>, key: &str, value: Value) {
+/// where the zero value means unset. The value is made only when it is set.
+pub(crate) fn default_value(map: &mut Map<String, Value>, key: &str, value: impl Into<Value>) {
     let unset = match map.get(key) {
         None | Some(Value::Null) => true,
         Some(Value::String(text)) => text.is_empty(),
@@ -55,7 +56,7 @@ pub(crate) fn default_value(map: &mut Map<String, Value>, key: &str, value: Valu
         Some(_) => false,
     };
     if unset {
-        map.insert(key.to_owned(), value);
+        map.insert(key.to_owned(), value.into());
     }
 }
 

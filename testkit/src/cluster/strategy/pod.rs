@@ -34,7 +34,7 @@ pub(crate) fn default(pod: &mut Map<String, Value>) {
     if spec.get("hostNetwork").and_then(Value::as_bool) == Some(true) {
         for list in ["containers", "initContainers"] {
             for port in objects_in(spec, list).flat_map(|container| objects_in(container, "ports")) {
-                let container_port = port.get("containerPort").cloned().unwrap_or(json!(0));
+                let container_port = port.get("containerPort").cloned().unwrap_or_else(|| json!(0));
                 super::json::default_value(port, "hostPort", container_port);
             }
         }
@@ -46,14 +46,25 @@ fn requests_from_limits(container: &mut Map<String, Value>) {
     let Some(resources) = existing_object(container, "resources") else {
         return;
     };
-    let Some(limits) = resources.get("limits").and_then(Value::as_object).cloned() else {
+    if !resources.get("limits").is_some_and(Value::is_object) {
+        return;
+    }
+    if object_at(resources, "requests").is_none() {
+        return;
+    }
+    // Only the limits that requests lack are copied.
+    let (Some(Value::Object(limits)), Some(Value::Object(requests))) =
+        (resources.get("limits"), resources.get("requests"))
+    else {
         return;
     };
-    let Some(requests) = object_at(resources, "requests") else {
-        return;
-    };
-    for (resource, quantity) in limits {
-        requests.entry(resource).or_insert(quantity);
+    let missing: Vec<(String, Value)> = limits
+        .iter()
+        .filter(|(resource, _)| !requests.contains_key(*resource))
+        .map(|(resource, quantity)| (resource.clone(), quantity.clone()))
+        .collect();
+    if let Some(requests) = existing_object(resources, "requests") {
+        requests.extend(missing);
     }
 }
 
@@ -78,7 +89,7 @@ fn admit_priority(spec: &mut Map<String, Value>) {
         .map_or(0, |(_, value)| *value);
     if class.is_empty() || priority != 0 {
         default_pointer(spec, "priority", json!(priority));
-        default_pointer(spec, "preemptionPolicy", json!("PreemptLowerPriority"));
+        default_pointer(spec, "preemptionPolicy", "PreemptLowerPriority");
     }
 }
 
@@ -92,11 +103,10 @@ fn admit_default_tolerations(spec: &mut Map<String, Value>) {
             tolerates_all || (toleration["key"] == key && (effect.is_empty() || effect == "NoExecute"))
         })
     };
-    let slot = spec.entry("tolerations").or_insert_with(|| json!([]));
-    if slot.is_null() {
-        *slot = json!([]);
+    if spec.get("tolerations").is_none_or(Value::is_null) {
+        spec.insert("tolerations".into(), json!([]));
     }
-    let Some(tolerations) = slot.as_array_mut() else {
+    let Some(tolerations) = spec.get_mut("tolerations").and_then(Value::as_array_mut) else {
         return;
     };
     for key in NODE_PROBLEM_TAINTS {

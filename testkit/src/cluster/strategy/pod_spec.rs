@@ -27,11 +27,11 @@ pub(crate) fn default_template_of(spec: &mut Map<String, Value>) {
 
 /// Defaults a pod spec in place.
 pub(crate) fn default_pod_spec(spec: &mut Map<String, Value>) {
-    default_value(spec, "dnsPolicy", json!("ClusterFirst"));
-    default_value(spec, "restartPolicy", json!("Always"));
+    default_value(spec, "dnsPolicy", "ClusterFirst");
+    default_value(spec, "restartPolicy", "Always");
     default_pointer(spec, "securityContext", json!({}));
     default_pointer(spec, "terminationGracePeriodSeconds", json!(30));
-    default_value(spec, "schedulerName", json!("default-scheduler"));
+    default_value(spec, "schedulerName", "default-scheduler");
     for list in CONTAINER_LISTS {
         for container in objects_in(spec, list) {
             default_container(container);
@@ -46,12 +46,12 @@ pub(crate) fn default_pod_spec(spec: &mut Map<String, Value>) {
 /// so the server always writes it, `{}` when empty.
 fn default_container(container: &mut Map<String, Value>) {
     let policy = image_pull_policy(text(container, "image"));
-    default_value(container, "imagePullPolicy", json!(policy));
-    default_value(container, "terminationMessagePath", json!("/dev/termination-log"));
-    default_value(container, "terminationMessagePolicy", json!("File"));
+    default_value(container, "imagePullPolicy", policy);
+    default_value(container, "terminationMessagePath", "/dev/termination-log");
+    default_value(container, "terminationMessagePolicy", "File");
     default_pointer(container, "resources", json!({}));
     for port in objects_in(container, "ports") {
-        default_value(port, "protocol", json!("TCP"));
+        default_value(port, "protocol", "TCP");
     }
     for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
         if let Some(probe) = existing_object(container, probe) {
@@ -69,7 +69,7 @@ fn default_container(container: &mut Map<String, Value>) {
         if let Some(field_ref) =
             existing_object(variable, "valueFrom").and_then(|from| existing_object(from, "fieldRef"))
         {
-            default_value(field_ref, "apiVersion", json!("v1"));
+            default_value(field_ref, "apiVersion", "v1");
         }
     }
 }
@@ -105,11 +105,11 @@ fn default_probe(probe: &mut Map<String, Value>) {
 /// scheme, a `grpc` its (empty) service.
 fn default_handler(handler: &mut Map<String, Value>) {
     if let Some(http_get) = existing_object(handler, "httpGet") {
-        default_value(http_get, "path", json!("/"));
-        default_value(http_get, "scheme", json!("HTTP"));
+        default_value(http_get, "path", "/");
+        default_value(http_get, "scheme", "HTTP");
     }
     if let Some(grpc) = existing_object(handler, "grpc") {
-        default_pointer(grpc, "service", json!(""));
+        default_pointer(grpc, "service", "");
     }
 }
 
@@ -163,7 +163,7 @@ fn default_volume(volume: &mut Map<String, Value>) {
         }
     }
     if let Some(host_path) = existing_object(volume, "hostPath") {
-        default_pointer(host_path, "type", json!(""));
+        default_pointer(host_path, "type", "");
     }
     if let Some(projected) = existing_object(volume, "projected") {
         for projection in objects_in(projected, "sources") {
@@ -174,7 +174,7 @@ fn default_volume(volume: &mut Map<String, Value>) {
     }
     if let Some(image) = existing_object(volume, "image") {
         let policy = image_pull_policy(text(image, "reference"));
-        default_value(image, "pullPolicy", json!(policy));
+        default_value(image, "pullPolicy", policy);
     }
 }
 

@@ -92,9 +92,8 @@ pub(crate) fn object_errors(kind: &ResourceKind, object: &Value) -> Vec<FieldErr
     }
     for (key, value) in meta::labels(object) {
         // The SDK's selector rules for keys and values are the server's label rules.
-        let single = LabelSelector::new().eq(key.clone(), value.clone());
-        if let Err(error) = single.validate() {
-            errors.push(FieldError::invalid("metadata.labels", &value, &error.message));
+        if let Err(message) = LabelSelector::check_label(key, value) {
+            errors.push(FieldError::invalid("metadata.labels", value, &message));
         }
     }
     errors
