@@ -29,7 +29,9 @@ pub use object_list::ObjectList;
 pub(crate) use object_list::continue_token;
 pub use patch::Patch;
 pub use resource::{Resource, ScopeMarker};
-pub use selector::{FieldSelector, FieldTerm, LabelRequirement, LabelSelector, Operator, SelectorError};
+pub use selector::{
+    FieldSelector, FieldTerm, InvalidLabel, LabelRequirement, LabelSelector, Operator, SelectorError,
+};
 pub use status::{Status, StatusCause, StatusDetails};
 pub use watch_event::{Bookmark, BookmarkMeta, WatchEvent};
 pub use write_params::{FieldValidation, PatchParams, PostParams};

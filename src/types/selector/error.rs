@@ -16,6 +16,21 @@ pub struct SelectorError {
     pub message: String,
 }
 
+/// A label the API server would refuse on an object: its key or its value
+/// breaks the rules for labels (the same rules a selector's keys and values
+/// follow).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid label {key}={value:?}: {message}")]
+#[non_exhaustive]
+pub struct InvalidLabel {
+    /// The label's key.
+    pub key: String,
+    /// The label's value.
+    pub value: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
 impl SelectorError {
     pub(crate) fn label(input: &str, position: usize, message: impl Into<String>) -> Self {
         SelectorError {

@@ -4,7 +4,7 @@ use std::str::FromStr;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1 as metav1;
 
-use super::error::SelectorError;
+use super::error::{InvalidLabel, SelectorError};
 use super::label_parser;
 use super::name::{check_label_key, check_label_value};
 
@@ -226,15 +226,23 @@ impl LabelSelector {
     /// ```
     /// use rudder::types::LabelSelector;
     ///
-    /// assert_eq!(LabelSelector::check_label("app.kubernetes.io/name", "web"), Ok(()));
-    /// assert!(LabelSelector::check_label("app", "-web").is_err());
+    /// assert!(LabelSelector::check_label("app.kubernetes.io/name", "web").is_ok());
+    /// let refused = LabelSelector::check_label("app", "-web").unwrap_err();
+    /// assert_eq!(refused.key, "app");
+    /// assert!(refused.message.contains("alphanumeric"));
     /// ```
     ///
     /// # Errors
-    /// What is wrong, as [`SelectorError::message`] words it.
-    pub fn check_label(key: &str, value: &str) -> Result<(), String> {
-        check_label_key(key)?;
-        check_label_value(value)
+    /// [`InvalidLabel`], whose message words the problem as
+    /// [`SelectorError::message`] does.
+    pub fn check_label(key: &str, value: &str) -> Result<(), InvalidLabel> {
+        check_label_key(key)
+            .and_then(|()| check_label_value(value))
+            .map_err(|message| InvalidLabel {
+                key: key.to_owned(),
+                value: value.to_owned(),
+                message,
+            })
     }
 
     /// Adds `key=value`.
@@ -417,7 +425,10 @@ mod tests {
         #[test]
         fn a_label_checks_as_its_equality_selector_validates(key in "[a-z./_-]{0,6}", value in "[a-zA-Z0-9._ -]{0,6}") {
             let validated = LabelSelector::new().eq(key.as_str(), value.as_str()).validate();
-            prop_assert_eq!(LabelSelector::check_label(&key, &value), validated.map_err(|e| e.message));
+            prop_assert_eq!(
+                LabelSelector::check_label(&key, &value).map_err(|refused| refused.message),
+                validated.map_err(|e| e.message)
+            );
         }
     }
 

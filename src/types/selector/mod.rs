@@ -10,6 +10,6 @@ mod label_lexer;
 mod label_parser;
 mod name;
 
-pub use error::SelectorError;
+pub use error::{InvalidLabel, SelectorError};
 pub use field::{FieldSelector, FieldTerm};
 pub use label::{LabelRequirement, LabelSelector, Operator};

@@ -92,8 +92,8 @@ pub(crate) fn object_errors(kind: &ResourceKind, object: &Value) -> Vec<FieldErr
     }
     for (key, value) in meta::labels(object) {
         // The SDK's selector rules for keys and values are the server's label rules.
-        if let Err(message) = LabelSelector::check_label(key, value) {
-            errors.push(FieldError::invalid("metadata.labels", value, &message));
+        if let Err(refused) = LabelSelector::check_label(key, value) {
+            errors.push(FieldError::invalid("metadata.labels", value, &refused.message));
         }
     }
     errors
