@@ -73,13 +73,8 @@ impl LabelIndex {
         let by_plural = slot(&mut self.resources, &key.group);
         let by_label: &mut ByLabel = slot(by_plural, &key.plural);
         let by_value = slot(by_label, name);
-        let objects = slot(by_value, value);
-        match objects.get_mut(&**key) {
-            Some(stored) => *stored = object.clone(),
-            None => {
-                objects.insert(key.clone(), object.clone());
-            }
-        }
+        // On a key already there, the map keeps its key and takes the new object.
+        slot(by_value, value).insert(key.clone(), object.clone());
     }
 
     /// Removes `key` from the label's set, and every map left empty (so

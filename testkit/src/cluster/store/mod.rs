@@ -5,6 +5,7 @@
 mod labels;
 pub(super) mod state;
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 use std::sync::Arc;
 
@@ -245,12 +246,16 @@ impl Store {
     pub fn put(&mut self, key: ObjectKey, mut object: Value) -> Arc<Change> {
         let revision = self.stamp(&mut object);
         let object = Arc::new(object);
-        // An update keeps the key the store (and the label index) already share.
-        let shared = match self.objects.get_key_value(&key) {
-            Some((shared, _)) => shared.clone(),
-            None => Arc::new(key.clone()),
+        // One search of the map; an update keeps the key the store and the
+        // label index already share (the new one is dropped).
+        let (shared, previous) = match self.objects.entry(Arc::new(key.clone())) {
+            Entry::Vacant(slot) => {
+                let shared = slot.key().clone();
+                slot.insert(object.clone());
+                (shared, None)
+            }
+            Entry::Occupied(mut slot) => (slot.key().clone(), Some(slot.insert(object.clone()))),
         };
-        let previous = self.objects.insert(shared.clone(), object.clone());
         self.index(&shared, previous.as_deref(), Some(&object));
         let change_type = if previous.is_some() {
             ChangeType::Modified
