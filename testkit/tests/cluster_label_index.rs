@@ -3,7 +3,7 @@
 //! graceful deletion, garbage collection, namespace deletion), a list by a
 //! random label selector, whole or a page at a time, and at an older
 //! revision, gives exactly the objects a scan of everything stored selects,
-//! in the same order. A few dozen cases in `cargo test`; set
+//! at their current version, in the same order. A few dozen cases in `cargo test`; set
 //! `PROPTEST_CASES` for a long run.
 
 mod cluster_support;
@@ -260,11 +260,14 @@ fn scanned(objects: &[Value], namespace: Option<usize>, selector: &str) -> Vec<S
         .collect()
 }
 
+/// An object's place and its resourceVersion: a list must give the
+/// current version of each object, not only the right ones.
 fn position(object: &Value) -> String {
     format!(
-        "{}/{}",
+        "{}/{}@{}",
         object["metadata"]["namespace"].as_str().unwrap_or(""),
-        name(object)
+        name(object),
+        object["metadata"]["resourceVersion"].as_str().unwrap_or("")
     )
 }
 

@@ -173,7 +173,7 @@ impl FakeCluster {
             user_agent_manager: None,
             kind,
         };
-        write::create_object(&mut state, &call, object).map(|reply| reply.body)
+        write::create_object(&mut state, &call, object).map(|reply| reply.body.into_value())
     }
 
     /// Replaces the status of a stored object, as a PUT of `/status` would.
@@ -200,7 +200,8 @@ impl FakeCluster {
             user_agent_manager: None,
             kind,
         };
-        write::update_object(&mut state, &call, write::UpdateTarget::Status, body).map(|reply| reply.body)
+        write::update_object(&mut state, &call, write::UpdateTarget::Status, body)
+            .map(|reply| reply.body.into_value())
     }
 
     pub(super) async fn handle(&self, request: Request) -> std::result::Result<Answer, Status> {
@@ -306,6 +307,8 @@ impl FakeCluster {
             "deletecollection" => delete::delete_collection(&mut state, &call)?,
             _ => return Err(method_not_allowed()),
         };
+        // The answer holds what it serves of the store: written without the lock.
+        drop(state);
         Ok(Answer::Whole(reply_response(&reply)))
     }
 

@@ -10,7 +10,6 @@ use http::StatusCode;
 use http::header::CONTENT_TYPE;
 use rudder::rest::{Request, Response, Rest, StreamResponse};
 use rudder::{Result, Status};
-use serde_json::Value;
 
 use super::fake_cluster::{Answer, FakeCluster, Inner, lock};
 use super::request::call::Reply;
@@ -61,7 +60,7 @@ async fn bookmark_timer(weak: Weak<Inner>, id: u64, interval: Duration) {
     }
 }
 
-pub(super) fn json_response(code: u16, body: &Value) -> Response {
+pub(super) fn json_response(code: u16, body: &impl serde::Serialize) -> Response {
     let bytes = serde_json::to_vec(body).unwrap_or_default();
     let mut response = Response::new(Bytes::from(bytes));
     *response.status_mut() = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -41,6 +41,35 @@ pub(crate) fn apply_defaults(schema: &Schema, value: &mut Value) {
     }
 }
 
+/// Whether [`apply_defaults`] would change `value`: some field on the way
+/// takes its default. The same walk, without the writes, so that a read
+/// can serve a stored object in place when it would not.
+pub(crate) fn defaults_apply(schema: &Schema, value: &Value) -> bool {
+    match value {
+        Value::Object(map) => {
+            let takes_default = schema.properties.iter().any(|(name, field_schema)| {
+                field_schema.default.is_some()
+                    && match map.get(name) {
+                        None => true,
+                        Some(Value::Null) => !field_schema.nullable,
+                        Some(_) => false,
+                    }
+            });
+            takes_default
+                || map.iter().any(|(name, field_value)| {
+                    schema
+                        .field(name)
+                        .is_some_and(|field_schema| defaults_apply(field_schema, field_value))
+                })
+        }
+        Value::Array(items) => schema
+            .items
+            .as_ref()
+            .is_some_and(|item_schema| items.iter().any(|item| defaults_apply(item_schema, item))),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

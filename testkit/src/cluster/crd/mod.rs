@@ -141,3 +141,12 @@ pub(crate) fn default_on_read(kind: &ResourceKind, version: &str, object: &mut V
         defaulting::apply_defaults(schema, object);
     }
 }
+
+/// Whether [`default_on_read`] would change `object` (if not, a read can
+/// serve the stored object without copying it).
+pub(crate) fn defaults_on_read(kind: &ResourceKind, version: &str, object: &Value) -> bool {
+    kind.crd_schemas
+        .as_ref()
+        .and_then(|schemas| schemas.get(version))
+        .is_some_and(|schema| defaulting::defaults_apply(schema, object))
+}

@@ -13,12 +13,12 @@ use crate::cluster::crd;
 use crate::cluster::gc;
 use crate::cluster::meta;
 use crate::cluster::registry::ResourceKind;
+use crate::cluster::request::body::{ListBody, Served};
 use crate::cluster::request::call::{Call, Reply};
 use crate::cluster::request::errors::{self, bad_request};
 use crate::cluster::request::selector::ObjectFilter;
 use crate::cluster::store::ObjectKey;
 use crate::cluster::store::state::State;
-use crate::cluster::watch::render;
 
 /// The finalizer that keeps an owner until its dependents are gone.
 pub(crate) const FOREGROUND_FINALIZER: &str = "foregroundDeletion";
@@ -98,9 +98,9 @@ impl DeleteOptions {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Deletion {
     /// The object is gone.
-    Removed(Value),
+    Removed(Arc<Value>),
     /// The object stays, marked for deletion, until its finalizers are done.
-    Pending(Value),
+    Pending(Arc<Value>),
 }
 
 /// DELETE of one object.
@@ -110,9 +110,9 @@ pub(crate) fn delete(state: &mut State, call: &Call) -> Result<Reply, Status> {
     let deletion = delete_object(state, &call.kind, &key, &options)?;
     gc::settle(state);
     Ok(match deletion {
-        Deletion::Pending(object) => Reply::ok(render(&call.kind, &call.version, &object)),
+        Deletion::Pending(object) => Reply::ok(Served::stored(&call.kind, &call.version, &object)),
         Deletion::Removed(object) if returns_deleted_object(&call.kind) => {
-            Reply::ok(render(&call.kind, &call.version, &object))
+            Reply::ok(Served::stored(&call.kind, &call.version, &object))
         }
         Deletion::Removed(object) => Reply::ok(success(&call.kind, &object)),
     })
@@ -203,27 +203,23 @@ pub(crate) fn delete_object(
         object["status"]["phase"] = json!("Terminating");
     }
     if options.dry_run {
-        return Ok(Deletion::Pending(object));
+        return Ok(Deletion::Pending(Arc::new(object)));
     }
     if object == *existing {
-        return Ok(Deletion::Pending(object));
+        return Ok(Deletion::Pending(existing));
     }
     let change = state.put(key.clone(), object);
-    Ok(Deletion::Pending((*change.object).clone()))
+    Ok(Deletion::Pending(change.object.clone()))
 }
 
 fn remove(state: &mut State, key: &ObjectKey, options: &DeleteOptions) -> Result<Deletion, Status> {
     if options.dry_run {
-        let object = state
-            .store
-            .get(key)
-            .map(|object| (**object).clone())
-            .unwrap_or_default();
+        let object = state.store.get(key).cloned().unwrap_or_default();
         return Ok(Deletion::Removed(object));
     }
     let object = state
         .remove(key)
-        .map(|change| (*change.object).clone())
+        .map(|change| change.object.clone())
         .unwrap_or_default();
     Ok(Deletion::Removed(object))
 }
@@ -308,15 +304,15 @@ pub(crate) fn delete_collection(state: &mut State, call: &Call) -> Result<Reply,
     for key in keys {
         match delete_object(state, &call.kind, &key, &options)? {
             Deletion::Removed(object) | Deletion::Pending(object) => {
-                items.push(render(&call.kind, &call.version, &object));
+                items.push(Served::stored(&call.kind, &call.version, &object));
             }
         }
     }
     gc::settle(state);
-    Ok(Reply::ok(json!({
+    let head = json!({
         "kind": call.kind.list_kind(),
         "apiVersion": call.kind.api_version_at(&call.version),
         "metadata": {"resourceVersion": state.store.revision().to_string()},
-        "items": items,
-    })))
+    });
+    Ok(Reply::ok(ListBody::new(head, items, false)))
 }

@@ -6,12 +6,12 @@ use base64::engine::general_purpose::STANDARD;
 use rudder::Status;
 use serde_json::{Value, json};
 
+use crate::cluster::request::body::{ListBody, Served};
 use crate::cluster::request::call::{Call, Reply};
 use crate::cluster::request::errors::{self, FieldError, bad_request};
 use crate::cluster::request::query::VersionMatch;
 use crate::cluster::request::selector::ObjectFilter;
 use crate::cluster::store::state::State;
-use crate::cluster::watch::render;
 
 /// GET of one object (or its status, which is the same object).
 pub(crate) fn get(state: &State, call: &Call) -> Result<Reply, Status> {
@@ -20,7 +20,7 @@ pub(crate) fn get(state: &State, call: &Call) -> Result<Reply, Status> {
         .store
         .get(&key)
         .ok_or_else(|| errors::not_found(&call.kind.qualified(), call.name()))?;
-    Ok(Reply::ok(render(&call.kind, &call.version, object)))
+    Ok(Reply::ok(Served::stored(&call.kind, &call.version, object)))
 }
 
 /// What a continue token carries: the snapshot's revision and the last key served.
@@ -137,16 +137,8 @@ pub(crate) fn list(state: &State, call: &Call) -> Result<Reply, Status> {
     let mut items = Vec::new();
     let mut last = None;
     for (key, object) in selected.by_ref().take(limit) {
-        let mut item = render(kind, &call.version, object);
-        if !kind.custom
-            && let Some(map) = item.as_object_mut()
-        {
-            // Built-in kinds' list items carry no apiVersion or kind on the wire.
-            map.remove("apiVersion");
-            map.remove("kind");
-        }
-        items.push(item);
-        last = Some(key.position());
+        items.push(Served::stored(kind, &call.version, object));
+        last = Some(key);
     }
     let remaining = selected.count();
     let mut metadata = json!({"resourceVersion": revision.to_string()});
@@ -156,19 +148,18 @@ pub(crate) fn list(state: &State, call: &Call) -> Result<Reply, Status> {
         let token = ContinueToken {
             v: "meta.k8s.io/v1".into(),
             rv: revision,
-            start: last,
+            start: last.position(),
         };
         metadata["continue"] = Value::String(token.encode());
         if call.options.label_selector.is_none() && call.options.field_selector.is_none() {
             metadata["remainingItemCount"] = json!(remaining);
         }
     }
-    let mut list = json!({
+    let head = json!({
         "kind": kind.list_kind(),
         "apiVersion": kind.api_version_at(&call.version),
         "metadata": metadata,
     });
-    // Moved in, not through `json!`, which would copy every item once more.
-    list["items"] = Value::Array(items);
-    Ok(Reply::ok(list))
+    // Built-in kinds' list items carry no apiVersion or kind on the wire.
+    Ok(Reply::ok(ListBody::new(head, items, !kind.custom)))
 }

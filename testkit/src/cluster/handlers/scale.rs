@@ -109,5 +109,5 @@ pub(crate) fn update_from_scale(state: &mut State, call: &Call, scale: Value) ->
         Some(Value::String(asked_version.to_owned())),
     );
     let reply = write::update_object(state, call, UpdateTarget::Main, object)?;
-    Ok(Reply::ok(scale_of(&call.kind, &reply.body)?))
+    Ok(Reply::ok(scale_of(&call.kind, &reply.body.into_value())?))
 }

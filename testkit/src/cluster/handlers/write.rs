@@ -10,13 +10,13 @@ use crate::cluster::crd;
 use crate::cluster::gc;
 use crate::cluster::meta;
 use crate::cluster::registry::ResourceKind;
+use crate::cluster::request::body::Served;
 use crate::cluster::request::call::{Call, Reply};
 use crate::cluster::request::errors::{self, FieldError, bad_request};
 use crate::cluster::store::state::State;
 use crate::cluster::strategy::spec_rules;
 use crate::cluster::strategy::validation;
 use crate::cluster::strategy::{self, immutable};
-use crate::cluster::watch::render;
 
 /// How many characters of `generateName` the server keeps before the suffix.
 const GENERATE_NAME_PREFIX_LIMIT: usize = 58;
@@ -220,11 +220,11 @@ pub(crate) fn create_object(state: &mut State, call: &Call, mut created: Value) 
         crd::establish(object, now);
     }
     if call.options.dry_run {
-        return Ok(Reply::created(render(kind, &call.version, object)).with_warnings(warnings));
+        return Ok(Reply::created(Served::owned(kind, &call.version, created)).with_warnings(warnings));
     }
     let change = state.put(key, created);
     gc::settle(state);
-    Ok(Reply::created(render(kind, &call.version, &change.object)).with_warnings(warnings))
+    Ok(Reply::created(Served::stored(kind, &call.version, &change.object)).with_warnings(warnings))
 }
 
 /// Which part of the object an update may change.
@@ -354,14 +354,14 @@ pub(crate) fn update_object(
     validate(kind, &call.version, &updated, Some(&existing))?;
     if updated == *existing {
         // A write that changes nothing is not a write: no new resourceVersion, no event.
-        return Ok(Reply::ok(render(kind, &call.version, &existing)).with_warnings(warnings));
+        return Ok(Reply::ok(Served::stored(kind, &call.version, &existing)).with_warnings(warnings));
     }
     if call.options.dry_run {
-        return Ok(Reply::ok(render(kind, &call.version, &updated)).with_warnings(warnings));
+        return Ok(Reply::ok(Served::owned(kind, &call.version, updated)).with_warnings(warnings));
     }
     let change = state.put(key, updated);
     gc::settle(state);
-    Ok(Reply::ok(render(kind, &call.version, &change.object)).with_warnings(warnings))
+    Ok(Reply::ok(Served::stored(kind, &call.version, &change.object)).with_warnings(warnings))
 }
 
 /// Fields only the server sets: copied from the stored object whatever the body says.

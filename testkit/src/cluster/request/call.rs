@@ -4,6 +4,7 @@ use rudder::Status;
 use serde_json::Value;
 
 use crate::cluster::registry::ResourceKind;
+use crate::cluster::request::body::Body;
 use crate::cluster::request::errors::{bad_request, unsupported_body_type};
 use crate::cluster::request::query::QueryOptions;
 
@@ -90,23 +91,23 @@ fn body_format(content_type: &str) -> Option<BodyFormat> {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Reply {
     pub code: u16,
-    pub body: Value,
+    pub body: Body,
     pub warnings: Vec<String>,
 }
 
 impl Reply {
-    pub fn ok(body: Value) -> Self {
+    pub fn ok(body: impl Into<Body>) -> Self {
         Reply {
             code: 200,
-            body,
+            body: body.into(),
             warnings: Vec::new(),
         }
     }
 
-    pub fn created(body: Value) -> Self {
+    pub fn created(body: impl Into<Body>) -> Self {
         Reply {
             code: 201,
-            body,
+            body: body.into(),
             warnings: Vec::new(),
         }
     }

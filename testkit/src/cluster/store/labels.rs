@@ -1,18 +1,22 @@
-//! The label index: for each resource, label key and value, the keys of the
-//! current objects carrying that label. A list by `k=v`, `k in (..)`, `k`,
-//! `k>n` or `k<n` visits only the objects its most selective such
-//! requirement admits, not every object of the kind; the full selector is
-//! still checked on each of them.
+//! The label index: for each resource, label key and value, the current
+//! objects carrying that label (their keys, shared with the store, and the
+//! stored objects themselves, so that a list need not look them up again).
+//! A list by `k=v`, `k in (..)`, `k`, `k>n` or `k<n` visits only the objects
+//! its most selective such requirement admits, not every object of the
+//! kind; the full selector is still checked on each of them.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use rudder::types::{LabelRequirement, LabelSelector, Operator};
 use serde_json::{Map, Value};
 
 use super::ObjectKey;
 
-/// Label value → the objects with it, in key order.
-type ByValue = HashMap<String, BTreeSet<ObjectKey>>;
+/// The objects with one label value, in key order.
+type Objects = BTreeMap<Arc<ObjectKey>, Arc<Value>>;
+/// Label value → the objects with it.
+type ByValue = HashMap<String, Objects>;
 /// Label key → its values.
 type ByLabel = HashMap<String, ByValue>;
 
@@ -43,8 +47,10 @@ fn slot<'m, V: Default>(map: &'m mut HashMap<String, V>, key: &str) -> &'m mut V
 
 impl LabelIndex {
     /// Keeps the index in step with a write of `key` (`None`: no object).
-    pub fn update(&mut self, key: &ObjectKey, previous: Option<&Value>, current: Option<&Value>) {
-        let (old, new) = (labels_of(previous), labels_of(current));
+    /// Every label of the current object is written, not only the changed
+    /// ones: the index holds the object itself, which every write replaces.
+    pub fn update(&mut self, key: &Arc<ObjectKey>, previous: Option<&Value>, current: Option<&Arc<Value>>) {
+        let (old, new) = (labels_of(previous), labels_of(current.map(|object| &**object)));
         for (name, value) in old.into_iter().flatten() {
             if let Some(value) = value.as_str()
                 && label(new, name) != Some(value)
@@ -52,25 +58,28 @@ impl LabelIndex {
                 self.remove(key, name, value);
             }
         }
+        let Some(current) = current else {
+            return;
+        };
         for (name, value) in new.into_iter().flatten() {
-            if let Some(value) = value.as_str()
-                && label(old, name) != Some(value)
-            {
-                self.insert(key, name, value);
+            if let Some(value) = value.as_str() {
+                self.insert(key, name, value, current);
             }
         }
     }
 
-    fn insert(&mut self, key: &ObjectKey, name: &str, value: &str) {
+    /// Files `object` under the label (replacing what `key` had there).
+    fn insert(&mut self, key: &Arc<ObjectKey>, name: &str, value: &str, object: &Arc<Value>) {
         let by_plural = slot(&mut self.resources, &key.group);
         let by_label: &mut ByLabel = slot(by_plural, &key.plural);
         let by_value = slot(by_label, name);
-        slot(by_value, value).insert(key.clone());
+        // On a key already there, the map keeps its key and takes the new object.
+        slot(by_value, value).insert(key.clone(), object.clone());
     }
 
     /// Removes `key` from the label's set, and every map left empty (so
     /// the index holds nothing for labels no object carries any more).
-    fn remove(&mut self, key: &ObjectKey, name: &str, value: &str) {
+    fn remove(&mut self, key: &Arc<ObjectKey>, name: &str, value: &str) {
         let Some(by_plural) = self.resources.get_mut(&key.group) else {
             return;
         };
@@ -83,7 +92,7 @@ impl LabelIndex {
         let Some(objects) = by_value.get_mut(value) else {
             return;
         };
-        objects.remove(key);
+        objects.remove(&**key);
         if objects.is_empty() {
             by_value.remove(value);
         }
@@ -98,10 +107,15 @@ impl LabelIndex {
         }
     }
 
-    /// The keys of the objects of a resource that may match `selector`, in
-    /// key order: those its most selective indexed requirement admits. `None`
-    /// when no requirement can use the index (`!=`, `notin`, `!k`, or none).
-    pub fn candidates(&self, group: &str, plural: &str, selector: &LabelSelector) -> Option<Vec<&ObjectKey>> {
+    /// The objects of a resource that may match `selector`, in key order:
+    /// those its most selective indexed requirement admits. `None` when no
+    /// requirement can use the index (`!=`, `notin`, `!k`, or none).
+    pub fn candidates(
+        &self,
+        group: &str,
+        plural: &str,
+        selector: &LabelSelector,
+    ) -> Option<Vec<(&ObjectKey, &Arc<Value>)>> {
         let labels = self
             .resources
             .get(group)
@@ -111,24 +125,22 @@ impl LabelIndex {
             .iter()
             .filter_map(|requirement| admitted(labels, requirement))
             .min_by_key(|sets| sets.iter().map(|set| set.len()).sum::<usize>())?;
-        Some(match sets.as_slice() {
-            [one] => one.iter().collect(),
-            _ => {
-                // An object has one value per label, so the sets are disjoint.
-                let mut keys: Vec<&ObjectKey> = sets.into_iter().flatten().collect();
-                keys.sort_unstable();
-                keys
-            }
-        })
+        let entries = sets
+            .iter()
+            .flat_map(|set| set.iter())
+            .map(|(key, object)| (&**key, object));
+        let mut objects: Vec<(&ObjectKey, &Arc<Value>)> = entries.collect();
+        if sets.len() > 1 {
+            // An object has one value per label, so the sets are disjoint.
+            objects.sort_unstable_by_key(|(key, _)| *key);
+        }
+        Some(objects)
     }
 }
 
 /// The sets of the objects `requirement` admits (it needs the label
 /// present), or `None` for a requirement the label's absence can satisfy.
-fn admitted<'a>(
-    labels: Option<&'a ByLabel>,
-    requirement: &LabelRequirement,
-) -> Option<Vec<&'a BTreeSet<ObjectKey>>> {
+fn admitted<'a>(labels: Option<&'a ByLabel>, requirement: &LabelRequirement) -> Option<Vec<&'a Objects>> {
     let values = labels.and_then(|labels| labels.get(&requirement.key));
     let sets = match requirement.operator {
         Operator::Equals | Operator::In => requirement
@@ -152,23 +164,23 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn key(name: &str) -> ObjectKey {
-        ObjectKey {
+    fn key(name: &str) -> Arc<ObjectKey> {
+        Arc::new(ObjectKey {
             group: String::new(),
             plural: "pods".into(),
             namespace: "default".into(),
             name: name.into(),
-        }
+        })
     }
 
-    fn pod(labels: Value) -> Value {
-        json!({"metadata": {"labels": labels}})
+    fn pod(labels: Value) -> Arc<Value> {
+        Arc::new(json!({"metadata": {"labels": labels}}))
     }
 
     fn names(index: &LabelIndex, selector: &str) -> Option<Vec<String>> {
         let selector = LabelSelector::parse(selector).unwrap();
-        let keys = index.candidates("", "pods", &selector)?;
-        Some(keys.into_iter().map(|key| key.name.clone()).collect())
+        let objects = index.candidates("", "pods", &selector)?;
+        Some(objects.into_iter().map(|(key, _)| key.name.clone()).collect())
     }
 
     #[test]
@@ -192,10 +204,10 @@ mod tests {
         let before = pod(json!({"app": "web"}));
         let after = pod(json!({"app": "db"}));
         index.update(&key("a"), None, Some(&before));
-        index.update(&key("a"), Some(&before), Some(&after));
+        index.update(&key("a"), Some(&*before), Some(&after));
         assert_eq!(names(&index, "app=web").unwrap(), Vec::<String>::new());
         assert_eq!(names(&index, "app=db").unwrap(), ["a"]);
-        index.update(&key("a"), Some(&after), None);
+        index.update(&key("a"), Some(&*after), None);
         assert_eq!(names(&index, "app").unwrap(), Vec::<String>::new());
         assert!(index.resources.is_empty());
     }
@@ -208,5 +220,18 @@ mod tests {
         }
         assert_eq!(names(&index, "tier>2").unwrap(), ["b"]);
         assert_eq!(names(&index, "tier<2").unwrap(), ["a"]);
+    }
+
+    #[test]
+    fn the_index_hands_out_the_object_of_the_last_write() {
+        let mut index = LabelIndex::default();
+        let first = Arc::new(json!({"metadata": {"labels": {"app": "web"}}, "v": 1}));
+        let second = Arc::new(json!({"metadata": {"labels": {"app": "web"}}, "v": 2}));
+        index.update(&key("a"), None, Some(&first));
+        index.update(&key("a"), Some(&*first), Some(&second));
+        let selector = LabelSelector::parse("app=web").unwrap();
+        let objects = index.candidates("", "pods", &selector).unwrap();
+        assert_eq!(objects.len(), 1);
+        assert!(Arc::ptr_eq(objects[0].1, &second));
     }
 }

@@ -5,6 +5,7 @@
 mod labels;
 pub(super) mod state;
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 use std::sync::Arc;
 
@@ -72,7 +73,9 @@ pub(crate) struct Compacted {
 #[derive(Debug)]
 pub(crate) struct Store {
     revision: u64,
-    objects: BTreeMap<ObjectKey, Arc<Value>>,
+    /// The keys are shared with the label index, which files each object
+    /// under each of its labels.
+    objects: BTreeMap<Arc<ObjectKey>, Arc<Value>>,
     history: VecDeque<Arc<Change>>,
     history_limit: usize,
     /// Every revision up to this one has left the history.
@@ -125,7 +128,7 @@ impl Store {
     }
 
     /// Keeps `collectable`, `uids` and `labels` in step with a write of `key`.
-    fn index(&mut self, key: &ObjectKey, previous: Option<&Value>, current: Option<&Value>) {
+    fn index(&mut self, key: &Arc<ObjectKey>, previous: Option<&Value>, current: Option<&Arc<Value>>) {
         self.labels.update(key, previous, current);
         if let Some(previous) = previous {
             self.uids.remove(meta::text(previous, "uid"));
@@ -137,13 +140,13 @@ impl Store {
                     self.uids.insert(uid.to_owned());
                 }
                 if is_collectable(current) {
-                    self.collectable.insert(key.clone());
+                    self.collectable.insert(ObjectKey::clone(key));
                 } else {
-                    self.collectable.remove(key);
+                    self.collectable.remove(&**key);
                 }
             }
             None => {
-                self.collectable.remove(key);
+                self.collectable.remove(&**key);
             }
         }
     }
@@ -177,6 +180,7 @@ impl Store {
         self.objects
             .range(start..)
             .take_while(move |(key, _)| key.group == group && key.plural == plural)
+            .map(|(key, object)| (&**key, object))
     }
 
     /// The current objects of a resource in `namespace` (every namespace
@@ -193,11 +197,14 @@ impl Store {
             namespace: namespace.unwrap_or_default().to_owned(),
             name: String::new(),
         };
-        self.objects.range(start..).take_while(move |(key, _)| {
-            key.group == group
-                && key.plural == plural
-                && namespace.is_none_or(|namespace| key.namespace == namespace)
-        })
+        self.objects
+            .range(start..)
+            .take_while(move |(key, _)| {
+                key.group == group
+                    && key.plural == plural
+                    && namespace.is_none_or(|namespace| key.namespace == namespace)
+            })
+            .map(|(key, object)| (&**key, object))
     }
 
     /// The current objects of a resource in `namespace` that may match
@@ -212,10 +219,10 @@ impl Store {
         labels: &LabelSelector,
     ) -> Box<dyn Iterator<Item = (&'a ObjectKey, &'a Arc<Value>)> + 'a> {
         match self.labels.candidates(group, plural, labels) {
-            Some(keys) => Box::new(
-                keys.into_iter()
-                    .filter(move |key| namespace.is_none_or(|namespace| key.namespace == namespace))
-                    .filter_map(|key| self.objects.get_key_value(key)),
+            Some(objects) => Box::new(
+                objects
+                    .into_iter()
+                    .filter(move |(key, _)| namespace.is_none_or(|namespace| key.namespace == namespace)),
             ),
             None => Box::new(self.objects_in(group, plural, namespace)),
         }
@@ -223,7 +230,7 @@ impl Store {
 
     /// Every current object, of every resource.
     pub fn all_objects(&self) -> impl Iterator<Item = (&ObjectKey, &Arc<Value>)> {
-        self.objects.iter()
+        self.objects.iter().map(|(key, object)| (&**key, object))
     }
 
     /// The next revision, stamped into `object` as its resourceVersion.
@@ -239,8 +246,17 @@ impl Store {
     pub fn put(&mut self, key: ObjectKey, mut object: Value) -> Arc<Change> {
         let revision = self.stamp(&mut object);
         let object = Arc::new(object);
-        let previous = self.objects.insert(key.clone(), object.clone());
-        self.index(&key, previous.as_deref(), Some(&object));
+        // One search of the map; an update keeps the key the store and the
+        // label index already share (the new one is dropped).
+        let (shared, previous) = match self.objects.entry(Arc::new(key.clone())) {
+            Entry::Vacant(slot) => {
+                let shared = slot.key().clone();
+                slot.insert(object.clone());
+                (shared, None)
+            }
+            Entry::Occupied(mut slot) => (slot.key().clone(), Some(slot.insert(object.clone()))),
+        };
+        self.index(&shared, previous.as_deref(), Some(&object));
         let change_type = if previous.is_some() {
             ChangeType::Modified
         } else {
@@ -257,8 +273,8 @@ impl Store {
 
     /// Removes the object under `key`; the deletion has its own revision.
     pub fn remove(&mut self, key: &ObjectKey) -> Option<Arc<Change>> {
-        let previous = self.objects.remove(key)?;
-        self.index(key, Some(&previous), None);
+        let (shared, previous) = self.objects.remove_entry(key)?;
+        self.index(&shared, Some(&previous), None);
         let mut last = (*previous).clone();
         let revision = self.stamp(&mut last);
         Some(self.record(Change {

@@ -26,6 +26,7 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use crate::cluster::registry::ResourceKind;
+use crate::cluster::request::body::Served;
 use crate::cluster::request::selector::ObjectFilter;
 use crate::cluster::store::{Change, ChangeType};
 
@@ -35,9 +36,9 @@ pub(crate) const INITIAL_EVENTS_END: &str = "k8s.io/initial-events-end";
 /// One line of a watch stream.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum WatchFrame {
-    Added(Value),
-    Modified(Value),
-    Deleted(Value),
+    Added(Served),
+    Modified(Served),
+    Deleted(Served),
     Bookmark(Value),
     Error(Status),
 }
@@ -56,12 +57,12 @@ impl WatchFrame {
 }
 
 /// One watch line, serialized from a borrowed object (no copy of it).
-fn line(event_type: &str, object: &Value) -> Bytes {
+fn line(event_type: &str, object: &impl serde::Serialize) -> Bytes {
     #[derive(serde::Serialize)]
-    struct Line<'a> {
+    struct Line<'a, O> {
         #[serde(rename = "type")]
         event_type: &'a str,
-        object: &'a Value,
+        object: &'a O,
     }
     let mut line = serde_json::to_vec(&Line { event_type, object }).unwrap_or_default();
     line.push(b'\n');
@@ -85,7 +86,7 @@ impl EventType {
         }
     }
 
-    fn frame(self, object: Value) -> WatchFrame {
+    fn frame(self, object: Served) -> WatchFrame {
         match self {
             EventType::Added => WatchFrame::Added(object),
             EventType::Modified => WatchFrame::Modified(object),
@@ -123,17 +124,7 @@ pub(crate) fn frame_for(
     change: &Change,
 ) -> Option<WatchFrame> {
     let event_type = event_for(filter, kind, change)?;
-    Some(event_type.frame(render(kind, version, &change.object)))
-}
-
-/// An object as served at `version` (CRDs may serve several).
-pub(crate) fn render(kind: &ResourceKind, version: &str, object: &Value) -> Value {
-    let mut object = object.clone();
-    super::crd::default_on_read(kind, version, &mut object);
-    if let Some(map) = object.as_object_mut() {
-        map.insert("apiVersion".into(), Value::String(kind.api_version_at(version)));
-    }
-    object
+    Some(event_type.frame(Served::stored(kind, version, &change.object)))
 }
 
 /// A bookmark at `revision`.
@@ -295,7 +286,7 @@ impl WatchHub {
             let line = match known {
                 Some((_, _, line)) => line.clone(),
                 None => {
-                    let object = render(&watcher.kind, &watcher.version, &change.object);
+                    let object = Served::stored(&watcher.kind, &watcher.version, &change.object);
                     let line = line(event_type.name(), &object);
                     lines.push((watcher.version.clone(), event_type, line.clone()));
                     line

@@ -5,12 +5,13 @@ use bytes::Bytes;
 use rudder::Status;
 use tokio::sync::mpsc;
 
+use crate::cluster::request::body::Served;
 use crate::cluster::request::call::Call;
 use crate::cluster::request::errors::{self, FieldError};
 use crate::cluster::request::query::VersionMatch;
 use crate::cluster::request::selector::ObjectFilter;
 use crate::cluster::store::state::State;
-use crate::cluster::watch::{self, WatchFrame, WatchHub, WatchStart, render};
+use crate::cluster::watch::{self, WatchFrame, WatchHub, WatchStart};
 
 /// An opened watch: its id in the hub and the stream of its lines.
 pub(crate) struct OpenedWatch {
@@ -63,7 +64,7 @@ pub(crate) fn open(state: &mut State, call: &Call) -> Result<OpenedWatch, Status
         );
         for (_, object) in candidates {
             if filter.matches(kind, object) {
-                initial.push(WatchFrame::Added(render(kind, &call.version, object)));
+                initial.push(WatchFrame::Added(Served::stored(kind, &call.version, object)));
             }
         }
         if send_initial_events {
