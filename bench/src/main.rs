@@ -47,6 +47,9 @@ enum Runner {
     Floor(Floor),
     /// One serde round trip per object: the FakeCluster workloads' floor.
     RoundTrip,
+    /// The same round trips of the objects as the fake serves them
+    /// (defaulted, with server metadata and managedFields).
+    Served,
 }
 
 impl Runner {
@@ -57,6 +60,7 @@ impl Runner {
             Runner::Floor(Floor::Slice) => "from_slice",
             Runner::Floor(Floor::Str) => "from_str",
             Runner::RoundTrip => "roundtrip",
+            Runner::Served => "served",
         }
     }
 
@@ -67,6 +71,7 @@ impl Runner {
             Runner::Floor(Floor::Slice),
             Runner::Floor(Floor::Str),
             Runner::RoundTrip,
+            Runner::Served,
         ]
         .into_iter()
         .find(|runner| runner.name() == name)
@@ -219,7 +224,7 @@ fn measure(
         };
         for round in 0..rounds {
             let mut clients = if workload.is_in_process() {
-                vec![Runner::Rudder, Runner::RoundTrip]
+                vec![Runner::Rudder, Runner::RoundTrip, Runner::Served]
             } else {
                 vec![Runner::Rudder, Runner::Kube]
             };
@@ -353,6 +358,7 @@ fn child(args: &[String]) -> Result<(), Failure> {
             (decoded, elapsed, window.close())
         }
         Runner::RoundTrip => fake_cluster::run(workload, fake_cluster::Side::RoundTrip)?,
+        Runner::Served => fake_cluster::run(workload, fake_cluster::Side::Served)?,
         Runner::Rudder if workload.is_in_process() => fake_cluster::run(workload, fake_cluster::Side::Fake)?,
         Runner::Rudder | Runner::Kube => {
             let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -92,8 +92,8 @@ fn or_dash(value: Option<u64>, show: fn(u64) -> String) -> String {
 /// and rudder / the faster floor.
 pub fn table(summaries: &[Summary]) -> String {
     let mut out = String::from(
-        "| workload | rudder | kube-rs | time ratio | rudder peak | kube-rs peak | peak ratio | allocs/op rudder | allocs/op kube-rs | floor from_slice | floor from_str | floor serde round trip | rudder / best floor | server saw: rudder | server saw: kube-rs |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| workload | rudder | kube-rs | time ratio | rudder peak | kube-rs peak | peak ratio | allocs/op rudder | allocs/op kube-rs | floor from_slice | floor from_str | floor serde round trip | rudder / best floor | floor: round trip as served | rudder / as served | server saw: rudder | server saw: kube-rs |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for summary in summaries {
         let time = |runner| summary.median(runner, |sample| sample.nanos);
@@ -118,7 +118,7 @@ pub fn table(summaries: &[Summary]) -> String {
             }
         };
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             summary.workload.title(),
             or_dash(time("rudder"), seconds),
             or_dash(time("kube"), seconds),
@@ -132,6 +132,8 @@ pub fn table(summaries: &[Summary]) -> String {
             or_dash(time("from_str"), seconds),
             or_dash(time("roundtrip"), seconds),
             ratio(time("rudder"), best_floor),
+            or_dash(time("served"), seconds),
+            ratio(time("rudder"), time("served")),
             server_saw("rudder"),
             server_saw("kube"),
         ));
