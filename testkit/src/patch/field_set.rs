@@ -311,6 +311,12 @@ pub(crate) fn item_key(item: &Value, keys: &[String]) -> Option<Element> {
     (!key.is_empty()).then_some(Element::Key(key))
 }
 
+/// Whether a top-level member is owned by a manager: all but `apiVersion`
+/// and `kind`, which name the type rather than set a field.
+pub(crate) fn is_tracked_member(name: &str) -> bool {
+    name != "apiVersion" && name != "kind"
+}
+
 /// Metadata that the server sets and no manager owns.
 const SERVER_METADATA: [&str; 8] = [
     "name",
@@ -343,7 +349,7 @@ pub(crate) fn fields_of(object: &Value, root: Node) -> FieldSet {
     let mut path = Cursor::default();
     if let Value::Object(members) = object {
         for (name, value) in members {
-            if name == "apiVersion" || name == "kind" {
+            if !is_tracked_member(name) {
                 continue;
             }
             let (field, node) = root.member(name);

@@ -8,7 +8,7 @@
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
-use super::field_set::{ListKind, is_atomic_struct, is_server_metadata, list_kind};
+use super::field_set::{ListKind, is_atomic_struct, is_server_metadata, is_tracked_member, list_kind};
 use super::schema::{FieldSchema, Node};
 
 /// A `fieldsV1` node: its children by encoded element, and `"."` when the
@@ -24,7 +24,7 @@ pub(crate) fn fields_v1_of(object: &Value, root: Node) -> Value {
     let mut tree = Tree::new();
     if let Value::Object(members) = object {
         for (name, value) in members {
-            if name == "apiVersion" || name == "kind" {
+            if !is_tracked_member(name) {
                 continue;
             }
             let (field, node) = root.member(name);
