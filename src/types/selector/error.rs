@@ -20,14 +20,14 @@ pub struct SelectorError {
 /// breaks the rules for labels (the same rules a selector's keys and values
 /// follow).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("invalid label {key}={value:?}: {message}")]
+#[error("invalid label: {message}")]
 #[non_exhaustive]
 pub struct InvalidLabel {
     /// The label's key.
     pub key: String,
     /// The label's value.
     pub value: String,
-    /// What is wrong with it.
+    /// What is wrong with it, naming the key or the value.
     pub message: String,
 }
 

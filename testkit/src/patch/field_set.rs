@@ -304,9 +304,16 @@ pub(crate) fn list_kind(field: Option<&FieldSchema>) -> ListKind<'_> {
 
 /// The key element of a keyed list item.
 pub(crate) fn item_key(item: &Value, keys: &[String]) -> Option<Element> {
-    let key: Map<String, Value> = keys
+    // Sorted by name whatever `Map` keeps (serde_json's `preserve_order`
+    // keeps insertion order): the `k:` text must be the same from every
+    // path that writes it, and the API server sorts the key fields too.
+    let sorted: BTreeMap<&str, &Value> = keys
         .iter()
-        .filter_map(|k| item.get(k).map(|v| (k.clone(), v.clone())))
+        .filter_map(|k| item.get(k).map(|v| (k.as_str(), v)))
+        .collect();
+    let key: Map<String, Value> = sorted
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.clone()))
         .collect();
     (!key.is_empty()).then_some(Element::Key(key))
 }

@@ -364,4 +364,14 @@ mod tests {
             json!({})
         );
     }
+
+    #[test]
+    fn key_fields_are_written_by_name_whatever_order_the_schema_lists_them() {
+        let item = json!({"driver": "gpu.example.com", "device": "gpu-0", "pool": "p"});
+        let keys = ["driver".to_owned(), "device".to_owned(), "pool".to_owned()];
+        let expected = r#"k:{"device":"gpu-0","driver":"gpu.example.com","pool":"p"}"#;
+        assert_eq!(item_key_text(&item, &keys).as_deref(), Some(expected));
+        let element = crate::patch::field_set::item_key(&item, &keys).map(|key| key.to_string());
+        assert_eq!(element.as_deref(), Some(expected));
+    }
 }
