@@ -93,4 +93,87 @@ mod tests {
                             "ports": [{"protocol": "TCP"}, {"protocol": "UDP"}], "limits": {"cpu": "1"}}})
         );
     }
+
+    mod against_apply {
+        use proptest::prelude::*;
+        use serde_json::{Map, Value, json};
+
+        use super::super::{apply_defaults, defaults_apply};
+        use crate::cluster::crd::schema::Schema;
+
+        /// Field names few enough that values and schemas meet.
+        fn name() -> impl Strategy<Value = String> {
+            prop::sample::select(vec!["a", "b", "c"]).prop_map(str::to_owned)
+        }
+
+        fn default_value() -> impl Strategy<Value = Value> {
+            prop_oneof![
+                Just(json!(1)),
+                Just(json!("d")),
+                Just(json!({})),
+                Just(json!({"a": 2})),
+                Just(json!([{}]))
+            ]
+        }
+
+        /// Schemas with defaults, nullable fields, properties, items and
+        /// additionalProperties, nested.
+        fn schema() -> impl Strategy<Value = Value> {
+            let leaf = (prop::option::of(default_value()), any::<bool>()).prop_map(|(default, nullable)| {
+                let mut schema = json!({"type": "string", "nullable": nullable});
+                if let Some(default) = default {
+                    schema["default"] = default;
+                }
+                schema
+            });
+            leaf.prop_recursive(4, 24, 3, |inner| {
+                (
+                    prop::collection::btree_map(name(), inner.clone(), 0..3),
+                    prop::option::of(inner.clone()),
+                    prop::option::of(inner),
+                    prop::option::of(default_value()),
+                    any::<bool>(),
+                )
+                    .prop_map(|(properties, items, additional, default, nullable)| {
+                        let mut schema = json!({"type": "object", "nullable": nullable});
+                        schema["properties"] = Value::Object(properties.into_iter().collect::<Map<_, _>>());
+                        if let Some(items) = items {
+                            schema["items"] = items;
+                        }
+                        if let Some(additional) = additional {
+                            schema["additionalProperties"] = additional;
+                        }
+                        if let Some(default) = default {
+                            schema["default"] = default;
+                        }
+                        schema
+                    })
+            })
+        }
+
+        fn value() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![Just(Value::Null), Just(json!(3)), Just(json!("v"))];
+            leaf.prop_recursive(4, 24, 3, |inner| {
+                prop_oneof![
+                    prop::collection::btree_map(name(), inner.clone(), 0..3)
+                        .prop_map(|members| Value::Object(members.into_iter().collect())),
+                    prop::collection::vec(inner, 0..3).prop_map(Value::Array),
+                ]
+            })
+        }
+
+        proptest! {
+            /// A read serves the stored object in place only when defaulting
+            /// would leave it as it is: `defaults_apply` never says no where
+            /// `apply_defaults` changes something (and, the defaults here
+            /// never being null, says yes only where it does).
+            #[test]
+            fn defaults_apply_says_whether_apply_defaults_changes_the_value(schema in schema(), value in value()) {
+                let schema = Schema::parse(&schema);
+                let mut defaulted = value.clone();
+                apply_defaults(&schema, &mut defaulted);
+                prop_assert_eq!(defaults_apply(&schema, &value), defaulted != value);
+            }
+        }
+    }
 }
