@@ -55,7 +55,8 @@ pub(crate) enum ChangeType {
 pub(crate) struct Change {
     pub revision: u64,
     pub change_type: ChangeType,
-    pub key: ObjectKey,
+    /// Shared with the store and its label index.
+    pub key: Arc<ObjectKey>,
     /// The object after the change (for a deletion: as it was, with the deletion's revision).
     pub object: Arc<Value>,
     /// The object before the change, for modifications and deletions.
@@ -83,7 +84,7 @@ pub(crate) struct Store {
     /// The objects garbage collection has to look at after a write: those
     /// being deleted and those with owners. Kept as objects are written, so
     /// that a write costs the collector these, not every object stored.
-    collectable: BTreeSet<ObjectKey>,
+    collectable: BTreeSet<Arc<ObjectKey>>,
     /// The uid of every stored object (what an owner reference must name).
     uids: HashSet<String>,
     /// The current objects by label, so that a list by label visits only
@@ -119,7 +120,7 @@ impl Store {
     pub fn collectable(&self) -> impl Iterator<Item = (&ObjectKey, &Arc<Value>)> {
         self.collectable
             .iter()
-            .filter_map(|key| Some((key, self.objects.get(key)?)))
+            .filter_map(|key| Some((&**key, self.objects.get(key)?)))
     }
 
     /// Whether a stored object has `uid`.
@@ -140,7 +141,7 @@ impl Store {
                     self.uids.insert(uid.to_owned());
                 }
                 if is_collectable(current) {
-                    self.collectable.insert(ObjectKey::clone(key));
+                    self.collectable.insert(key.clone());
                 } else {
                     self.collectable.remove(&**key);
                 }
@@ -171,16 +172,7 @@ impl Store {
         group: &'a str,
         plural: &'a str,
     ) -> impl Iterator<Item = (&'a ObjectKey, &'a Arc<Value>)> + 'a {
-        let start = ObjectKey {
-            group: group.to_owned(),
-            plural: plural.to_owned(),
-            namespace: String::new(),
-            name: String::new(),
-        };
-        self.objects
-            .range(start..)
-            .take_while(move |(key, _)| key.group == group && key.plural == plural)
-            .map(|(key, object)| (&**key, object))
+        self.objects_in(group, plural, None)
     }
 
     /// The current objects of a resource in `namespace` (every namespace
@@ -248,7 +240,7 @@ impl Store {
         let object = Arc::new(object);
         // One search of the map; an update keeps the key the store and the
         // label index already share (the new one is dropped).
-        let (shared, previous) = match self.objects.entry(Arc::new(key.clone())) {
+        let (shared, previous) = match self.objects.entry(Arc::new(key)) {
             Entry::Vacant(slot) => {
                 let shared = slot.key().clone();
                 slot.insert(object.clone());
@@ -265,7 +257,7 @@ impl Store {
         self.record(Change {
             revision,
             change_type,
-            key,
+            key: shared,
             object,
             previous,
         })
@@ -280,7 +272,7 @@ impl Store {
         Some(self.record(Change {
             revision,
             change_type: ChangeType::Deleted,
-            key: key.clone(),
+            key: shared,
             object: Arc::new(last),
             previous: Some(previous),
         }))
@@ -346,10 +338,10 @@ impl Store {
             }
             match (&change.change_type, &change.previous) {
                 (ChangeType::Added, _) => {
-                    objects.remove(&change.key);
+                    objects.remove(&*change.key);
                 }
                 (_, Some(previous)) => {
-                    objects.insert(change.key.clone(), previous.clone());
+                    objects.insert(ObjectKey::clone(&change.key), previous.clone());
                 }
                 (_, None) => {}
             }
