@@ -451,6 +451,21 @@ async fn a_pods_qos_class_follows_its_resources() {
         guaranteed["spec"]["containers"][0]["resources"]["requests"],
         json!({"cpu": "1", "memory": "1Gi"})
     );
+    let partial = create(
+        &cluster,
+        &core("pods"),
+        &pod(
+            "d",
+            json!({"limits": {"cpu": "1", "memory": "1Gi"}, "requests": {"cpu": "500m"}}),
+        ),
+    )
+    .await;
+    assert_eq!(
+        partial["spec"]["containers"][0]["resources"]["requests"],
+        json!({"cpu": "500m", "memory": "1Gi"}),
+        "a request set is kept; only the missing ones come from the limits"
+    );
+    assert_eq!(partial["status"]["qosClass"], "Burstable");
 }
 
 #[tokio::test]

@@ -46,24 +46,20 @@ fn requests_from_limits(container: &mut Map<String, Value>) {
     let Some(resources) = existing_object(container, "resources") else {
         return;
     };
-    if !resources.get("limits").is_some_and(Value::is_object) {
-        return;
-    }
-    if object_at(resources, "requests").is_none() {
-        return;
-    }
-    // Only the limits that requests lack are copied.
-    let (Some(Value::Object(limits)), Some(Value::Object(requests))) =
-        (resources.get("limits"), resources.get("requests"))
-    else {
+    let Some(Value::Object(limits)) = resources.get("limits") else {
         return;
     };
-    let missing: Vec<(String, Value)> = limits
-        .iter()
-        .filter(|(resource, _)| !requests.contains_key(*resource))
-        .map(|(resource, quantity)| (resource.clone(), quantity.clone()))
-        .collect();
-    if let Some(requests) = existing_object(resources, "requests") {
+    // Only the limits that requests lack are copied.
+    let missing: Vec<(String, Value)> = match resources.get("requests") {
+        Some(Value::Object(requests)) => limits
+            .iter()
+            .filter(|(resource, _)| !requests.contains_key(*resource))
+            .map(|(resource, quantity)| (resource.clone(), quantity.clone()))
+            .collect(),
+        None | Some(Value::Null) => limits.clone().into_iter().collect(),
+        Some(_) => return,
+    };
+    if let Some(requests) = object_at(resources, "requests") {
         requests.extend(missing);
     }
 }
