@@ -128,27 +128,32 @@ impl Store {
         self.uids.contains(uid)
     }
 
+    /// Keeps `uids` in step with a write; an update keeps its uid, so
+    /// nothing changes (most writes).
+    fn index_uid(&mut self, previous: Option<&Value>, current: Option<&Value>) {
+        let (old, new) = (
+            previous.map(|object| meta::text(object, "uid")),
+            current.map(|object| meta::text(object, "uid")),
+        );
+        if old == new {
+            return;
+        }
+        if let Some(old) = old {
+            self.uids.remove(old);
+        }
+        if let Some(new) = new.filter(|uid| !uid.is_empty()) {
+            self.uids.insert(new.to_owned());
+        }
+    }
+
     /// Keeps `collectable`, `uids` and `labels` in step with a write of `key`.
     fn index(&mut self, key: &Arc<ObjectKey>, previous: Option<&Value>, current: Option<&Arc<Value>>) {
         self.labels.update(key, previous, current);
-        if let Some(previous) = previous {
-            self.uids.remove(meta::text(previous, "uid"));
-        }
-        match current {
-            Some(current) => {
-                let uid = meta::text(current, "uid");
-                if !uid.is_empty() {
-                    self.uids.insert(uid.to_owned());
-                }
-                if is_collectable(current) {
-                    self.collectable.insert(key.clone());
-                } else {
-                    self.collectable.remove(&**key);
-                }
-            }
-            None => {
-                self.collectable.remove(&**key);
-            }
+        self.index_uid(previous, current.map(|current| &**current));
+        if current.is_some_and(|current| is_collectable(current)) {
+            self.collectable.insert(key.clone());
+        } else {
+            self.collectable.remove(&**key);
         }
     }
 
